@@ -1,0 +1,31 @@
+"""Reading what a client sent: a bad frame raises ClientError, never a traceback."""
+import json
+
+from channels_example.client_errors import ClientError
+
+
+def text_of(message):
+    """The text of a websocket.receive message; binary frames are refused."""
+    text = message.content.get("text")
+    if text is None:
+        raise ClientError("text-required", "this endpoint accepts text frames only")
+    return text
+
+
+def json_of(message):
+    """The decoded JSON object of a text frame."""
+    try:
+        payload = json.loads(text_of(message))
+    except ValueError:
+        raise ClientError("invalid-json", "frames must be JSON objects")
+    if not isinstance(payload, dict):
+        raise ClientError("invalid-json", "frames must be JSON objects")
+    return payload
+
+
+def chat_text_of(message):
+    """The ``text`` of a ``{"text": "..."}`` chat frame."""
+    text = json_of(message).get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ClientError("invalid-message", 'send {"text": "<non-empty string>"}')
+    return text

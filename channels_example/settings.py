@@ -1,0 +1,133 @@
+"""Settings for channels_example.
+
+Everything that differs between a laptop, CI and production is read from the
+environment here and nowhere else:
+
+- ``REDIS_URL``: set, the asgi_redis layer on that server (the Daphne +
+  runworker split); unset, asgiref's in-memory layer (``runserver``, unit tests).
+- ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
+  ``DATABASE_PATH``: the usual Django knobs.
+- ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
+"""
+import os
+
+BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def env(name, default):
+    return os.environ.get(name, default)
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production")
+DEBUG = env("DJANGO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    # Before "channels", so our runworker (which survives Redis restarts)
+    # is the one manage.py finds.
+    "channels_example",
+    "channels",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "channels_example.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [os.path.join(BASE_DIR, "templates")],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "channels_example.wsgi.application"
+
+# SQLite is shared by daphne and every worker process; the long timeout lets
+# concurrent writers queue for the lock instead of failing.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env("DATABASE_PATH", os.path.join(BASE_DIR, "db.sqlite3")),
+        "OPTIONS": {"timeout": 30},
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_L10N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# --- Channel layer ---------------------------------------------------------
+# asgi_redis defaults to a capacity of 100 messages per channel. Every socket
+# served by one daphne shares that daphne's process-local response list, so a
+# busy room overflows it and Group.send drops messages without a word. The
+# capacities below are sized for rooms of hundreds of members.
+REDIS_URL = os.environ.get("REDIS_URL")
+CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
+CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "asgi_redis.RedisChannelLayer",
+            "ROUTING": "routing.channel_routing",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": CHANNEL_CAPACITY,
+                "expiry": CHANNEL_EXPIRY,
+                "channel_capacity": {
+                    "daphne.response*": CHANNEL_CAPACITY * 100,
+                },
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "asgiref.inmemory.ChannelLayer",
+            "ROUTING": "routing.channel_routing",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY, "expiry": CHANNEL_EXPIRY},
+        }
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "channels_example": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+        "consumers": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    },
+}

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from channels_example import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Function consumers, one module per feature; each exposes ``routes`` for routing.py."""

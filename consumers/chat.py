@@ -1,0 +1,44 @@
+"""Global group chat (seed 002): every socket on /chat/ is in Group("chat").
+
+Each text frame goes to the whole group as ``[<username>] <text>``; users who
+are not logged in show as ``anonymous``.
+"""
+from channels import Group
+from channels.auth import channel_session_user, channel_session_user_from_http
+from channels.routing import route
+from channels.security.websockets import allowed_hosts_only
+
+from channels_example.client_errors import reports_client_errors
+from channels_example.frames import text_of
+
+GROUP = "chat"
+
+
+def display_name(user):
+    return user.username if user.is_authenticated else "anonymous"
+
+
+@allowed_hosts_only
+@channel_session_user_from_http
+def connect(message):
+    message.reply_channel.send({"accept": True})
+    Group(GROUP).add(message.reply_channel)
+
+
+@reports_client_errors
+@channel_session_user
+def receive(message):
+    text = text_of(message)
+    Group(GROUP).send({"text": "[%s] %s" % (display_name(message.user), text)})
+
+
+@channel_session_user
+def disconnect(message):
+    Group(GROUP).discard(message.reply_channel)
+
+
+routes = [
+    route("websocket.connect", connect),
+    route("websocket.receive", receive),
+    route("websocket.disconnect", disconnect),
+]

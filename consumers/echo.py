@@ -1,0 +1,22 @@
+"""Echo (seeds 002, 003): every frame comes back as sent, text as text, bytes as bytes."""
+from channels.routing import route
+from channels.security.websockets import allowed_hosts_only
+
+
+@allowed_hosts_only
+def connect(message):
+    message.reply_channel.send({"accept": True})
+
+
+def receive(message):
+    content = message.content
+    if content.get("bytes") is not None:
+        message.reply_channel.send({"bytes": content["bytes"]})
+    else:
+        message.reply_channel.send({"text": content["text"]})
+
+
+routes = [
+    route("websocket.connect", connect),
+    route("websocket.receive", receive),
+]

@@ -1,0 +1,14 @@
+"""Channel routing: every WebSocket feature is one include() line here.
+
+Each consumers module exposes ``routes`` (its connect / receive / disconnect
+consumers); the ``path`` here decides where it lives.
+"""
+from channels.routing import include
+
+channel_routing = [
+    include("consumers.echo.routes", path=r"^/echo/$"),
+    include("consumers.chat.routes", path=r"^/chat/$"),
+    # Any single path segment routes here; the consumer refuses bad names
+    # with a JSON error and close code 4100 instead of leaving them unrouted.
+    include("consumers.rooms.routes", path=r"^/chat/(?P<room>[^/]+)/$"),
+]

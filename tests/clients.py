@@ -1,0 +1,22 @@
+"""A channels.test WSClient that sends headers the way daphne 1.4 does.
+
+Stock WSClient builds a dict of str headers; daphne sends a list of
+``[name, value]`` byte pairs, and the origin validator only understands the
+latter. This client also sends a same-site Origin by default.
+"""
+from channels.test import WSClient
+
+
+class DaphneWSClient(WSClient):
+    def __init__(self, origin="http://127.0.0.1", **kwargs):
+        super().__init__(**kwargs)
+        if origin:
+            self.set_header("origin", origin)
+
+    @property
+    def headers(self):
+        return [[as_bytes(name), as_bytes(value)] for name, value in super().headers.items()]
+
+
+def as_bytes(value):
+    return value if isinstance(value, bytes) else value.encode()

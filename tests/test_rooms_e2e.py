@@ -1,0 +1,32 @@
+"""Rooms through the real split: isolation, bad names, and the seed 001 race."""
+import pytest
+
+from tests.wire import recv_close, recv_json
+
+pytestmark = pytest.mark.e2e
+
+
+def test_messages_stay_in_their_room(ws):
+    red, blue = ws("/chat/red/"), ws("/chat/blue/")
+    red.send('{"text": "only red"}')
+    got = recv_json(red)
+    assert (got["room"], got["user"], got["text"]) == ("red", "anonymous", "only red")
+    assert got["ts"].endswith("Z")
+    blue.send('{"text": "only blue"}')
+    assert recv_json(blue)["text"] == "only blue"  # red's message never reached blue
+
+
+def test_bad_room_name_gets_error_and_4100(ws):
+    sock = ws("/chat/no%20spaces/")
+    assert recv_json(sock)["error"] == "invalid-room"
+    assert recv_close(sock)[0] == 4100
+
+
+def test_300_messages_sent_on_open_arrive_in_order(ws):
+    """Send the instant the socket opens, back to back, with two workers racing."""
+    listener = ws("/chat/ordered/")
+    sender = ws("/chat/ordered/")
+    for i in range(300):
+        sender.send('{"text": "%d"}' % i)
+    received = [recv_json(listener)["text"] for _ in range(300)]
+    assert received == [str(i) for i in range(300)]
