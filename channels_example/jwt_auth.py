@@ -58,9 +58,10 @@ def authenticated_user(message):
     try:
         return jwt_tokens.authenticate(token_of(message))
     except ClientError as error:
+        client = message.content.get("client")
         logger.warning(
-            "token refused on %s from %s: %s (%s)",
-            message.content.get("path"), message.content.get("client"), error.error, error.detail,
+            "token refused on %s from %s: %s (%s)", message.content.get("path"),
+            "%s:%s" % tuple(client) if client else "?", error.error, error.detail,
         )
         raise
 

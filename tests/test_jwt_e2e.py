@@ -162,6 +162,16 @@ def test_each_refusal_is_reported_then_closed_with_its_code(ws, users, token, ca
         assert refused(ws(path + query)) == (error, code), path
 
 
+def test_refusal_is_logged_at_warning_without_the_token(split, ws, users):
+    token, room = signed(claims("jwt_nobody")), "jwt-log-%d" % time.time_ns()
+    assert refused(ws("/chat/%s/?token=%s" % (room, token))) == ("token-unknown-user", 4304)
+    logs = "".join(worker.log() for worker in split.workers)
+    assert re.search(r"WARNING channels_example.jwt_auth .* token refused on /chat/%s/ "
+                     r"from 127.0.0.1:\d+: token-unknown-user" % room, logs)
+    signature = token.rsplit(".", 1)[1]
+    assert signature not in logs + split.web.log()
+
+
 def logged_in_session_cookie(base_url):
     """Log in through Django's login form, as a browser would; return the cookie header."""
     jar = http.cookiejar.CookieJar()
