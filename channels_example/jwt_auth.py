@@ -94,21 +94,30 @@ def channel_session_user_from_token(consumer):
     return inner
 
 
-def channel_session_user_from_token_or_http(consumer):
-    """Token auth when the URL has a ``token`` parameter, else the HTTP session.
+def token_or(fallback):
+    """Token auth when the URL has a ``token`` parameter, else ``fallback``.
 
-    A present but bad token is refused even if a session cookie would have
-    logged the user in: the client asked for the token's identity.
+    ``fallback`` is another connect decorator, e.g. Channels'
+    ``channel_session_user_from_http``. A present but bad token is refused
+    even if the fallback would have let the socket in: the client asked to be
+    the token's user, and quietly using another identity would hide the error.
     """
-    by_token = channel_session_user_from_token(consumer)
-    by_http = channel_session_user_from_http(consumer)
+    def decorator(consumer):
+        by_token = channel_session_user_from_token(consumer)
+        by_fallback = fallback(consumer)
 
-    @functools.wraps(consumer)
-    def inner(message, *args, **kwargs):
-        chosen = by_token if "token" in query_params(message) else by_http
-        return chosen(message, *args, **kwargs)
+        @functools.wraps(consumer)
+        def inner(message, *args, **kwargs):
+            chosen = by_token if "token" in query_params(message) else by_fallback
+            return chosen(message, *args, **kwargs)
 
-    return inner
+        return inner
+
+    return decorator
+
+
+# The rooms' connect decorator: a token, or the session cookie as before.
+channel_session_user_from_token_or_http = token_or(channel_session_user_from_http)
 
 
 class TokenAuthMixin:
