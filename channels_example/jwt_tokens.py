@@ -132,7 +132,7 @@ def decode(token):
             raise ClientError("token-invalid-claim", "Token has no %s claim." % error.claim)
         raise ClientError("token-malformed", "Token has no %s claim." % error.claim)
     except jwt.InvalidTokenError:
-        # DecodeError (not three base64url JSON parts), a missing exp, ...
+        # DecodeError: not three base64url parts, not JSON, a non-numeric exp, ...
         raise ClientError("token-malformed", "Error decoding signature.")
 
 
