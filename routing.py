@@ -11,4 +11,5 @@ channel_routing = [
     # Any single path segment routes here; the consumer refuses bad names
     # with a JSON error and close code 4100 instead of leaving them unrouted.
     include("consumers.rooms.routes", path=r"^/chat/(?P<room>[^/]+)/$"),
+    include("consumers.whoami.routes", path=r"^/whoami/$"),
 ]

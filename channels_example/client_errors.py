@@ -25,6 +25,13 @@ CLOSE_CODES = {
     "invalid-message": None,
     "text-required": 4003,
     "invalid-room": 4100,
+    "token-missing": 4300,
+    "token-malformed": 4301,
+    "token-bad-signature": 4302,
+    "token-expired": 4303,
+    "token-unknown-user": 4304,
+    "token-inactive-user": 4305,
+    "token-invalid-claim": 4306,
 }
 
 

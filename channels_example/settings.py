@@ -8,7 +8,10 @@ environment here and nowhere else:
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
+- ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
+  ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
 """
+import datetime
 import os
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -118,6 +121,21 @@ else:
             "CONFIG": {"capacity": CHANNEL_CAPACITY, "expiry": CHANNEL_EXPIRY},
         }
     }
+
+# --- JSON Web Tokens (docs/jwt.md) -----------------------------------------
+# Same key names as django-rest-framework-jwt's JWT_AUTH, so a deployment
+# that issued tokens with it can keep its settings and its users' tokens.
+# channels_example.jwt_tokens fills in drf-jwt's defaults for missing keys.
+JWT_AUTH = {
+    "JWT_SECRET_KEY": env("JWT_SECRET_KEY", SECRET_KEY),
+    "JWT_ALGORITHM": "HS256",
+    "JWT_EXPIRATION_DELTA": datetime.timedelta(seconds=int(env("JWT_EXPIRATION_SECONDS", "300"))),
+    "JWT_LEEWAY": int(env("JWT_LEEWAY_SECONDS", "0")),
+    "JWT_AUDIENCE": env("JWT_AUDIENCE", None),
+    "JWT_ISSUER": env("JWT_ISSUER", None),
+    "JWT_ALLOW_REFRESH": True,
+    "JWT_REFRESH_EXPIRATION_DELTA": datetime.timedelta(days=7),
+}
 
 LOGGING = {
     "version": 1,

@@ -21,7 +21,7 @@ import json
 import re
 
 from channels import Group
-from channels.auth import channel_session_user, channel_session_user_from_http
+from channels.auth import channel_session_user
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from channels_example.client_errors import ClientError, reports_client_errors
 from channels_example.frames import chat_text_of
+from channels_example.jwt_auth import channel_session_user_from_token_or_http
 
 ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -59,7 +60,7 @@ def room_message(room, user, text):
 
 @allowed_hosts_only
 @enforce_ordering
-@channel_session_user_from_http
+@channel_session_user_from_token_or_http
 @reports_client_errors
 def connect(message, room):
     room = checked_room(room)

@@ -1,0 +1,89 @@
+"""``POST /api-token-auth/`` and ``POST /api-token-refresh/``, drf-jwt style.
+
+Clients written for django-rest-framework-jwt get a token the same way here,
+at the same paths and with the same request and response shapes, without
+Django REST framework installed:
+
+- a form-encoded or JSON body;
+- ``200 {"token": "..."}`` on success;
+- ``400 {"<field>": ["This field is required."]}`` for a missing field and
+  ``400 {"non_field_errors": ["..."]}`` for bad credentials or a token that
+  cannot be refreshed, with drf-jwt's messages.
+
+They are CSRF-exempt: a token API is called by scripts and single-page apps
+that have no CSRF cookie, and it hands out tokens only for a password or a
+valid token, neither of which a cross-site form can supply.
+"""
+import functools
+import json
+import logging
+
+from django.contrib.auth import authenticate
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from channels_example import jwt_tokens
+from channels_example.client_errors import ClientError
+
+logger = logging.getLogger(__name__)
+
+
+class BadRequest(Exception):
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def request_data(request, *fields):
+    """The named string fields of a JSON or form body; BadRequest if any is missing."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except ValueError as error:
+            raise BadRequest({"detail": "JSON parse error - %s" % error})
+        if not isinstance(data, dict):
+            raise BadRequest({"non_field_errors": ["Invalid data. Expected a dictionary."]})
+    else:
+        data = request.POST
+    values = {field: data.get(field) for field in fields}
+    missing = {f: ["This field is required."] for f, v in values.items() if not isinstance(v, str) or not v}
+    if missing:
+        raise BadRequest(missing)
+    return values
+
+
+def token_api(view):
+    """POST only, no CSRF cookie needed, BadRequest turned into a 400."""
+    @csrf_exempt
+    @require_POST
+    @functools.wraps(view)
+    def inner(request):
+        try:
+            return JsonResponse({"token": view(request)})
+        except BadRequest as error:
+            return JsonResponse(error.errors, status=400)
+
+    return inner
+
+
+@token_api
+def obtain_token(request):
+    """A token for a username and password."""
+    data = request_data(request, "username", "password")
+    user = authenticate(request, username=data["username"], password=data["password"])
+    if user is None:
+        logger.warning("token refused at %s: bad credentials", request.path)
+        raise BadRequest({"non_field_errors": ["Unable to log in with provided credentials."]})
+    return jwt_tokens.token_for(user)
+
+
+@token_api
+def refresh_token(request):
+    """A new token for a valid one, within the refresh window of the first login."""
+    data = request_data(request, "token")
+    try:
+        return jwt_tokens.refreshed(data["token"])
+    except ClientError as error:
+        logger.warning("token refresh refused at %s: %s (%s)", request.path, error.error, error.detail)
+        raise BadRequest({"non_field_errors": [error.detail]})

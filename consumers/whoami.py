@@ -1,0 +1,35 @@
+"""``/whoami/?token=...``: token auth on a class-based consumer (seed 002's MyConsumer).
+
+Seed 002 moves its consumers into a ``WebsocketConsumer`` subclass and
+authenticates in ``connect()``. Here ``TokenAuthMixin`` does the
+authenticating, and the class only uses the result: after connect it sends
+``{"user": <username>}``, and answers every later frame the same way. The
+later answers come from the channel session (``channel_session_user``), not
+from the token, which is what shows the user was kept.
+
+``strict_ordering`` wraps every handler in ``enforce_ordering``, so a frame
+sent the instant the socket opens cannot be handled before connect has
+stored the user.
+"""
+import json
+
+from channels.generic.websockets import WebsocketConsumer
+
+from channels_example.jwt_auth import TokenAuthMixin
+
+
+class WhoAmIConsumer(TokenAuthMixin, WebsocketConsumer):
+    strict_ordering = True
+
+    def connect(self, message, **kwargs):
+        message.reply_channel.send({"accept": True})
+        self.send_user()
+
+    def receive(self, text=None, bytes=None, **kwargs):
+        self.send_user()
+
+    def send_user(self):
+        self.send(text=json.dumps({"user": self.message.user.get_username()}))
+
+
+routes = [WhoAmIConsumer.as_route()]
