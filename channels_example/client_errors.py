@@ -25,6 +25,7 @@ CLOSE_CODES = {
     "invalid-message": None,
     "text-required": 4003,
     "invalid-room": 4100,
+    "login-required": 4201,
 }
 
 

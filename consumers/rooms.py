@@ -25,10 +25,11 @@ from channels.auth import channel_session_user, channel_session_user_from_http
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
-from django.utils import timezone
 
 from channels_example.client_errors import ClientError, reports_client_errors
 from channels_example.frames import chat_text_of
+from channels_example.timestamps import server_now
+from channels_example.users import username_of
 
 ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -43,17 +44,13 @@ def checked_room(room):
     return room
 
 
-def username(user):
-    return user.username if user.is_authenticated else "anonymous"
-
-
 def room_message(room, user, text):
     """The JSON frame every member of the room receives."""
     return json.dumps({
         "room": room,
         "user": user,
         "text": text,
-        "ts": timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "ts": server_now(),
     })
 
 
@@ -74,7 +71,7 @@ def connect(message, room):
 def receive(message, room):
     room = message.channel_session["room"]
     text = chat_text_of(message)
-    frame = room_message(room, username(message.user), text)
+    frame = room_message(room, username_of(message.user), text)
     room_group(room).send({"text": frame}, immediately=True)
 
 

@@ -1,0 +1,41 @@
+"""Who is on the socket: ``message.user`` as channels.auth's decorators set it.
+
+``channel_session_user_from_http`` (on connect) reads Django's ``sessionid``
+cookie from the WebSocket handshake and copies the logged-in user's id,
+backend and password hash from the HTTP session into the socket's
+channel_session; ``channel_session_user`` (on receive and disconnect) turns
+them back into ``message.user``. No cookie, or a cookie of a logged-out
+session, gives ``AnonymousUser``.
+"""
+import functools
+
+from django.conf import settings
+
+from channels_example.client_errors import ClientError
+
+
+def username_of(user):
+    """The name shown in chat frames; anonymous users are all "anonymous"."""
+    return user.username if user.is_authenticated else "anonymous"
+
+
+def login_required(consumer):
+    """Refuse ``consumer`` to anonymous users with ClientError("login-required").
+
+    Goes inside a ``channel_session_user*`` decorator (which sets
+    ``message.user``) and inside ``reports_client_errors`` (which answers the
+    JSON error and closes with 4201). On receive it also catches a session
+    that stopped being valid since connect, e.g. after a password change.
+    """
+
+    @functools.wraps(consumer)
+    def inner(message, *args, **kwargs):
+        if not message.user.is_authenticated:
+            raise ClientError(
+                "login-required",
+                "this endpoint is per user: log in at %s first, then open the "
+                "WebSocket with the sessionid cookie" % settings.LOGIN_URL,
+            )
+        return consumer(message, *args, **kwargs)
+
+    return inner
