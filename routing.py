@@ -11,4 +11,6 @@ channel_routing = [
     # Any single path segment routes here; the consumer refuses bad names
     # with a JSON error and close code 4100 instead of leaving them unrouted.
     include("consumers.rooms.routes", path=r"^/chat/(?P<room>[^/]+)/$"),
+    include("consumers.letters.routes", path=r"^/letters/$"),
+    include("consumers.notifications.routes", path=r"^/notifications/$"),
 ]
