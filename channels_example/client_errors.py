@@ -26,6 +26,7 @@ CLOSE_CODES = {
     "text-required": 4003,
     "invalid-room": 4100,
     "login-required": 4201,
+    "session-ended": 4202,
 }
 
 

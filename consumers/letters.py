@@ -39,7 +39,7 @@ from channels.sessions import enforce_ordering
 from channels_example.client_errors import reports_client_errors
 from channels_example.frames import chat_text_of
 from channels_example.timestamps import server_now
-from channels_example.users import login_required
+from channels_example.users import login_required, session_intact
 
 GROUP_SAFE = re.compile(r"^[a-z0-9_.-]$")
 
@@ -69,6 +69,7 @@ def connect(message):
 @enforce_ordering
 @channel_session_user
 @reports_client_errors
+@session_intact
 @login_required
 def receive(message):
     letter = message.channel_session["letter"]

@@ -35,7 +35,7 @@ from channels.sessions import enforce_ordering
 from channels_example.client_errors import reports_client_errors
 from channels_example.frames import chat_text_of
 from channels_example.timestamps import server_now
-from channels_example.users import login_required
+from channels_example.users import login_required, session_intact
 
 
 def user_group(user_id):
@@ -56,6 +56,7 @@ def connect(message):
 @enforce_ordering
 @channel_session_user
 @reports_client_errors
+@session_intact
 @login_required
 def receive(message):
     frame = json.dumps({

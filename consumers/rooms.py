@@ -29,7 +29,7 @@ from channels.sessions import enforce_ordering
 from channels_example.client_errors import ClientError, reports_client_errors
 from channels_example.frames import chat_text_of
 from channels_example.timestamps import server_now
-from channels_example.users import username_of
+from channels_example.users import session_intact, username_of
 
 ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -68,6 +68,7 @@ def connect(message, room):
 @enforce_ordering
 @channel_session_user
 @reports_client_errors
+@session_intact
 def receive(message, room):
     room = message.channel_session["room"]
     text = chat_text_of(message)

@@ -86,6 +86,17 @@ class NotificationsTests(ChannelTestCase):
         self.assertEqual((reply["accept"], reply["close"]), (True, 4201))
         self.assertIn('"error": "login-required"', reply["text"])
 
+    def test_password_change_ends_the_socket_with_4202(self):
+        nora = connected(logged_in("nora"), "/notifications/")
+        user = User.objects.get(username="nora")
+        user.set_password("changed elsewhere")
+        user.save()
+        nora.send_and_consume("websocket.receive", {"text": '{"text": "ping"}'},
+                              path="/notifications/")
+        reply = nora.get_next_message(nora.reply_channel).content
+        self.assertEqual(reply["close"], 4202)
+        self.assertIn('"error": "session-ended"', reply["text"])
+
     def test_disconnect_leaves_the_user_group(self):
         nora = connected(logged_in("nora"), "/notifications/")
         group = "user-%d" % User.objects.get(username="nora").pk

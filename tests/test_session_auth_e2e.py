@@ -8,7 +8,7 @@ every room message then carries the username.
 import pytest
 
 from tests.browser import Browser, signed_up
-from tests.wire import recv_json
+from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
 
@@ -68,3 +68,15 @@ def test_logout_ends_the_session_for_new_sockets_only(split, ws):
     assert say(after, "who now")["user"] == "anonymous"
     recv_json(before)  # the anonymous message, seen by the older socket too
     assert say(before, "and still me")["user"] == "logout_lou"
+
+
+def test_password_change_ends_open_sockets_with_4202(split, ws):
+    """Django flushes a session whose password hash is stale: the channel_session too."""
+    sock = ws("/chat/auth-room-4/", cookie=signed_up(split, "pat_changes").cookie_header)
+    assert say(sock, "before")["user"] == "pat_changes"
+    split.manage("shell", "-c", "from django.contrib.auth.models import User; "
+                 "u = User.objects.get(username='pat_changes'); "
+                 "u.set_password('a new pass phrase'); u.save()")
+    sock.send('{"text": "after"}')
+    assert recv_json(sock)["error"] == "session-ended"
+    assert recv_close(sock)[0] == 4202
