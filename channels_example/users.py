@@ -31,8 +31,8 @@ def login_required(consumer):
 
     Goes inside a ``channel_session_user*`` decorator (which sets
     ``message.user``) and inside ``reports_client_errors`` (which answers the
-    JSON error and closes with 4201). On receive it also catches a session
-    that stopped being valid since connect, e.g. after a password change.
+    JSON error and closes with 4201). On receive it also catches a user
+    deactivated or deleted since the socket connected.
     """
 
     @functools.wraps(consumer)
