@@ -12,4 +12,6 @@ channel_routing = [
     # with a JSON error and close code 4100 instead of leaving them unrouted.
     include("consumers.rooms.routes", path=r"^/chat/(?P<room>[^/]+)/$"),
     include("consumers.whoami.routes", path=r"^/whoami/$"),
+    include("consumers.letters.routes", path=r"^/letters/$"),
+    include("consumers.notifications.routes", path=r"^/notifications/$"),
 ]

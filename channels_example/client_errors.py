@@ -25,6 +25,8 @@ CLOSE_CODES = {
     "invalid-message": None,
     "text-required": 4003,
     "invalid-room": 4100,
+    "login-required": 4201,
+    "session-ended": 4202,
     "token-missing": 4300,
     "token-malformed": 4301,
     "token-bad-signature": 4302,

@@ -25,11 +25,12 @@ from channels.auth import channel_session_user
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
-from django.utils import timezone
 
 from channels_example.client_errors import ClientError, reports_client_errors
 from channels_example.frames import chat_text_of
 from channels_example.jwt_auth import channel_session_user_from_token_or_http
+from channels_example.timestamps import server_now
+from channels_example.users import session_intact, username_of
 
 ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -44,17 +45,13 @@ def checked_room(room):
     return room
 
 
-def username(user):
-    return user.username if user.is_authenticated else "anonymous"
-
-
 def room_message(room, user, text):
     """The JSON frame every member of the room receives."""
     return json.dumps({
         "room": room,
         "user": user,
         "text": text,
-        "ts": timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "ts": server_now(),
     })
 
 
@@ -72,10 +69,11 @@ def connect(message, room):
 @enforce_ordering
 @channel_session_user
 @reports_client_errors
+@session_intact
 def receive(message, room):
     room = message.channel_session["room"]
     text = chat_text_of(message)
-    frame = room_message(room, username(message.user), text)
+    frame = room_message(room, username_of(message.user), text)
     room_group(room).send({"text": frame}, immediately=True)
 
 

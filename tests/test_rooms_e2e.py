@@ -16,10 +16,25 @@ def test_messages_stay_in_their_room(ws):
     assert recv_json(blue)["text"] == "only blue"  # red's message never reached blue
 
 
-def test_bad_room_name_gets_error_and_4100(ws):
-    sock = ws("/chat/no%20spaces/")
+@pytest.mark.parametrize("room", [
+    "no%20spaces",
+    "a" * 65,  # one too long
+    "a.b",
+    "caf%C3%A9",  # café: a letter, but not an ASCII one
+    "%2e%2e",  # ".." once daphne unquotes the path
+])
+def test_bad_room_name_gets_error_and_4100(ws, room):
+    sock = ws("/chat/%s/" % room)
     assert recv_json(sock)["error"] == "invalid-room"
     assert recv_close(sock)[0] == 4100
+
+
+@pytest.mark.parametrize("room", ["a" * 64, "a-b_C9", "Z"])
+def test_edge_room_names_work(ws, room):
+    sock = ws("/chat/%s/" % room)
+    sock.send('{"text": "edge"}')
+    got = recv_json(sock)
+    assert (got["room"], got["text"]) == (room, "edge")
 
 
 def test_300_messages_sent_on_open_arrive_in_order(ws):

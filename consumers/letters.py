@@ -1,0 +1,97 @@
+"""Letters (seed 002's session-auth example): you chat only with users whose
+username starts with the same letter as yours.
+
+Connect runs under ``channel_session_user_from_http``: the ``sessionid``
+cookie of the handshake names a Django session, and the user in it is copied
+into the socket's channel_session. Receive and disconnect run under
+``channel_session_user`` and get ``message.user`` back from there; no HTTP
+request, no cookie, is involved after connect.
+
+The seed computes ``Group("chat-%s" % message.user.username[0])`` in every
+handler. Two things change here:
+
+- Anonymous users are refused (``login-required``, close 4201). In the seed
+  an anonymous socket's ``username`` is ``""`` and ``[0]`` raises IndexError:
+  a worker traceback and a dead socket with no reason.
+- The group is decided once, on connect, and kept in the channel_session as
+  rooms.py keeps its room. Disconnect then leaves the group it joined even
+  if the user has been deleted or logged out everywhere since.
+
+Group names may only hold ASCII letters, digits, ``-``, ``_`` and ``.``;
+Django usernames may start with ``@``, ``+`` or any Unicode letter, so such a
+first character is spelled as its code point: ``Émile`` joins
+``letter-u00e9``.
+
+Handlers are ordered (``enforce_ordering``) and send with
+``immediately=True``, for the reasons rooms.py gives. Frames in:
+``{"text": "..."}``. Frames out, to everyone with the same letter:
+``{"letter", "user", "text", "ts"}``.
+"""
+import json
+import re
+
+from channels import Group
+from channels.auth import channel_session_user, channel_session_user_from_http
+from channels.routing import route
+from channels.security.websockets import allowed_hosts_only
+from channels.sessions import enforce_ordering
+
+from channels_example.client_errors import reports_client_errors
+from channels_example.frames import chat_text_of
+from channels_example.timestamps import server_now
+from channels_example.users import login_required, session_intact
+
+GROUP_SAFE = re.compile(r"^[a-z0-9_.-]$")
+
+
+def letter_of(username):
+    """The lowercased first character, or ``u<code point>`` if a group name can't hold it."""
+    first = username[0].lower()
+    return first if GROUP_SAFE.match(first) else "u%04x" % ord(first)
+
+
+def letter_group(letter):
+    return Group("letter-%s" % letter)
+
+
+@allowed_hosts_only
+@enforce_ordering
+@channel_session_user_from_http
+@reports_client_errors
+@login_required
+def connect(message):
+    letter = letter_of(message.user.username)
+    message.channel_session["letter"] = letter
+    letter_group(letter).add(message.reply_channel)
+    message.reply_channel.send({"accept": True})
+
+
+@enforce_ordering
+@channel_session_user
+@reports_client_errors
+@session_intact
+@login_required
+def receive(message):
+    letter = message.channel_session["letter"]
+    frame = json.dumps({
+        "letter": letter,
+        "user": message.user.username,
+        "text": chat_text_of(message),
+        "ts": server_now(),
+    })
+    letter_group(letter).send({"text": frame}, immediately=True)
+
+
+@enforce_ordering
+@channel_session_user
+def disconnect(message):
+    letter = message.channel_session.get("letter")
+    if letter is not None:
+        letter_group(letter).discard(message.reply_channel)
+
+
+routes = [
+    route("websocket.connect", connect),
+    route("websocket.receive", receive),
+    route("websocket.disconnect", disconnect),
+]

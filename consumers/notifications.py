@@ -1,0 +1,83 @@
+"""Per-user groups (seed 004): all of one user's sockets share ``Group("user-<id>")``.
+
+Every socket a logged-in user opens (each browser tab, each device) joins
+the group named after the user's primary key, so a frame sent on any one of
+them is delivered to all of them, and to nobody else. It is the building
+block for "notify this user wherever they are": any code holding a user id
+can ``Group("user-%d" % user.pk).send(...)``.
+
+The key is the id, not the username as in the seed: ids never change and
+are always valid in a group name; usernames can be renamed and may hold
+characters (``@``, ``+``, non-ASCII letters) a group name may not.
+
+Why anonymous connections are refused (``login-required``, close 4201): the
+seed gives every anonymous socket the name "anonymous" and so puts all of
+them into ONE group. A per-user group for people the server cannot tell
+apart is a shared room of strangers: what one anonymous visitor sends,
+every other anonymous visitor receives, on a channel meant to be private.
+Without an identity there is no per-user group to join, so we say so and
+close.
+
+Handlers are ordered (``enforce_ordering``) and send with
+``immediately=True``, for the reasons rooms.py gives. Frames in:
+``{"text": "..."}``. Frames out, to all of the user's sockets:
+``{"type": "user.message", "user", "text", "ts"}``, ``ts`` being the
+server's time when it relayed the frame.
+"""
+import json
+
+from channels import Group
+from channels.auth import channel_session_user, channel_session_user_from_http
+from channels.routing import route
+from channels.security.websockets import allowed_hosts_only
+from channels.sessions import enforce_ordering
+
+from channels_example.client_errors import reports_client_errors
+from channels_example.frames import chat_text_of
+from channels_example.timestamps import server_now
+from channels_example.users import login_required, session_intact
+
+
+def user_group(user_id):
+    return Group("user-%d" % user_id)
+
+
+@allowed_hosts_only
+@enforce_ordering
+@channel_session_user_from_http
+@reports_client_errors
+@login_required
+def connect(message):
+    message.channel_session["user_id"] = message.user.pk
+    user_group(message.user.pk).add(message.reply_channel)
+    message.reply_channel.send({"accept": True})
+
+
+@enforce_ordering
+@channel_session_user
+@reports_client_errors
+@session_intact
+@login_required
+def receive(message):
+    frame = json.dumps({
+        "type": "user.message",
+        "user": message.user.username,
+        "text": chat_text_of(message),
+        "ts": server_now(),
+    })
+    user_group(message.channel_session["user_id"]).send({"text": frame}, immediately=True)
+
+
+@enforce_ordering
+@channel_session_user
+def disconnect(message):
+    user_id = message.channel_session.get("user_id")
+    if user_id is not None:
+        user_group(user_id).discard(message.reply_channel)
+
+
+routes = [
+    route("websocket.connect", connect),
+    route("websocket.receive", receive),
+    route("websocket.disconnect", disconnect),
+]

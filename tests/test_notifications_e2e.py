@@ -1,0 +1,36 @@
+"""/notifications/ through the real split: seed 004's per-user group."""
+import pytest
+
+from tests.browser import Browser, signed_up
+from tests.wire import recv_close, recv_json
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_message_reaches_every_socket_of_its_user_only(split, ws):
+    nora = signed_up(split, "nora_notify")
+    laptop_tab_1 = ws("/notifications/", cookie=nora.cookie_header)
+    laptop_tab_2 = ws("/notifications/", cookie=nora.cookie_header)
+    phone = Browser(split.url)  # a second login: another session, same user
+    phone.login("nora_notify", "a long pass phrase")
+    phone_tab = ws("/notifications/", cookie=phone.cookie_header)
+    otto = ws("/notifications/", cookie=signed_up(split, "otto_notify").cookie_header)
+
+    laptop_tab_1.send('{"text": "ping"}')
+    for sock in (laptop_tab_1, laptop_tab_2, phone_tab):
+        got = recv_json(sock)
+        assert (got["type"], got["user"], got["text"]) == ("user.message", "nora_notify", "ping")
+        assert got["ts"].endswith("Z")
+
+    # otto would have had nora's message before his own marker if it leaked.
+    otto.send('{"text": "marker"}')
+    got = recv_json(otto)
+    assert (got["user"], got["text"]) == ("otto_notify", "marker")
+
+
+def test_anonymous_is_refused_with_login_required(ws):
+    sock = ws("/notifications/")
+    error = recv_json(sock)
+    assert error["error"] == "login-required"
+    assert "log in" in error["detail"]
+    assert recv_close(sock)[0] == 4201
