@@ -185,16 +185,31 @@ def test_page_reconnects_and_rejoins_room_after_daphne_restart(own_split, open_p
         expect(state_of(page)).to_have_attribute("data-state", "reconnecting")
         expect(state_of(page)).to_contain_text("reconnecting in")
         expect(page.get_by_label("message")).to_be_disabled()
+        expect(page.locator("#messages li.system")).to_contain_text(["connection lost"])
     screenshot(first, "room-reconnecting")
 
     own_split.start_web()
     wait_open(first, RECONNECT_MS)
     wait_open(second, RECONNECT_MS)
+    expect(first.locator("#messages li.system .text").last).to_have_text("reconnected")
     say(first, "after the restart")
     expect(line_from(second, "anonymous", "after the restart")).to_be_visible()
     say(second, "heard you")
     expect(line_from(first, "anonymous", "heard you")).to_be_visible()
     screenshot(first, "room-reconnected")
+
+
+def test_backoff_grows_exponentially_with_jitter_up_to_the_cap(split, open_page):
+    """The page's own retry delays: each within [ceiling/2, ceiling], ceilings doubling to 10 s."""
+    page = open_page(split.url, "/console/")
+    delays = page.evaluate("""() => {
+        const socket = Object.create(ReconnectingSocket.prototype);
+        Object.assign(socket, {baseDelay: 500, maxDelay: 10000, attempts: 0});
+        return Array.from({length: 8}, () => socket.nextDelay());
+    }""")
+    ceilings = [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]
+    for delay, ceiling in zip(delays, ceilings):
+        assert ceiling / 2 <= delay <= ceiling
 
 
 def test_policy_close_is_shown_and_not_retried(split, open_page):

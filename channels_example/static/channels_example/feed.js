@@ -51,16 +51,25 @@
       }
     }
 
-    var socket = new ReconnectingSocket(path, {
-      onframe: onframe,
-      onstate: function (state, info) {
-        socketUi.showState(badge, state, info);
-        input.disabled = state !== "open";
-        if (state === "open") {
-          input.focus();
-        }
-      },
-    });
+    // Outages leave a mark in the list, so a gap in the conversation is
+    // visibly a gap: lines sent to the room meanwhile were not received.
+    var lost = false;
+    function onstate(state, info) {
+      socketUi.showState(badge, state, info);
+      input.disabled = state !== "open";
+      if (state === "reconnecting" && !lost) {
+        lost = true;
+        add("system", "", "connection lost (" + info.code + "); reconnecting", null);
+      } else if (state === "open" && lost) {
+        lost = false;
+        add("system", "", "reconnected", null);
+      }
+      if (state === "open") {
+        input.focus();
+      }
+    }
+
+    var socket = new ReconnectingSocket(path, {onframe: onframe, onstate: onstate});
 
     function submit(event) {
       event.preventDefault();

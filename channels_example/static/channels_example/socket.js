@@ -148,7 +148,7 @@
   function showState(badge, state, info) {
     var text = state;
     if (state === "reconnecting") {
-      text = "reconnecting in " + info.seconds + " s";
+      text = "reconnecting in " + info.seconds + " s (" + info.code + ")";
     } else if (state === "closed") {
       text = "closed (" + info.code + (info.reason ? ": " + info.reason : "") + ")";
     }
