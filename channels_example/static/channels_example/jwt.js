@@ -23,6 +23,15 @@
     }
   }
 
+  /* drf-jwt's 400 bodies: {"non_field_errors": [...]} or {"<field>": [...]}. */
+  function problem(data) {
+    var parts = [];
+    for (var key in data) {
+      parts.push((key === "non_field_errors" ? "" : key + ": ") + [].concat(data[key]).join(" "));
+    }
+    return parts.join("; ") || "no details";
+  }
+
   function post(path, body) {
     return fetch(path, {
       method: "POST",
@@ -31,7 +40,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok || !data.token) {
-          throw new Error(path + " answered " + response.status + " " + JSON.stringify(data));
+          throw new Error(path + " answered " + response.status + ": " + problem(data));
         }
         return data.token;
       });
