@@ -16,7 +16,7 @@ def echo_test(request):
     return render(request, "pages/echo_test.html")
 
 
-def feed(request, title, socket_path, lead, frame_format="json"):
+def render_feed(request, title, socket_path, lead, frame_format="json"):
     """A chat-like page: message list, input, connection state (feed.js)."""
     return render(request, "pages/feed.html", {
         "title": title, "socket_path": socket_path, "lead": lead, "format": frame_format,
@@ -24,23 +24,23 @@ def feed(request, title, socket_path, lead, frame_format="json"):
 
 
 def global_chat(request):
-    return feed(request, "Global chat", "/chat/",
+    return render_feed(request, "Global chat", "/chat/",
                 "Everyone on /chat/ is in one Group; each line comes back as [user] text.",
                 frame_format="plain")
 
 
 def room(request, room):
-    return feed(request, "Room %s" % room, "/chat/%s/" % room,
+    return render_feed(request, "Room %s" % room, "/chat/%s/" % room,
                 "Everyone on this page is in Group(\"room-%s\"). Open it in a second tab." % room)
 
 
 def letters(request):
-    return feed(request, "Letters", "/letters/",
+    return render_feed(request, "Letters", "/letters/",
                 "Logged-in users chat with everyone whose username starts with the same letter.")
 
 
 def notifications(request):
-    return feed(request, "Notifications", "/notifications/",
+    return render_feed(request, "Notifications", "/notifications/",
                 "All of your own sockets share one Group: what you send here shows in all your tabs.")
 
 

@@ -163,8 +163,11 @@ def test_logged_in_user_name_shows_on_messages(split, open_page):
 @pytest.fixture
 def own_split(tmp_path):
     """A split of our own: this test kills daphne, which the shared one must not see."""
-    running = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", "browser-restart"),
-                    env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")})
+    # Fresh logs: Split waits for "Listening on channels" in them, which a
+    # previous run's log would already contain.
+    log_dir = os.path.join(ARTIFACTS, "logs", "browser-restart")
+    shutil.rmtree(log_dir, ignore_errors=True)
+    running = Split(workers=2, log_dir=log_dir, env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")})
     try:
         yield running.start()
     finally:
