@@ -1,11 +1,21 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from channels_example import token_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("echo/test/", views.echo_test, name="echo-test"),
+    path("chat/", views.global_chat, name="global-chat"),
+    # The same name rule as consumers/rooms.py; anything else is a 404.
+    re_path(r"^chat/(?P<room>[A-Za-z0-9_-]{1,64})/$", views.room, name="room"),
+    path("letters/", views.letters, name="letters"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("jwt/", views.jwt, name="jwt"),
+    path("live/", views.live, name="live"),
+    path("progress/", views.progress, name="progress"),
+    path("console/", views.console, name="console"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api-token-auth/", token_views.obtain_token, name="api-token-auth"),

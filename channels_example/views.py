@@ -1,4 +1,10 @@
-"""HTTP pages. The WebSocket side lives in consumers/ and routing.py."""
+"""HTTP pages. The WebSocket side lives in consumers/ and routing.py.
+
+Most pages are served on the same path as the WebSocket they talk to
+(``/chat/<room>/``, ``/letters/``, ...): daphne hands a plain GET to Django as
+an ``http.request`` message and an Upgrade request to the consumers, so one
+URL is both the page and its socket.
+"""
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
@@ -20,3 +26,51 @@ def signup(request):
         login(request, form.save())
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form})
+
+
+def echo_test(request):
+    return render(request, "pages/echo_test.html")
+
+
+def render_feed(request, title, socket_path, lead, frame_format="json"):
+    """A chat-like page: message list, input, connection state (feed.js)."""
+    return render(request, "pages/feed.html", {
+        "title": title, "socket_path": socket_path, "lead": lead, "format": frame_format,
+    })
+
+
+def global_chat(request):
+    return render_feed(request, "Global chat", "/chat/",
+                "Everyone on /chat/ is in one Group; each line comes back as [user] text.",
+                frame_format="plain")
+
+
+def room(request, room):
+    return render_feed(request, "Room %s" % room, "/chat/%s/" % room,
+                "Everyone on this page is in Group(\"room-%s\"). Open it in a second tab." % room)
+
+
+def letters(request):
+    return render_feed(request, "Letters", "/letters/",
+                "Logged-in users chat with everyone whose username starts with the same letter.")
+
+
+def notifications(request):
+    return render_feed(request, "Notifications", "/notifications/",
+                "All of your own sockets share one Group: what you send here shows in all your tabs.")
+
+
+def jwt(request):
+    return render(request, "pages/jwt.html")
+
+
+def live(request):
+    return render(request, "pages/live.html")
+
+
+def progress(request):
+    return render(request, "pages/progress.html")
+
+
+def console(request):
+    return render(request, "pages/console.html")

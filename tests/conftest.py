@@ -14,6 +14,21 @@ from channels_example.split import ROOT, Split
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
 
 
+def require_tool(name, path, hint=""):
+    """Return ``path`` if the tool was found; otherwise skip, or fail under STRICT_TOOLS=1.
+
+    A machine without, say, Chromium can still run the rest of the suite, but
+    CI (``.ci/run`` sets STRICT_TOOLS=1) must not pass by skipping: there a
+    missing tool is a broken install and the test fails.
+    """
+    if path:
+        return path
+    reason = "%s not found%s" % (name, "; " + hint if hint else "")
+    if os.environ.get("STRICT_TOOLS") == "1":
+        pytest.fail(reason + " (STRICT_TOOLS=1: missing tools are failures)", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def split(tmp_path_factory):
     db = tmp_path_factory.mktemp("split") / "db.sqlite3"

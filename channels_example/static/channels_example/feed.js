@@ -1,0 +1,97 @@
+/*
+ * Page script for the chat-like demos (global chat, rooms, letters,
+ * notifications, JWT): one ReconnectingSocket, a message list, an input that
+ * sends on Enter, and the connection-state badge.
+ *
+ * startFeed(root, path, format) wires the elements inside ``root``
+ * (#state, #messages, form#send). ``format`` is the frame format:
+ *   "json":  in {"text"}, out {"user", "text", "ts", ...} or {"error", "detail"}
+ *   "plain": in and out plain text, out as "[user] text" (the global chat)
+ * A root with a data-path attribute starts by itself on page load.
+ */
+(function (global) {
+  "use strict";
+
+  function startFeed(root, path, format) {
+    var list = root.querySelector("#messages");
+    var form = root.querySelector("#send");
+    var input = form.elements.text;
+    var badge = root.querySelector("#state");
+    var plain = format === "plain";
+
+    function add(kind, user, text, ts) {
+      var item = document.createElement("li");
+      item.className = kind;
+      var time = document.createElement("time");
+      time.textContent = socketUi.timeOf(ts);
+      if (ts) {
+        time.setAttribute("datetime", ts);
+      }
+      var who = document.createElement("b");
+      who.className = "user";
+      who.textContent = user;
+      var body = document.createElement("span");
+      body.className = "text";
+      body.textContent = text;
+      item.append(time, who, body);
+      list.append(item);
+      list.scrollTop = list.scrollHeight;
+    }
+
+    function onframe(frame, raw) {
+      if (plain) {
+        var match = /^\[([^\]]*)\] ([\s\S]*)$/.exec(raw);
+        add("message", match ? match[1] : "?", match ? match[2] : raw, null);
+      } else if (frame === null) {
+        add("error", "server", "unreadable frame: " + raw, null);
+      } else if (frame.error) {
+        add("error", frame.error, frame.detail || "", null);
+      } else {
+        add("message", frame.user || "?", frame.text || "", frame.ts);
+      }
+    }
+
+    // Outages leave a mark in the list, so a gap in the conversation is
+    // visibly a gap: lines sent to the room meanwhile were not received.
+    var lost = false;
+    function onstate(state, info) {
+      socketUi.showState(badge, state, info);
+      input.disabled = state !== "open";
+      if (state === "reconnecting" && !lost) {
+        lost = true;
+        add("system", "", "connection lost (" + info.code + "); reconnecting", null);
+      } else if (state === "open" && lost) {
+        lost = false;
+        add("system", "", "reconnected", null);
+      }
+      if (state === "open") {
+        input.focus();
+      }
+    }
+
+    var socket = new ReconnectingSocket(path, {onframe: onframe, onstate: onstate});
+
+    function submit(event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (text && socket.send(plain ? text : {text: text})) {
+        input.value = "";
+      }
+    }
+    form.addEventListener("submit", submit);
+
+    return {
+      socket: socket,
+      stop: function () {
+        form.removeEventListener("submit", submit);
+        socket.close();
+      },
+    };
+  }
+
+  global.startFeed = startFeed;
+  var root = document.getElementById("feed");
+  if (root && root.getAttribute("data-path")) {
+    startFeed(root, root.getAttribute("data-path"), root.getAttribute("data-format"));
+  }
+})(window);

@@ -1,0 +1,166 @@
+/*
+ * The browser side of every demo page: a WebSocket that comes back by itself.
+ *
+ * It is the plain browser WebSocket API (onopen / onmessage / onclose /
+ * onerror, readyState) plus the policy this project's servers expect:
+ *
+ * - A 4000-4999 close is the server saying no on purpose (bad room name,
+ *   login required, bad token). Trying again would get the same answer, so
+ *   the socket stays closed and shows why. The consumers send a JSON frame
+ *   {"error", "detail"} just before such a close (daphne 1.4 sends close
+ *   codes without a reason text), and that detail becomes the reason shown.
+ * - A normal close (1000) is final too: the server finished on purpose.
+ * - Any other close (daphne restarted: 1006, going away: 1001, ...) is an
+ *   outage: reconnect after an exponentially growing delay with jitter, so a
+ *   restarted server is not hit by every browser at the same instant.
+ *   Reconnecting to the same path is what rejoins a room: the connect
+ *   consumer adds the new reply channel to the room's Group again.
+ *
+ * States, reported to onstate(state, info): "connecting", "open",
+ * "reconnecting" (info.seconds until the next try), "closed" (info.code,
+ * info.reason).
+ */
+(function (global) {
+  "use strict";
+
+  function socketUrl(path) {
+    var scheme = global.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + global.location.host + path;
+  }
+
+  function isPolicyClose(code) {
+    return code >= 4000 && code <= 4999;
+  }
+
+  function ReconnectingSocket(path, options) {
+    options = options || {};
+    this.url = socketUrl(path);
+    this.baseDelay = options.baseDelay || 500;
+    this.maxDelay = options.maxDelay || 10000;
+    this.onframe = options.onframe || function () {};
+    this.onstate = options.onstate || function () {};
+    this.attempts = 0;
+    this.lastError = null;
+    this.stopped = false;
+    this.timer = null;
+    this.connect();
+  }
+
+  ReconnectingSocket.prototype.connect = function () {
+    var self = this;
+    this.lastError = null;
+    this.onstate("connecting", {attempt: this.attempts + 1});
+    var ws = this.ws = new global.WebSocket(this.url);
+    ws.onopen = function () {
+      self.attempts = 0;
+      self.onstate("open", {});
+    };
+    ws.onmessage = function (event) {
+      var frame = parseFrame(event.data);
+      if (frame && frame.error) {
+        self.lastError = frame;
+      }
+      self.onframe(frame, event.data);
+    };
+    // An error event carries no detail in browsers and is always followed by
+    // close, which is where the decision is made.
+    ws.onerror = function () {};
+    ws.onclose = function (event) {
+      self.closed(event.code, event.reason);
+    };
+  };
+
+  ReconnectingSocket.prototype.closed = function (code, reason) {
+    if (!reason && this.lastError) {
+      reason = this.lastError.error + ": " + this.lastError.detail;
+    }
+    if (this.stopped || code === 1000 || isPolicyClose(code)) {
+      this.onstate("closed", {code: code, reason: reason || ""});
+      return;
+    }
+    this.scheduleReconnect(code);
+  };
+
+  /* Exponential backoff, capped, with "equal jitter": half the delay fixed,
+   * half random, so retries spread out but never come too early. */
+  ReconnectingSocket.prototype.nextDelay = function () {
+    var ceiling = Math.min(this.maxDelay, this.baseDelay * Math.pow(2, this.attempts));
+    this.attempts += 1;
+    return ceiling / 2 + Math.random() * ceiling / 2;
+  };
+
+  ReconnectingSocket.prototype.scheduleReconnect = function (code) {
+    var self = this;
+    var due = Date.now() + this.nextDelay();
+    function tick() {
+      var left = due - Date.now();
+      if (self.stopped) {
+        return;
+      }
+      if (left <= 0) {
+        self.connect();
+        return;
+      }
+      self.onstate("reconnecting", {code: code, seconds: Math.ceil(left / 1000)});
+      self.timer = global.setTimeout(tick, Math.min(left, 1000));
+    }
+    tick();
+  };
+
+  /* Send a frame if the socket is open; returns whether it was sent. Frames
+   * are not queued while reconnecting: a chat line typed during an outage
+   * would arrive late and out of context. */
+  ReconnectingSocket.prototype.send = function (data) {
+    if (!this.ws || this.ws.readyState !== global.WebSocket.OPEN) {
+      return false;
+    }
+    this.ws.send(typeof data === "string" ? data : JSON.stringify(data));
+    return true;
+  };
+
+  /* Close for good. The state is reported now, not from the close event,
+   * so a page that replaces this socket with a new one never sees the old
+   * one's late "closed" overwrite the new one's state. */
+  ReconnectingSocket.prototype.close = function () {
+    this.stopped = true;
+    global.clearTimeout(this.timer);
+    if (this.ws) {
+      this.ws.onclose = null;
+      this.ws.close(1000);
+    }
+    this.onstate("closed", {code: 1000, reason: "closed by this page"});
+  };
+
+  function parseFrame(data) {
+    if (typeof data !== "string") {
+      return null;
+    }
+    try {
+      var value = JSON.parse(data);
+      return value !== null && typeof value === "object" ? value : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /* Render a state into a badge element: its text and a data-state
+   * attribute the stylesheet (and the browser tests) key on. */
+  function showState(badge, state, info) {
+    var text = state;
+    if (state === "reconnecting") {
+      text = "reconnecting in " + info.seconds + " s (" + info.code + ")";
+    } else if (state === "closed") {
+      text = "closed (" + info.code + (info.reason ? ": " + info.reason : "") + ")";
+    }
+    badge.textContent = text;
+    badge.setAttribute("data-state", state);
+  }
+
+  function timeOf(ts) {
+    var when = ts ? new Date(ts) : new Date();
+    return isNaN(when.getTime()) ? String(ts) : when.toLocaleTimeString();
+  }
+
+  global.ReconnectingSocket = ReconnectingSocket;
+  global.socketUi = {showState: showState, timeOf: timeOf, socketUrl: socketUrl};
+})(window);

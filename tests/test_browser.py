@@ -1,0 +1,283 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright, against
+the real split (redis-server + daphne + two runworkers).
+
+Each test checks what a person at the page would see: their messages in the
+other tab, their username, the connection badge saying "reconnecting" while
+daphne is down and "open" once it is back. Screenshots of every page land in
+test-artifacts/screenshots/.
+
+Chromium comes from apt (``scripts/browser.sh``, run by ./run-tests);
+Playwright's own browser download is not used. Without Chromium or Playwright
+these tests skip, or fail under STRICT_TOOLS=1 (CI).
+"""
+import importlib.util
+import os
+import shutil
+import uuid
+
+import pytest
+
+from channels_example.split import Split
+from tests.conftest import ARTIFACTS, require_tool
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = os.path.join(ARTIFACTS, "screenshots")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# Generous: six test suites may share two cores, and a reconnect waits out
+# a backoff of up to 10 s.
+WAIT_MS = 20_000
+RECONNECT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = require_tool("chromium", shutil.which("chromium"),
+                            "./run-tests installs it as root (scripts/browser.sh)")
+    spec = importlib.util.find_spec("playwright")
+    require_tool("playwright (Python)", spec and spec.origin,
+                 "install requirements-test.txt")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a page in a fresh browser context (its own cookies, like a second person)."""
+    contexts = []
+
+    def page_at(base_url, path):
+        context = browser.new_context(base_url=base_url)
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        response = page.goto(path)
+        assert response.status == 200, "%s answered %s" % (path, response.status)
+        return page
+
+    yield page_at
+    for context in contexts:
+        context.close()
+
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+    return playwright_expect(locator)
+
+
+def screenshot(page, name):
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SCREENSHOTS, name + ".png"), full_page=True)
+
+
+def state_of(page):
+    return page.locator("#state")
+
+
+def wait_open(page, timeout=WAIT_MS):
+    expect(state_of(page)).to_have_attribute("data-state", "open", timeout=timeout)
+
+
+def say(page, text):
+    """Type a line and press Enter, as a person would."""
+    box = page.get_by_label("message")
+    expect(box).to_be_enabled()
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value("")
+
+
+def line_from(page, user, text):
+    """The message line showing ``text`` from ``user``."""
+    return page.locator("#messages li.message").filter(has_text=text).filter(
+        has=page.locator(".user", has_text=user))
+
+
+def unique_room(prefix):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
+
+
+def test_two_browsers_in_one_room_see_each_others_messages(split, open_page):
+    room = unique_room("pair")
+    first = open_page(split.url, "/chat/%s/" % room)
+    second = open_page(split.url, "/chat/%s/" % room)
+    wait_open(first)
+    wait_open(second)
+
+    say(first, "hello from the first tab")
+    expect(line_from(second, "anonymous", "hello from the first tab")).to_be_visible()
+    say(second, "and back from the second")
+    expect(line_from(first, "anonymous", "and back from the second")).to_be_visible()
+    # Each line carries the server's time, shown as a local clock time.
+    assert first.locator("#messages li.message time").first.get_attribute("datetime").endswith("Z")
+    screenshot(first, "room-first-tab")
+    screenshot(second, "room-second-tab")
+
+
+def test_global_chat_page(split, open_page):
+    first = open_page(split.url, "/chat/")
+    second = open_page(split.url, "/chat/")
+    wait_open(first)
+    wait_open(second)
+    text = "global line %s" % uuid.uuid4().hex[:6]
+    say(first, text)
+    expect(line_from(second, "anonymous", text)).to_be_visible()
+    screenshot(second, "global-chat")
+
+
+def test_logged_in_user_name_shows_on_messages(split, open_page):
+    username = "ada_%s" % uuid.uuid4().hex[:6]
+    split.manage("shell", "-c",
+                 "from django.contrib.auth.models import User; "
+                 "User.objects.create_user(%r, password='correct horse battery')" % username)
+    room = unique_room("auth")
+    page = open_page(split.url, "/accounts/login/?next=/chat/%s/" % room)
+    screenshot(page, "login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+
+    page.wait_for_url("**/chat/%s/" % room)
+    expect(page.locator("#username")).to_have_text(username)
+    wait_open(page)
+    onlooker = open_page(split.url, "/chat/%s/" % room)
+    wait_open(onlooker)
+
+    say(page, "signed and sent")
+    expect(line_from(page, username, "signed and sent")).to_be_visible()
+    expect(line_from(onlooker, username, "signed and sent")).to_be_visible()
+    screenshot(page, "room-logged-in")
+
+
+@pytest.fixture
+def own_split(tmp_path):
+    """A split of our own: this test kills daphne, which the shared one must not see."""
+    # Fresh logs: Split waits for "Listening on channels" in them, which a
+    # previous run's log would already contain.
+    log_dir = os.path.join(ARTIFACTS, "logs", "browser-restart")
+    shutil.rmtree(log_dir, ignore_errors=True)
+    running = Split(workers=2, log_dir=log_dir, env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")})
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+
+
+def test_page_reconnects_and_rejoins_room_after_daphne_restart(own_split, open_page):
+    room = unique_room("restart")
+    first = open_page(own_split.url, "/chat/%s/" % room)
+    second = open_page(own_split.url, "/chat/%s/" % room)
+    wait_open(first)
+    wait_open(second)
+    say(first, "before the restart")
+    expect(line_from(second, "anonymous", "before the restart")).to_be_visible()
+
+    own_split.web.stop()
+    for page in (first, second):
+        expect(state_of(page)).to_have_attribute("data-state", "reconnecting")
+        expect(state_of(page)).to_contain_text("reconnecting in")
+        expect(page.get_by_label("message")).to_be_disabled()
+        expect(page.locator("#messages li.system")).to_contain_text(["connection lost"])
+    screenshot(first, "room-reconnecting")
+
+    own_split.start_web()
+    wait_open(first, RECONNECT_MS)
+    wait_open(second, RECONNECT_MS)
+    expect(first.locator("#messages li.system .text").last).to_have_text("reconnected")
+    say(first, "after the restart")
+    expect(line_from(second, "anonymous", "after the restart")).to_be_visible()
+    say(second, "heard you")
+    expect(line_from(first, "anonymous", "heard you")).to_be_visible()
+    screenshot(first, "room-reconnected")
+
+
+def test_backoff_grows_exponentially_with_jitter_up_to_the_cap(split, open_page):
+    """The page's own retry delays: each within [ceiling/2, ceiling], ceilings doubling to 10 s."""
+    page = open_page(split.url, "/console/")
+    delays = page.evaluate("""() => {
+        const socket = Object.create(ReconnectingSocket.prototype);
+        Object.assign(socket, {baseDelay: 500, maxDelay: 10000, attempts: 0});
+        return Array.from({length: 8}, () => socket.nextDelay());
+    }""")
+    ceilings = [500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]
+    for delay, ceiling in zip(delays, ceilings):
+        assert ceiling / 2 <= delay <= ceiling
+
+
+def test_policy_close_is_shown_and_not_retried(split, open_page):
+    """A 4xxx close is final: the page shows the code and the server's reason."""
+    page = open_page(split.url, "/console/?path=/chat/no%20spaces/")
+    badge = state_of(page)
+    expect(badge).to_have_attribute("data-state", "closed")
+    expect(badge).to_contain_text("4100")
+    expect(badge).to_contain_text("invalid-room")
+    page.wait_for_timeout(3000)  # a retry would have flipped it to "reconnecting" by now
+    expect(badge).to_have_attribute("data-state", "closed")
+    screenshot(page, "console-policy-close")
+
+
+def test_seed_websocket_test_page_shows_hello_world(split, open_page):
+    page = open_page(split.url, "/echo/test/")
+    page.get_by_role("link", name="Run WebSocket").click()
+    expect(page.locator("#replies li")).to_have_text(["hello world"])
+    screenshot(page, "echo-test")
+
+
+def test_index_lists_every_demo(split, open_page):
+    page = open_page(split.url, "/")
+    links = page.locator("#demos li > a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert hrefs == [
+        "/echo/test/", "/chat/", "/chat/lobby/", "/letters/", "/notifications/", "/jwt/",
+        "/live/", "/console/?path=/cbc/chat/", "/console/?path=/json/", "/progress/",
+        "/accounts/login/",
+    ]
+    expect(page.get_by_role("link", name="sign up").first).to_have_attribute(
+        "href", "/accounts/signup/")
+    screenshot(page, "index")
+
+    page.get_by_label("room name").fill("picked-room")
+    page.get_by_role("button", name="join").click()
+    page.wait_for_url("**/chat/picked-room/")
+    wait_open(page)
+
+
+def test_bad_room_name_page_is_404(split, browser):
+    context = browser.new_context(base_url=split.url)
+    try:
+        response = context.new_page().goto("/chat/no%20spaces/")
+        assert response.status == 404
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path, heading", [
+    ("/letters/", "Letters"),
+    ("/notifications/", "Notifications"),
+    ("/jwt/", "JWT"),
+    ("/live/", "Live data"),
+    ("/progress/", "Progress"),
+    ("/console/", "Socket console"),
+])
+def test_other_demo_pages_render_with_their_scripts(split, open_page, path, heading):
+    """Pages whose sockets other features serve: they load, styled, with the shared client.
+
+    ``ReconnectingSocket`` being defined proves /static/ is served through the
+    split (runworker's StaticFilesConsumer, DEBUG on).
+    """
+    page = open_page(split.url, path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    assert page.evaluate("typeof window.ReconnectingSocket") == "function"
+    assert page.evaluate("getComputedStyle(document.body).margin") == "0px"
+    screenshot(page, "page-" + path.strip("/"))

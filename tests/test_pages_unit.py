@@ -1,0 +1,37 @@
+"""The pages through Django's test client: which paths exist and which socket each opens.
+
+The browser tests (test_browser.py) show the pages working; these pin the
+URL rules without a browser, so they run everywhere.
+"""
+import pytest
+
+
+@pytest.mark.parametrize("path, socket_path", [
+    ("/chat/", "/chat/"),
+    ("/chat/lobby/", "/chat/lobby/"),
+    ("/chat/A-z_09/", "/chat/A-z_09/"),
+    ("/chat/%s/" % ("x" * 64), "/chat/%s/" % ("x" * 64)),
+    ("/letters/", "/letters/"),
+    ("/notifications/", "/notifications/"),
+])
+def test_feed_pages_open_the_socket_on_their_own_path(client, path, socket_path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert ('data-path="%s"' % socket_path) in response.content.decode()
+
+
+@pytest.mark.parametrize("path", [
+    "/chat/%s/" % ("x" * 65),  # too long
+    "/chat/dots.not.allowed/",
+    "/chat/caf%C3%A9/",  # unicode
+    "/chat/a/b/",  # two segments
+])
+def test_room_names_outside_the_consumers_rule_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/echo/test/", "/jwt/", "/live/", "/progress/", "/console/"])
+def test_other_pages_load_with_the_stylesheet(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "/static/channels_example/site.css" in response.content.decode()
