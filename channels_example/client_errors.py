@@ -25,6 +25,10 @@ CLOSE_CODES = {
     "invalid-message": None,
     "text-required": 4003,
     "invalid-room": 4100,
+    "invalid-stream": None,
+    "invalid-binding": None,
+    "not-allowed": None,
+    "invalid-steps": None,
 }
 
 
