@@ -1,7 +1,8 @@
 """Channel routing: every WebSocket feature is one include() line here.
 
 Each consumers module exposes ``routes`` (its connect / receive / disconnect
-consumers); the ``path`` here decides where it lives.
+consumers, or a class-based consumer's ``as_route()``); the ``path`` here
+decides where it lives.
 """
 from channels.routing import include
 
@@ -11,4 +12,8 @@ channel_routing = [
     # Any single path segment routes here; the consumer refuses bad names
     # with a JSON error and close code 4100 instead of leaving them unrouted.
     include("consumers.rooms.routes", path=r"^/chat/(?P<room>[^/]+)/$"),
+    include("consumers.live.routes", path=r"^/live/$"),
+    include("consumers.cbc_chat.routes", path=r"^/cbc/chat/$"),
+    include("consumers.json_echo.routes", path=r"^/json/$"),
+    include("consumers.progress.routes", path=r"^/progress/$"),
 ]
