@@ -14,7 +14,10 @@ any number; what it cannot do is send them *while it runs*, unless asked:
 
 In: ``{"steps": n}`` with n from 1 to 50. Out: ``{"step": i, "of": n}`` for
 i = 1..n, each sent as soon as that step is done, then ``{"done": true}``.
-``enforce_ordering`` keeps two requests on one socket from interleaving.
+With ``"buffered": true`` the same sends go without ``immediately=True``:
+the client gets exactly the same frames in the same order, all at once when
+the handler returns. ``enforce_ordering`` keeps two requests on one socket
+from interleaving.
 """
 import json
 import time
@@ -32,15 +35,15 @@ MAX_STEPS = 50
 STEP_SECONDS = 0.02
 
 
-def steps_of(message):
-    steps = json_of(message).get("steps")
+def job_of(message):
+    """``(steps, buffered)`` from a ``{"steps": n, "buffered": bool}`` frame."""
+    job = json_of(message)
+    steps, buffered = job.get("steps"), job.get("buffered", False)
     if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
         raise ClientError("invalid-steps", 'send {"steps": <integer 1-%d>}' % MAX_STEPS)
-    return steps
-
-
-def send_json(message, payload):
-    message.reply_channel.send({"text": json.dumps(payload)}, immediately=True)
+    if not isinstance(buffered, bool):
+        raise ClientError("invalid-steps", '"buffered" must be true or false')
+    return steps, buffered
 
 
 @allowed_hosts_only
@@ -53,11 +56,12 @@ def connect(message):
 @enforce_ordering
 @reports_client_errors
 def receive(message):
-    steps = steps_of(message)
+    steps, buffered = job_of(message)
     for step in range(1, steps + 1):
         time.sleep(STEP_SECONDS)
-        send_json(message, {"step": step, "of": steps})
-    send_json(message, {"done": True})
+        message.reply_channel.send({"text": json.dumps({"step": step, "of": steps})},
+                                   immediately=not buffered)
+    message.reply_channel.send({"text": json.dumps({"done": True})}, immediately=not buffered)
 
 
 routes = [

@@ -106,7 +106,8 @@ class ProgressTests(ChannelTestCase):
 
     def test_steps_out_of_range_are_refused_and_the_socket_stays_open(self):
         c = self.connect()
-        for bad in ['{"steps": 0}', '{"steps": 51}', '{"steps": "3"}', '{"steps": true}', "{}"]:
+        for bad in ['{"steps": 0}', '{"steps": 51}', '{"steps": "3"}', '{"steps": true}', "{}",
+                    '{"steps": 2, "buffered": "yes"}']:
             c.send_and_consume("websocket.receive", {"text": bad}, path="/progress/")
             self.assertEqual(error_of(c), ("invalid-steps", None), bad)
         c.send_and_consume("websocket.receive", {"text": '{"steps": 1}'}, path="/progress/")

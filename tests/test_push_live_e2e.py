@@ -188,6 +188,14 @@ def test_progress_streams_every_step_in_order_then_done(ws):
     assert received == [{"step": i, "of": 25} for i in range(1, 26)] + [{"done": True}]
 
 
+def test_buffered_sends_also_all_arrive_in_order(ws):
+    """Without immediately=True the frames leave when the handler returns: all of them."""
+    sock = ws("/progress/")
+    sock.send('{"steps": 10, "buffered": true}')
+    received = [recv_json(sock) for _ in range(11)]
+    assert received == [{"step": i, "of": 10} for i in range(1, 11)] + [{"done": True}]
+
+
 def test_progress_refuses_too_many_steps(ws):
     sock = ws("/progress/")
     sock.send('{"steps": 1000}')
