@@ -27,12 +27,9 @@ from channels.generic.websockets import WebsocketConsumer
 from channels_example.class_consumers import CheckedConsumerMixin
 from channels_example.frames import chat_text_of
 from channels_example.push import timestamp
+from consumers.rooms import username
 
 GROUP = "cbc-chat"
-
-
-def username(user):
-    return user.username if user.is_authenticated else "anonymous"
 
 
 class MyConsumer(CheckedConsumerMixin, WebsocketConsumer):

@@ -4,6 +4,7 @@ import json
 from channels import Channel
 from channels.test import ChannelTestCase
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from channels_example.client_errors import ClientError
@@ -101,3 +102,20 @@ class PushApiTests(ChannelTestCase):
         self.assertEqual(response.json(), {"pushed": {"room": "ops"}})
         frame = member.receive()
         self.assertEqual((frame["user"], frame["text"]), ("boss", "deploying"))
+
+
+class PushCommandTests(ChannelTestCase):
+    def test_user_option_reaches_the_users_group(self):
+        dana = User.objects.create_user("dana")
+        tab = DaphneWSClient()
+        user_group(dana.pk).add(Channel(tab.reply_channel))
+        call_command("push", "--user", "dana", "done", stdout=open("/dev/null", "w"))
+        self.assertEqual(tab.receive()["text"], "done")
+
+    def test_unknown_user_is_a_command_error(self):
+        with self.assertRaisesMessage(CommandError, "no user named 'ghost'"):
+            call_command("push", "--user", "ghost", "x")
+
+    def test_room_and_user_together_are_refused(self):
+        with self.assertRaises(CommandError):
+            call_command("push", "--room", "a", "--user", "b", "x")
