@@ -8,6 +8,10 @@ from tests.clients import DaphneWSClient as client
 from tests.replies import error_of
 
 
+def cbc_members():
+    return Group("cbc-chat").channel_layer.group_channels("cbc-chat")
+
+
 class ClassBasedChatTests(ChannelTestCase):
     def connect(self, c=None):
         c = c or client(ordered=True)
@@ -31,7 +35,7 @@ class ClassBasedChatTests(ChannelTestCase):
     def test_disconnect_leaves_the_group_and_tells_the_others(self):
         leaver, stayer = self.connect(), self.connect()
         leaver.send_and_consume("websocket.disconnect", {"code": 1000}, path="/cbc/chat/")
-        self.assertNotIn(leaver.reply_channel, Group("cbc-chat").channel_layer.group_channels("cbc-chat"))
+        self.assertNotIn(leaver.reply_channel, cbc_members())
         self.assertEqual(stayer.receive(), {"user": "anonymous", "left": True})
         self.assertIsNone(leaver.receive())
 
@@ -46,7 +50,7 @@ class ClassBasedChatTests(ChannelTestCase):
         c = client(origin="http://evil.example", ordered=True)
         with self.assertRaises(DenyConnection):
             c.send_and_consume("websocket.connect", path="/cbc/chat/", check_accept=False)
-        self.assertNotIn(c.reply_channel, Group("cbc-chat").channel_layer.group_channels("cbc-chat"))
+        self.assertNotIn(c.reply_channel, cbc_members())
 
 
 class JsonConsumerTests(ChannelTestCase):
