@@ -1,7 +1,8 @@
 """Channel routing: every WebSocket feature is one include() line here.
 
 Each consumers module exposes ``routes`` (its connect / receive / disconnect
-consumers); the ``path`` here decides where it lives.
+consumers, or a class-based consumer's ``as_route()``); the ``path`` here
+decides where it lives.
 """
 from channels.routing import include
 
@@ -14,4 +15,8 @@ channel_routing = [
     include("consumers.whoami.routes", path=r"^/whoami/$"),
     include("consumers.letters.routes", path=r"^/letters/$"),
     include("consumers.notifications.routes", path=r"^/notifications/$"),
+    include("consumers.live.routes", path=r"^/live/$"),
+    include("consumers.cbc_chat.routes", path=r"^/cbc/chat/$"),
+    include("consumers.json_echo.routes", path=r"^/json/$"),
+    include("consumers.progress.routes", path=r"^/progress/$"),
 ]

@@ -1,0 +1,1 @@
+default_app_config = "channels_example.apps.ChannelsExampleConfig"

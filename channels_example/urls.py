@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from channels_example import token_views, views
+from channels_example import api, token_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -20,4 +20,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api-token-auth/", token_views.obtain_token, name="api-token-auth"),
     path("api-token-refresh/", token_views.refresh_token, name="api-token-refresh"),
+    path("api/push/", api.push, name="api-push"),
 ]

@@ -39,7 +39,13 @@ from channels_example.users import login_required, session_intact
 
 
 def user_group(user_id):
+    """Every socket of one user; server code pushes here too (channels_example.push)."""
     return Group("user-%d" % user_id)
+
+
+def user_message(sender, text):
+    """The ``user.message`` frame every socket of the user receives."""
+    return json.dumps({"type": "user.message", "user": sender, "text": text, "ts": server_now()})
 
 
 @allowed_hosts_only
@@ -59,12 +65,7 @@ def connect(message):
 @session_intact
 @login_required
 def receive(message):
-    frame = json.dumps({
-        "type": "user.message",
-        "user": message.user.username,
-        "text": chat_text_of(message),
-        "ts": server_now(),
-    })
+    frame = user_message(message.user.username, chat_text_of(message))
     user_group(message.channel_session["user_id"]).send({"text": frame}, immediately=True)
 
 

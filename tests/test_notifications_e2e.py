@@ -34,3 +34,19 @@ def test_anonymous_is_refused_with_login_required(ws):
     assert error["error"] == "login-required"
     assert "log in" in error["detail"]
     assert recv_close(sock)[0] == 4201
+
+
+def test_manage_push_to_a_user_reaches_all_their_sockets_only(split, ws):
+    """`manage.py push --user`, run as its own process, lands in every tab of that user."""
+    pia = signed_up(split, "pia_push")
+    tabs = [ws("/notifications/", cookie=pia.cookie_header) for _ in range(2)]
+    bystander = ws("/notifications/", cookie=signed_up(split, "ben_push").cookie_header)
+
+    split.manage("push", "--user", "pia_push", "your export is ready")
+    for tab in tabs:
+        got = recv_json(tab)
+        assert (got["type"], got["user"], got["text"]) == ("user.message", "server",
+                                                           "your export is ready")
+
+    bystander.send('{"text": "marker"}')
+    assert recv_json(bystander)["text"] == "marker"

@@ -1,0 +1,73 @@
+"""HTTP API: ``POST /api/push/`` lets staff push to a room or a user.
+
+Authentication is Django's session (log in at /accounts/login/), and CSRF
+protection stays on because a session cookie is an ambient credential. The
+permission check is the separate ``staff_only`` decorator so another way of
+setting ``request.user`` (a bearer-token decorator placed outside it) can be
+added without touching the view.
+"""
+import functools
+import json
+
+from django.contrib.auth import get_user_model
+from django.http import JsonResponse
+from django.views.decorators.http import require_POST
+
+from channels_example.client_errors import ClientError
+from channels_example.push import push_to_room, push_to_user
+
+
+def error(status, name, detail):
+    return JsonResponse({"error": name, "detail": detail}, status=status)
+
+
+def staff_only(view):
+    """Answer 403 with a JSON error unless the request's user is active staff."""
+
+    @functools.wraps(view)
+    def inner(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return error(403, "staff-only", "log in as a staff user to push")
+        return view(request, *args, **kwargs)
+
+    return inner
+
+
+def push_request(body):
+    """``(target, name, text)`` from a ``{"room"|"user": ..., "text": ...}`` body.
+
+    Raises ValueError, with the reason for the client, for anything else.
+    """
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except ValueError:
+        raise ValueError("the body must be a JSON object")
+    if not isinstance(payload, dict):
+        raise ValueError("the body must be a JSON object")
+    targets = [key for key in ("room", "user") if key in payload]
+    text = payload.get("text")
+    if len(targets) != 1 or not isinstance(payload[targets[0]], str):
+        raise ValueError('give exactly one of "room" or "user", as a string')
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('"text" must be a non-empty string')
+    return targets[0], payload[targets[0]], text
+
+
+@require_POST
+@staff_only
+def push(request):
+    try:
+        target, name, text = push_request(request.body)
+    except ValueError as bad:
+        return error(400, "invalid-push", str(bad))
+    try:
+        if target == "room":
+            push_to_room(name, text, user=request.user.username)
+        else:
+            push_to_user(name, text, user=request.user.username)
+    except ClientError as refused:
+        return error(400, refused.error, refused.detail)
+    except get_user_model().DoesNotExist:
+        return error(400, "invalid-push", "no user named %r" % name)
+    return JsonResponse({"pushed": {target: name}})

@@ -1,0 +1,52 @@
+"""Server push from outside consumers (seed 000's controller.py, the 1.x way).
+
+In Channels 1.x any process that has the channel layer can send to a group or
+to one socket's reply channel: a view, a signal handler, a management command,
+a task, the shell. Nothing has to be "inside" a consumer and no consumer has to
+keep a list of connected channel names: Groups are that list, kept by the
+layer, and ``Group.send`` is an ordinary synchronous call.
+
+Which helper to use:
+
+- ``push_to_room(room, text)``: everyone on ``ws://HOST/chat/<room>/``, in the
+  same frame format as a chat message, so pages need no new code.
+- ``push_to_user(user, text)``: every socket of one user (all their tabs), via
+  the per-user group ``user-<id>`` that ``ws://HOST/notifications/`` joins.
+- ``push_to_channel(reply_channel_name, payload)``: exactly one socket, when you
+  kept its ``message.reply_channel.name`` (a daphne reply channel is
+  ``daphne.response.<server>!<socket>``).
+
+All sends use ``immediately=True``. Outside a consumer that changes nothing;
+inside one (a view runs in a worker too under the split) it makes the push
+leave now instead of after the handler returns.
+"""
+import json
+
+from channels import Channel
+from django.contrib.auth import get_user_model
+
+from consumers.notifications import user_group, user_message
+from consumers.rooms import checked_room, room_group, room_message
+
+
+def push_to_room(room, text, user="server"):
+    """Send a chat frame to everyone in ``room``; raises ClientError for a bad name."""
+    room = checked_room(room)
+    room_group(room).send({"text": room_message(room, user, text)}, immediately=True)
+
+
+def push_to_user(user_or_username, text, user="server"):
+    """Send a ``user.message`` frame to every socket of one user.
+
+    ``user_or_username`` is a User or a username; an unknown username raises
+    ``User.DoesNotExist``. ``user`` is the sender shown in the frame.
+    """
+    recipient = user_or_username
+    if isinstance(recipient, str):
+        recipient = get_user_model().objects.get_by_natural_key(recipient)
+    user_group(recipient.pk).send({"text": user_message(user, text)}, immediately=True)
+
+
+def push_to_channel(reply_channel_name, payload):
+    """Send ``payload`` (a JSON-serialisable object) as one text frame to one socket."""
+    Channel(reply_channel_name).send({"text": json.dumps(payload)}, immediately=True)
