@@ -94,11 +94,14 @@ LOGOUT_REDIRECT_URL = "/"
 REDIS_URL = os.environ.get("REDIS_URL")
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
+# asgi_redis with one-trip sends, pipelined group sends, a persistent
+# connection for daphne's twisted mode, and counted drops (docs/performance.md).
+REDIS_CHANNEL_LAYER = "channels_example.layer.RedisChannelLayer"
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "asgi_redis.RedisChannelLayer",
+            "BACKEND": REDIS_CHANNEL_LAYER,
             "ROUTING": "routing.channel_routing",
             "CONFIG": {
                 "hosts": [REDIS_URL],
@@ -110,6 +113,10 @@ if REDIS_URL:
             },
         }
     }
+    # Channel sessions (and so enforce_ordering's counter) on the same Redis;
+    # HTTP sessions stay in the database.
+    CHANNEL_SESSION_ENGINE = "channels_example.channel_sessions"
+    CHANNEL_SESSION_REDIS_URL = REDIS_URL
 else:
     CHANNEL_LAYERS = {
         "default": {

@@ -1,0 +1,333 @@
+"""The Redis channel layer the split runs on: asgi_redis, tuned and made loud.
+
+In Channels 1.x every frame crosses the channel layer twice: daphne sends
+``websocket.receive`` into Redis, a runworker pops it, runs the consumer and
+sends the reply into daphne's process-local response list, which daphne pops
+and writes to the socket. The layer's round trips to Redis are therefore the
+cost of every message. asgi_redis 1.4.3 spends more of them than it needs:
+
+- ``receive_twisted`` (daphne's native mode) builds a new txredisapi pool of
+  ten connections for every message and tears it down afterwards; daphne's
+  other mode polls and sleeps 50 ms whenever its list is empty.
+- a receive is BLPOP, then GET, then DEL (three trips); a send is the send
+  script plus a second script for the statistics counters (two trips); a
+  group send is two trips per member.
+- a send that meets a full channel inside ``Group.send`` is dropped with a
+  bare ``pass``: nothing logged, nothing counted where anyone looks.
+
+This subclass keeps asgi_redis's storage layout (message keys, list per
+channel, sorted set per group, statistics keys), so the stock
+``global_statistics()`` / ``channel_statistics()`` and any other asgi_redis
+process on the same Redis keep working, and changes only how it gets there:
+
+- ``receive_twisted`` keeps ONE connection per Redis host for the life of
+  the process. It pops, fetches and deletes in one script call, up to
+  ``twisted_batch`` messages at a time for process-local (``!``) channels
+  that only this process reads, and falls back to one BLPOP over all the
+  channels when they are empty. Daphne then runs in twisted mode.
+- ``receive`` pops and fetches in one script call, and only BLPOPs when the
+  channels are empty.
+- ``send`` is one script (capacity check, store, push and counters).
+- ``send_group`` pipelines every member's send into one round trip.
+- every full channel is logged at WARNING and counted in the Redis hash
+  ``<stats_prefix>drops`` (field: channel pattern, and ``group:<name>`` for
+  group sends); ``manage.py layerstats`` prints it.
+"""
+import logging
+import random
+import re
+import time
+from collections import deque
+
+import asgi_redis
+import redis
+from asgi_redis.twisted_utils import defer
+
+try:
+    import txredisapi
+except ImportError:  # asgi_redis then leaves out "twisted": daphne polls
+    txredisapi = None
+
+logger = logging.getLogger("channels_example.layer")
+
+# The random parts of a reply / single-reader channel name: the segment just
+# before "!" or "?" (daphne's process id) and everything after it.
+RANDOM_PARTS = re.compile(r"(?<=\.)[A-Za-z0-9]+(?=[!?])|(?<=[!?])[^.!?]+")
+
+
+def channel_pattern(channel):
+    """The channel's name with its random parts starred: one counter per kind of channel.
+
+    "daphne.response.AbCdEfGhIj!kLmN" -> "daphne.response.*!*"; names without
+    "!" or "?" ("websocket.receive") are their own pattern.
+    """
+    return RANDOM_PARTS.sub("*", channel)
+
+
+class RedisChannelLayer(asgi_redis.RedisChannelLayer):
+
+    # Process-local messages fetched per script call in receive_twisted.
+    twisted_batch = 100
+
+    # Store a message, push it, count it; or count the refusal. One trip.
+    # KEYS: message, channel list, count, global count, full, global full, drops hash
+    # ARGV: content, expiry, capacity, channel stat expiry, global stat expiry,
+    #       drop field, group drop field ("" when not a group send)
+    lua_send_counted = """
+        if redis.call('llen', KEYS[2]) >= tonumber(ARGV[3]) then
+            redis.call('incr', KEYS[5])
+            redis.call('expire', KEYS[5], ARGV[4])
+            redis.call('incr', KEYS[6])
+            redis.call('expire', KEYS[6], ARGV[5])
+            redis.call('hincrby', KEYS[7], ARGV[6], 1)
+            if ARGV[7] ~= '' then
+                redis.call('hincrby', KEYS[7], ARGV[7], 1)
+            end
+            return redis.error_reply('full')
+        end
+        redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
+        redis.call('rpush', KEYS[2], KEYS[1])
+        redis.call('expire', KEYS[2], ARGV[2] + 1)
+        redis.call('incr', KEYS[3])
+        redis.call('expire', KEYS[3], ARGV[4])
+        redis.call('incr', KEYS[4])
+        redis.call('expire', KEYS[4], ARGV[5])
+        return 1
+    """
+
+    # Pop up to ARGV[1] messages from the lists in KEYS, in order, with their
+    # content; skips messages whose content expired. Returns {list, content, ...}.
+    lua_pop_with_content = """
+        local out = {}
+        local limit = tonumber(ARGV[1])
+        local got = 0
+        for i = 1, #KEYS do
+            while got < limit do
+                local key = redis.call('lpop', KEYS[i])
+                if not key then break end
+                local content = redis.call('get', key)
+                if content then
+                    redis.call('del', key)
+                    out[#out + 1] = KEYS[i]
+                    out[#out + 1] = content
+                    got = got + 1
+                end
+            end
+            if got >= limit then break end
+        end
+        return out
+    """
+
+    # GET and DEL of one message key after a BLPOP.
+    lua_take = """
+        local content = redis.call('get', KEYS[1])
+        redis.call('del', KEYS[1])
+        return content
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.drops_key = self.stats_prefix + "drops"
+        self._twisted_connections = {}
+        self._twisted_buffers = {}
+
+    def _register_scripts(self):
+        super()._register_scripts()
+        connection = self.connection(None)
+        self.send_counted = connection.register_script(self.lua_send_counted)
+        self.pop_with_content = connection.register_script(self.lua_pop_with_content)
+        self.take = connection.register_script(self.lua_take)
+
+    ### Sending ###
+
+    def send(self, channel, message):
+        connection, keys, args = self._send_call(channel, message)
+        try:
+            self.send_counted(keys=keys, args=args, client=connection)
+        except redis.exceptions.ResponseError as error:
+            if error.args[0] != "full":
+                raise
+            self._report_full(channel)
+            raise self.ChannelFull(channel)
+
+    def send_group(self, group, message):
+        """Every member's send in one pipelined trip per Redis host; full members are reported."""
+        assert self.valid_group_name(group), "Group name not valid"
+        pipelines, members = {}, {}
+        for channel in self.group_channels(group):
+            connection, keys, args = self._send_call(channel, message, group)
+            index = self._connection_list.index(connection)
+            if index not in pipelines:
+                pipelines[index] = connection.pipeline(transaction=False)
+                members[index] = []
+            self.send_counted(keys=keys, args=args, client=pipelines[index])
+            members[index].append(channel)
+        for index, pipeline in pipelines.items():
+            results = pipeline.execute(raise_on_error=False)
+            for channel, result in zip(members[index], results):
+                if isinstance(result, redis.exceptions.ResponseError):
+                    if result.args[0] != "full":
+                        raise result
+                    self._report_full(channel, group)
+
+    def _send_call(self, channel, message, group=""):
+        """The connection, keys and args of one send_counted call (asgi_redis's layout)."""
+        assert isinstance(message, dict), "message is not a dict"
+        assert self.valid_channel_name(channel), "Channel name not valid"
+        assert "__asgi_channel__" not in message
+        if "!" in channel:
+            message = dict(message, __asgi_channel__=channel)
+            channel = self.non_local_name(channel)
+        if "!" in channel or "?" in channel:
+            connection = self.connection(self.consistent_hash(channel))
+        else:
+            connection = self.connection(next(self._send_index_generator))
+        stats = self.stats_prefix + channel + ":"
+        global_stats = self.stats_prefix + self.global_stats_key + ":"
+        keys = [
+            self.prefix + random_hex(),
+            self.prefix + channel,
+            stats + self.STAT_MESSAGES_COUNT,
+            global_stats + self.STAT_MESSAGES_COUNT,
+            stats + self.STAT_CHANNEL_FULL,
+            global_stats + self.STAT_CHANNEL_FULL,
+            self.drops_key,
+        ]
+        args = [
+            self.serialize(message), self.expiry, self.get_capacity(channel),
+            self.channel_statistics_expiry, self.global_statistics_expiry,
+            channel_pattern(channel), ("group:" + group) if group else "",
+        ]
+        return connection, keys, args
+
+    def _report_full(self, channel, group=None):
+        if group:
+            logger.warning("Group %s: channel %s is full (capacity %s); message dropped",
+                           group, channel, self.get_capacity(self.non_local_name(channel)))
+        else:
+            logger.warning("Channel %s is full (capacity %s); send refused with ChannelFull",
+                           channel, self.get_capacity(self.non_local_name(channel)))
+
+    def drop_counts(self):
+        """{field: count} of full-channel refusals, summed over every Redis host."""
+        counts = {}
+        for connection in self._connection_list:
+            for field, value in connection.hgetall(self.drops_key).items():
+                field = field.decode("utf8")
+                counts[field] = counts.get(field, 0) + int(value)
+        return counts
+
+    def group_add(self, group, channel):
+        """asgi_redis's ZADD and EXPIRE in one trip."""
+        assert self.valid_group_name(group), "Group name not valid"
+        assert self.valid_channel_name(channel), "Channel name not valid"
+        group_key = self._group_key(group)
+        pipeline = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
+        pipeline.zadd(group_key, **{channel: time.time()})
+        pipeline.expire(group_key, self.group_expiry)
+        pipeline.execute()
+
+    def group_channels(self, group):
+        """asgi_redis's expiry sweep and member read in one trip."""
+        key = self._group_key(group)
+        pipeline = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
+        pipeline.zremrangebyscore(key, 0, int(time.time()) - self.group_expiry)
+        pipeline.zrange(key, 0, -1)
+        return [name.decode("utf8") for name in pipeline.execute()[1]]
+
+    ### Receiving (runworker, daphne --force-sync) ###
+
+    def receive(self, channels, block=False):
+        indexes = self._receive_list_names(channels)
+        if indexes is None:
+            return None, None
+        for index, list_names in indexes.items():
+            random.shuffle(list_names)  # as asgi_redis: no channel starves the others
+            connection = self.connection(index)
+            found = self.pop_with_content(keys=list_names, args=[1], client=connection)
+            if found:
+                return self._unpack(found[0], found[1])
+        if not block:
+            return None, None
+        for index, list_names in indexes.items():
+            connection = self.connection(index)
+            popped = connection.blpop(list_names, timeout=self.blpop_timeout)
+            if popped:
+                content = self.take(keys=[popped[1]], client=connection)
+                if content is not None:
+                    return self._unpack(popped[0], content)
+        return None, None
+
+    def _unpack(self, list_name, content):
+        if isinstance(list_name, bytes):
+            list_name = list_name.decode("utf8")
+        channel = list_name[len(self.prefix):]
+        message = self.deserialize(content)
+        if "__asgi_channel__" in message:
+            channel = message.pop("__asgi_channel__")
+        return channel, message
+
+    ### Receiving (daphne's twisted mode) ###
+
+    @defer.inlineCallbacks
+    def receive_twisted(self, channels):
+        """One long-lived connection per host; batches for process-local channels.
+
+        Daphne calls this in a loop, one call at a time, for its own
+        ``daphne.response.<id>!`` channel. Only this process reads a ``!``
+        channel, so fetching up to ``twisted_batch`` of its messages at once
+        and handing them out from memory takes nothing from anyone else.
+        """
+        indexes = self._receive_list_names(channels)
+        if indexes is None:
+            defer.returnValue((None, None))
+        buffered = self._from_buffers(indexes)
+        if buffered:
+            defer.returnValue(buffered)
+        for index, list_names in indexes.items():
+            connection = self._twisted_connection(index)
+            local = all("!" in name for name in list_names)
+            if not local:
+                random.shuffle(list_names)
+            found = yield connection.eval(
+                self.lua_pop_with_content, keys=list_names,
+                args=[self.twisted_batch if local else 1],
+            )
+            if found:
+                self._buffer(found)
+                defer.returnValue(self._from_buffers(indexes))
+        for index, list_names in indexes.items():
+            connection = self._twisted_connection(index)
+            popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
+            if popped:
+                content = yield connection.eval(self.lua_take, keys=[popped[1]])
+                if content is not None:
+                    defer.returnValue(self._unpack(popped[0], content))
+        defer.returnValue((None, None))
+
+    def _twisted_connection(self, index):
+        if index not in self._twisted_connections:
+            kwargs = self.connection(index).connection_pool.connection_kwargs
+            self._twisted_connections[index] = txredisapi.lazyConnection(
+                host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
+                dbid=kwargs.get("db", 0), password=kwargs.get("password"),
+                charset=None, convertNumbers=False,
+            )
+        return self._twisted_connections[index]
+
+    def _buffer(self, found):
+        for i in range(0, len(found), 2):
+            self._twisted_buffers.setdefault(found[i], deque()).append(found[i + 1])
+
+    def _from_buffers(self, indexes):
+        for list_names in indexes.values():
+            for name in list_names:
+                buffer = self._twisted_buffers.get(name.encode("utf8"))
+                if buffer:
+                    return self._unpack(name, buffer.popleft())
+        return None
+
+
+def random_hex():
+    """A message key as unique as asgi_redis's uuid4().hex, without building a UUID."""
+    return "%032x" % random.getrandbits(128)
