@@ -74,7 +74,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     # KEYS: message, channel list, count, global count, full, global full, drops hash
     # ARGV: content, expiry, capacity, channel stat expiry, global stat expiry,
     #       drop field, group drop field ("" when not a group send),
-    #       "front" to push to the head of the list instead of the tail
+    #       "front" to push near the head of the list instead of the tail: right
+    #       after the message key ARGV[9] if that is still queued, else first
     lua_send_counted = """
         if redis.call('llen', KEYS[2]) >= tonumber(ARGV[3]) then
             redis.call('incr', KEYS[5])
@@ -89,7 +90,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         end
         redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
         if ARGV[8] == 'front' then
-            redis.call('lpush', KEYS[2], KEYS[1])
+            if ARGV[9] == '' or redis.call('linsert', KEYS[2], 'AFTER', ARGV[9], KEYS[1]) <= 0 then
+                redis.call('lpush', KEYS[2], KEYS[1])
+            end
         else
             redis.call('rpush', KEYS[2], KEYS[1])
         end
@@ -170,6 +173,11 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         front = message is getattr(self._local, "from_wait", None)
         self._local.from_wait = None
         connection, keys, args = self._send_call(channel, message, front=front)
+        if front:
+            # The next requeued message goes right behind this one, keeping
+            # the wait channel's order (a plain LPUSH each would reverse it).
+            args.append(getattr(self._local, "requeued_key", None) or "")
+            self._local.requeued_key = keys[0]
         try:
             self.send_counted(keys=keys, args=args, client=connection)
         except redis.exceptions.ResponseError as error:
@@ -271,12 +279,16 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
 
         A message taken from an ``enforce_ordering`` wait channel is
         remembered: when the consumer sends it back to its original channel
-        (``requeue_messages``), it goes to the head of the list. It is older
-        than everything queued behind it, and at the tail the socket's later
-        messages would all be taken first and parked again, each time round.
+        (``requeue_messages``), it goes to the head of the list, behind any
+        message requeued just before it. It is older than everything queued
+        behind it, and at the tail the socket's later messages would all be
+        taken first and parked again, each time round.
         """
         channel, message = self._receive(channels, block)
-        self._local.from_wait = message if channel and channel.startswith("__wait__.") else None
+        waited = bool(channel) and channel.startswith("__wait__.")
+        self._local.from_wait = message if waited else None
+        if channel and not waited:
+            self._local.requeued_key = None  # a new consumer run: a new requeue sequence
         return channel, message
 
     def _receive(self, channels, block):
