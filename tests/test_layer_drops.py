@@ -86,3 +86,16 @@ def test_layerstats_on_the_in_memory_layer_says_what_it_needs():
     from django.core.management import CommandError, call_command
     with pytest.raises(CommandError, match="needs the Redis layer"):
         call_command("layerstats")
+
+
+def test_tuned_and_stock_layers_read_each_others_messages(tiny):
+    """ormsgpack in the tuned layer writes the bytes stock asgi_redis (msgpack) reads, and back."""
+    from asgi_redis import RedisChannelLayer as StockLayer
+    stock = StockLayer(hosts=tiny.hosts, capacity=2)
+    message = {"reply_channel": "daphne.response.AbCdEfGhIj!kLmN", "path": "/echo/", "order": 3,
+               "headers": [[b"origin", b"http://127.0.0.1"]], "text": "h\u00e9llo", "bytes": None}
+    assert tiny.serialize(message) == stock.serialize(message)
+    tiny.send("interop", message)
+    assert stock.receive(["interop"]) == ("interop", message)
+    stock.send("interop", message)
+    assert tiny.receive(["interop"]) == ("interop", message)
