@@ -42,6 +42,7 @@ class SessionStore(SessionBase):
     def __init__(self, session_key=None):
         super().__init__(session_key)
         self.serializer = import_string(settings.SESSION_SERIALIZER)()
+        self._loaded_key = None
 
     def _key(self, session_key=None):
         return KEY_PREFIX + (session_key or self._get_or_create_session_key())
@@ -51,9 +52,13 @@ class SessionStore(SessionBase):
         if data is None:
             self._session_key = None
             return {}
+        self._loaded_key = self.session_key
         return self.serializer.loads(data)
 
     def exists(self, session_key):
+        """channel_session asks right after loading: answer from that load, not another trip."""
+        if session_key and session_key == self._loaded_key:
+            return True
         return bool(session_key) and bool(connection().exists(KEY_PREFIX + session_key))
 
     def create(self):
@@ -73,11 +78,14 @@ class SessionStore(SessionBase):
         stored = connection().set(self._key(), data, ex=self.get_expiry_age(), nx=must_create)
         if must_create and not stored:
             raise CreateError
+        self._loaded_key = self.session_key
 
     def delete(self, session_key=None):
         session_key = session_key or self.session_key
         if session_key:
             connection().delete(KEY_PREFIX + session_key)
+            if session_key == self._loaded_key:
+                self._loaded_key = None
 
     @classmethod
     def clear_expired(cls):

@@ -46,6 +46,7 @@ import asgi_redis
 import ormsgpack
 import redis
 from asgi_redis.twisted_utils import defer
+from twisted.python import failure
 
 try:
     import txredisapi
@@ -74,6 +75,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     twisted_batch = 100
 
     # Store a message, push it, count it; or count the refusal. One trip.
+    # Returns the list's new length.
     # KEYS: message, channel list, count, global count, full, global full, drops hash
     # ARGV: content, expiry, capacity, channel stat expiry, global stat expiry,
     #       drop field, group drop field ("" when not a group send),
@@ -104,7 +106,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         redis.call('expire', KEYS[3], ARGV[4])
         redis.call('incr', KEYS[4])
         redis.call('expire', KEYS[4], ARGV[5])
-        return 1
+        return redis.call('llen', KEYS[2])
     """
 
     # Pop up to ARGV[1] messages from the lists in KEYS, in order, with their
@@ -160,6 +162,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         super().__init__(*args, **kwargs)
         self.drops_key = self.stats_prefix + "drops"
         self._twisted_connections = {}
+        self._reactor_thread = None
+        self._list_lengths = {}
+        self._unanswered = {}
         self._twisted_buffers = {}
         self._local = threading.local()
 
@@ -173,6 +178,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     ### Sending ###
 
     def send(self, channel, message):
+        if threading.get_ident() == self._reactor_thread:
+            return self._send_from_reactor(channel, message)
         front = message is getattr(self._local, "from_wait", None)
         self._local.from_wait = None
         connection, keys, args = self._send_call(channel, message, front=front)
@@ -181,13 +188,47 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             # the wait channel's order (a plain LPUSH each would reverse it).
             args.append(getattr(self._local, "requeued_key", None) or "")
             self._local.requeued_key = keys[0]
+        self._send_now(channel, connection, keys, args)
+
+    def _send_now(self, channel, connection, keys, args):
         try:
-            self.send_counted(keys=keys, args=args, client=connection)
+            self._list_lengths[keys[1]] = self.send_counted(keys=keys, args=args, client=connection)
         except redis.exceptions.ResponseError as error:
             if error.args[0] != "full":
                 raise
             self._report_full(channel)
             raise self.ChannelFull(channel)
+
+    def _send_from_reactor(self, channel, message):
+        """Daphne's sends, without stopping its reactor for a round trip while there is room.
+
+        Daphne 1.4 sends every frame it reads with a blocking call from its
+        reactor thread: no socket is served while Redis answers. While the
+        list's length (as Redis last reported it, plus this process's sends
+        not yet answered) is under half its capacity, the send goes out on a
+        txredisapi connection and the reactor carries on; the script still
+        enforces the capacity, and a refusal is logged and counted like any
+        other. Nearer to full, the send waits for Redis as before, so daphne
+        still gets ChannelFull and closes the socket (1013 / 503).
+        """
+        connection, keys, args = self._send_call(channel, message)
+        name, capacity = keys[1], args[2]
+        queued = self._list_lengths.get(name, 0) + self._unanswered.get(name, 0)
+        if queued >= capacity // 2:
+            return self._send_now(channel, connection, keys, args)
+        self._unanswered[name] = self._unanswered.get(name, 0) + 1
+        index = self._connection_list.index(connection)
+        sent = self._twisted_connection(("send", index)).eval(self.lua_send_counted, keys, args)
+        sent.addBoth(self._answered, channel, name)
+
+    def _answered(self, result, channel, name):
+        self._unanswered[name] -= 1
+        if not isinstance(result, failure.Failure):
+            self._list_lengths[name] = result
+        elif result.check(txredisapi.ResponseError) and "full" in str(result.value):
+            self._report_full(channel)
+        else:
+            logger.error("Send to %s lost: %s", channel, result.getErrorMessage())
 
     def send_group(self, group, message):
         """Every member's send in one pipelined trip per Redis host; full members are reported."""
@@ -356,6 +397,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         process reads a ``!`` channel, up to ``twisted_batch`` more queued
         behind it: two trips per burst, not three per message.
         """
+        # From now on sends from this thread (daphne's reactor) need not block.
+        self._reactor_thread = threading.get_ident()
         indexes = self._receive_list_names(channels)
         if indexes is None:
             defer.returnValue((None, None))
@@ -378,8 +421,10 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         defer.returnValue((None, None))
 
     def _twisted_connection(self, index):
+        """The process's connection to host ``index`` (``("send", index)``: the one for sends)."""
         if index not in self._twisted_connections:
-            kwargs = self.connection(index).connection_pool.connection_kwargs
+            host = index[1] if isinstance(index, tuple) else index
+            kwargs = self.connection(host).connection_pool.connection_kwargs
             self._twisted_connections[index] = txredisapi.lazyConnection(
                 host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
                 dbid=kwargs.get("db", 0), password=kwargs.get("password"),
