@@ -73,6 +73,10 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
 
     # Process-local messages fetched per script call in receive_twisted.
     twisted_batch = 100
+    # A worker's pause after parking a message for enforce_ordering, doubled
+    # for each park in a row up to the maximum (seconds).
+    park_pause = 0.001
+    park_pause_max = 0.008
 
     # Store a message, push it, count it; or count the refusal. One trip.
     # Returns the list's new length.
@@ -188,6 +192,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             # the wait channel's order (a plain LPUSH each would reverse it).
             args.append(getattr(self._local, "requeued_key", None) or "")
             self._local.requeued_key = keys[0]
+        if channel.startswith("__wait__."):
+            self._local.parked = True
         self._send_now(channel, connection, keys, args)
 
     def _send_now(self, channel, connection, keys, args):
@@ -342,12 +348,31 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         behind it, and at the tail the socket's later messages would all be
         taken first and parked again, each time round.
         """
+        if block:  # the worker's own loop, not requeue_messages inside a consumer
+            self._back_off_after_parking()
         channel, message = self._receive(channels, block)
         waited = bool(channel) and channel.startswith("__wait__.")
         self._local.from_wait = message if waited else None
         if channel and not waited:
             self._local.requeued_key = None  # a new consumer run: a new requeue sequence
         return channel, message
+
+    def _back_off_after_parking(self):
+        """Give the worker running a socket's earlier message time to finish.
+
+        A consumer that just parked a message in a wait channel ran while
+        another worker holds the socket's previous message. Taking the next
+        message at once mostly takes the same socket's next one and parks it
+        too (two workers made about four parks per ordered message). Pausing
+        a little, longer after each park in a row (at most ``park_pause_max``
+        seconds), lets the other worker finish and requeue first.
+        """
+        if getattr(self._local, "parked", False):
+            self._local.streak = getattr(self._local, "streak", 0) + 1
+            time.sleep(min(self.park_pause * 2 ** (self._local.streak - 1), self.park_pause_max))
+        else:
+            self._local.streak = 0
+        self._local.parked = False
 
     def _receive(self, channels, block):
         indexes = self._receive_list_names(channels)
