@@ -84,7 +84,7 @@ async def broadcast(server, members, messages, window=10, timeout=RECEIVE_TIMEOU
 
         async def reader(index, sock):
             while received[index] < messages:
-                frame = await asyncio.wait_for(sock.recv(), timeout)
+                await asyncio.wait_for(sock.recv(), timeout)
                 received[index] += 1
                 last_delivery[0] = time.perf_counter()
                 if index == 0:

@@ -21,14 +21,18 @@ channel, sorted set per group, statistics keys), so the stock
 process on the same Redis keep working, and changes only how it gets there:
 
 - ``receive_twisted`` keeps ONE connection per Redis host for the life of
-  the process. It pops, fetches and deletes in one script call, up to
-  ``twisted_batch`` messages at a time for process-local (``!``) channels
-  that only this process reads, and falls back to one BLPOP over all the
-  channels when they are empty. Daphne then runs in twisted mode.
-- ``receive`` pops and fetches in one script call, and only BLPOPs when the
-  channels are empty.
+  the process: a BLPOP, then one script that takes the message and up to
+  ``twisted_batch`` more from process-local (``!``) channels, which only
+  this process reads. Daphne then runs in twisted mode.
+- daphne's own sends (every frame it reads) go out on a second connection
+  without blocking its reactor while the channel is far from full.
+- ``receive`` pops and fetches in one script call while there is a backlog,
+  and BLPOPs (plus one script) when the channels ran dry.
 - ``send`` is one script (capacity check, store, push and counters).
 - ``send_group`` pipelines every member's send into one round trip.
+- for ``enforce_ordering``: a message requeued from a wait channel goes to
+  the head of its channel, and a worker that just parked a message pauses
+  a moment, so two workers stop parking each other's next messages.
 - messages are packed with ormsgpack (compiled) instead of msgpack-python
   0.5.6, which has no compiled part on Python 3.11; the bytes are the same.
 - every full channel is logged at WARNING and counted in the Redis hash
@@ -198,6 +202,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
 
     def _send_now(self, channel, connection, keys, args):
         try:
+            # The length Redis reports lets daphne's sends go asynchronous again.
             self._list_lengths[keys[1]] = self.send_counted(keys=keys, args=args, client=connection)
         except redis.exceptions.ResponseError as error:
             if error.args[0] != "full":
