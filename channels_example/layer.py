@@ -201,9 +201,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._send_now(channel, connection, keys, args)
 
     def _send_now(self, channel, connection, keys, args):
+        """Send and wait for Redis; returns the channel's new length."""
         try:
-            # The length Redis reports lets daphne's sends go asynchronous again.
-            self._list_lengths[keys[1]] = self.send_counted(keys=keys, args=args, client=connection)
+            return self.send_counted(keys=keys, args=args, client=connection)
         except redis.exceptions.ResponseError as error:
             if error.args[0] != "full":
                 raise
@@ -226,7 +226,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         name, capacity = keys[1], args[2]
         queued = self._list_lengths.get(name, 0) + self._unanswered.get(name, 0)
         if queued >= capacity // 2:
-            return self._send_now(channel, connection, keys, args)
+            # The length Redis reports lets the next sends go asynchronous again.
+            self._list_lengths[name] = self._send_now(channel, connection, keys, args)
+            return
         self._unanswered[name] = self._unanswered.get(name, 0) + 1
         index = self._connection_list.index(connection)
         sent = self._twisted_connection(("send", index)).eval(self.lua_send_counted, keys, args)
