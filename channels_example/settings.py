@@ -8,6 +8,9 @@ environment here and nowhere else:
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
+- ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
+  and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
+  ``database`` give the stock 1.x setup (the bench compares the two).
 - ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
 """
@@ -97,11 +100,14 @@ LOGOUT_REDIRECT_URL = "/"
 REDIS_URL = os.environ.get("REDIS_URL")
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
+# asgi_redis with one-trip sends, pipelined group sends, a persistent
+# connection for daphne's twisted mode, and counted drops (docs/performance.md).
+REDIS_CHANNEL_LAYER = env("CHANNEL_LAYER_BACKEND", "channels_example.layer.RedisChannelLayer")
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "asgi_redis.RedisChannelLayer",
+            "BACKEND": REDIS_CHANNEL_LAYER,
             "ROUTING": "routing.channel_routing",
             "CONFIG": {
                 "hosts": [REDIS_URL],
@@ -113,6 +119,11 @@ if REDIS_URL:
             },
         }
     }
+    # Channel sessions (and so enforce_ordering's counter) on the same Redis;
+    # HTTP sessions stay in the database.
+    if env("CHANNEL_SESSION_STORE", "redis") == "redis":
+        CHANNEL_SESSION_ENGINE = "channels_example.channel_sessions"
+        CHANNEL_SESSION_REDIS_URL = REDIS_URL
 else:
     CHANNEL_LAYERS = {
         "default": {

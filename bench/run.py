@@ -1,0 +1,149 @@
+"""Benchmark the project's split against a plain websockets server, in one run.
+
+    python -m bench                 # issue 7's sizes, 3 interleaved rounds
+    python -m bench --quick         # small sizes, 1 round: a smoke run
+    python -m bench --servers project,stock,reference --scenarios echo,ordered
+
+Both servers are started here on free 127.0.0.1 ports and stopped at the
+end. Scenarios run interleaved (project, reference, project, reference...)
+so background load on a shared machine hits both alike; the table shows
+medians and the project / reference ratio. ``stock`` is the same split on
+unmodified asgi_redis, database channel sessions and daphne's polling mode,
+for before / after figures.
+"""
+import argparse
+import asyncio
+import datetime
+import os
+import statistics
+import sys
+import time
+
+from bench import scenarios
+from bench.servers import ProjectServer, ReferenceServer
+
+# issue 7's sizes; --quick divides them.
+FULL = {
+    "echo": {"clients": 50, "round_trips": 200},
+    "broadcast": {"members": 100, "messages": 100, "window": 10},
+    "connect": {"handshakes": 1000, "in_flight": 50},
+    "ordered": {"count": 300},
+}
+QUICK = {
+    "echo": {"clients": 10, "round_trips": 50},
+    "broadcast": {"members": 20, "messages": 30, "window": 10},
+    "connect": {"handshakes": 200, "in_flight": 20},
+    "ordered": {"count": 100},
+}
+# Settings overrides for the "stock" split (see channels_example/settings.py).
+STOCK_ENV = {
+    "CHANNEL_LAYER_BACKEND": "asgi_redis.RedisChannelLayer",
+    "CHANNEL_SESSION_STORE": "database",
+    "DAPHNE_FLAGS": "--force-sync",
+}
+HEADLINE = {"echo": "msg/s", "broadcast": "deliveries/s", "connect": "connects/s",
+            "ordered": "ordered s"}
+
+
+def make_server(name):
+    if name == "reference":
+        return ReferenceServer()
+    if name == "stock":
+        return ProjectServer("stock", env=STOCK_ENV)
+    return ProjectServer("project")
+
+
+def run_once(server, scenario, sizes, scenario_timeout):
+    cpu_before, started = server.cpu_seconds(), time.perf_counter()
+    coroutine = scenarios.SCENARIOS[scenario](server, **sizes)
+    result = asyncio.run(asyncio.wait_for(coroutine, scenario_timeout))
+    wall = time.perf_counter() - started
+    cpu = server.cpu_seconds() - cpu_before
+    # CPU per operation (round trip, delivery, handshake) is the figure the
+    # other processes on a shared machine disturb least.
+    result["CPU ms/op"] = 1000 * cpu / max(result.pop("ops"), 1)
+    result["server CPU %"] = 100 * cpu / wall
+    result["RSS MB"] = server.rss_mb()
+    return result
+
+
+def median_of(results):
+    merged = {}
+    for key in results[0]:
+        values = [r[key] for r in results]
+        if isinstance(values[0], bool):
+            merged[key] = all(values)
+        else:
+            merged[key] = statistics.median(values)
+    return merged
+
+
+def fmt(value):
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        return "%.0f" % value if abs(value) >= 100 else "%.2g" % value if value < 1 else "%.1f" % value
+    return str(value)
+
+
+def table(medians, names, reference):
+    lines = ["| scenario | metric | " + " | ".join(names) +
+             (" | %s / %s |" % (names[0], reference) if reference else " |"),
+             "|---|---|" + "---|" * (len(names) + (1 if reference else 0))]
+    for scenario, per_server in medians.items():
+        for metric in per_server[names[0]]:
+            row = [fmt(per_server[n][metric]) for n in names]
+            ratio = ""
+            if reference:
+                a, b = per_server[names[0]][metric], per_server[reference][metric]
+                if isinstance(a, (int, float)) and not isinstance(a, bool) and b:
+                    ratio = " %.2f |" % (a / b)
+                else:
+                    ratio = " |"
+            lines.append("| %s | %s | %s |%s" % (scenario, metric, " | ".join(row), ratio))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[1])
+    parser.add_argument("--quick", action="store_true", help="small sizes and one round")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds per scenario (default 3)")
+    parser.add_argument("--scenarios", default="echo,broadcast,connect,ordered")
+    parser.add_argument("--servers", default="project,reference",
+                        help="comma list of project, stock, reference (first is the ratio's numerator)")
+    parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    rounds = args.rounds or (1 if args.quick else 3)
+    names = args.servers.split(",")
+    wanted = args.scenarios.split(",")
+    servers = [make_server(name) for name in names]
+    medians = {}
+    try:
+        for server in servers:
+            server.start()
+        time.sleep(1)  # let the workers settle before the first handshake
+        for scenario in wanted:
+            runs = {name: [] for name in names}
+            for _ in range(rounds):
+                for server in servers:
+                    result = run_once(server, scenario, sizes[scenario], args.timeout)
+                    runs[server.name].append(result)
+                    print("  %-9s %-8s %s" % (scenario, server.name,
+                                              {k: fmt(v) for k, v in result.items()}), flush=True)
+            medians[scenario] = {name: median_of(results) for name, results in runs.items()}
+    finally:
+        for server in servers:
+            server.stop()
+    reference = "reference" if "reference" in names and names[0] != "reference" else None
+    print()
+    print("%s UTC, %d round(s), medians; load average %s; sizes %s" % (
+        datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), rounds,
+        " ".join("%.1f" % x for x in os.getloadavg()),
+        {s: sizes[s] for s in wanted}))
+    print(table(medians, names, reference))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

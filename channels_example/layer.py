@@ -1,0 +1,485 @@
+"""The Redis channel layer the split runs on: asgi_redis, tuned and made loud.
+
+In Channels 1.x every frame crosses the channel layer twice: daphne sends
+``websocket.receive`` into Redis, a runworker pops it, runs the consumer and
+sends the reply into daphne's process-local response list, which daphne pops
+and writes to the socket. The layer's round trips to Redis are therefore the
+cost of every message. asgi_redis 1.4.3 spends more of them than it needs:
+
+- ``receive_twisted`` (daphne's native mode) builds a new txredisapi pool of
+  ten connections for every message and tears it down afterwards; daphne's
+  other mode polls and sleeps 50 ms whenever its list is empty.
+- a receive is BLPOP, then GET, then DEL (three trips); a send is the send
+  script plus a second script for the statistics counters (two trips); a
+  group send is two trips per member.
+- a send that meets a full channel inside ``Group.send`` is dropped with a
+  bare ``pass``: nothing logged, nothing counted where anyone looks.
+
+This subclass keeps asgi_redis's storage layout (message keys, list per
+channel, sorted set per group, statistics keys), so the stock
+``global_statistics()`` / ``channel_statistics()`` and any other asgi_redis
+process on the same Redis keep working, and changes only how it gets there:
+
+- ``receive_twisted`` keeps ONE connection per Redis host for the life of
+  the process: a BLPOP, then one script that takes the message and up to
+  ``twisted_batch`` more from process-local (``!``) channels, which only
+  this process reads. Daphne then runs in twisted mode.
+- daphne's own sends (every frame it reads) go out on a second connection
+  without blocking its reactor while the channel is far from full.
+- ``receive`` pops and fetches in one script call while there is a backlog,
+  and BLPOPs (plus one script) when the channels ran dry.
+- ``send`` is one script (capacity check, store, push and counters).
+- ``send_group`` pipelines every member's send into one round trip.
+- for ``enforce_ordering``: a message requeued from a wait channel goes to
+  the head of its channel, and a worker that just parked a message pauses
+  a moment, so two workers stop parking each other's next messages.
+- messages are packed with ormsgpack (compiled) instead of msgpack-python
+  0.5.6, which has no compiled part on Python 3.11; the bytes are the same.
+- every full channel is logged at WARNING and counted in the Redis hash
+  ``<stats_prefix>drops`` (field: channel pattern, and ``group:<name>`` for
+  group sends); ``manage.py layerstats`` prints it.
+"""
+import logging
+import random
+import re
+import threading
+import time
+from collections import deque
+
+import asgi_redis
+import ormsgpack
+import redis
+from asgi_redis.twisted_utils import defer
+from twisted.python import failure
+
+try:
+    import txredisapi
+except ImportError:  # asgi_redis then leaves out "twisted": daphne polls
+    txredisapi = None
+
+logger = logging.getLogger("channels_example.layer")
+
+# The random parts of a reply / single-reader channel name: the segment just
+# before "!" or "?" (daphne's process id) and everything after it.
+RANDOM_PARTS = re.compile(r"(?<=\.)[A-Za-z0-9]+(?=[!?])|(?<=[!?])[^.!?]+")
+
+
+def channel_pattern(channel):
+    """The channel's name with its random parts starred: one counter per kind of channel.
+
+    "daphne.response.AbCdEfGhIj!kLmN" -> "daphne.response.*!*"; names without
+    "!" or "?" ("websocket.receive") are their own pattern.
+    """
+    return RANDOM_PARTS.sub("*", channel)
+
+
+class RedisChannelLayer(asgi_redis.RedisChannelLayer):
+
+    # Process-local messages fetched per script call in receive_twisted.
+    twisted_batch = 100
+    # A worker's pause after parking a message for enforce_ordering, doubled
+    # for each park in a row up to the maximum (seconds).
+    park_pause = 0.001
+    park_pause_max = 0.008
+
+    # Store a message, push it, count it; or count the refusal. One trip.
+    # Returns the list's new length.
+    # KEYS: message, channel list, count, global count, full, global full, drops hash
+    # ARGV: content, expiry, capacity, channel stat expiry, global stat expiry,
+    #       drop field, group drop field ("" when not a group send),
+    #       "front" to push near the head of the list instead of the tail: right
+    #       after the message key ARGV[9] if that is still queued, else first
+    lua_send_counted = """
+        if redis.call('llen', KEYS[2]) >= tonumber(ARGV[3]) then
+            redis.call('incr', KEYS[5])
+            redis.call('expire', KEYS[5], ARGV[4])
+            redis.call('incr', KEYS[6])
+            redis.call('expire', KEYS[6], ARGV[5])
+            redis.call('hincrby', KEYS[7], ARGV[6], 1)
+            if ARGV[7] ~= '' then
+                redis.call('hincrby', KEYS[7], ARGV[7], 1)
+            end
+            return redis.error_reply('full')
+        end
+        redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
+        if ARGV[8] == 'front' then
+            if ARGV[9] == '' or redis.call('linsert', KEYS[2], 'AFTER', ARGV[9], KEYS[1]) <= 0 then
+                redis.call('lpush', KEYS[2], KEYS[1])
+            end
+        else
+            redis.call('rpush', KEYS[2], KEYS[1])
+        end
+        redis.call('expire', KEYS[2], ARGV[2] + 1)
+        redis.call('incr', KEYS[3])
+        redis.call('expire', KEYS[3], ARGV[4])
+        redis.call('incr', KEYS[4])
+        redis.call('expire', KEYS[4], ARGV[5])
+        return redis.call('llen', KEYS[2])
+    """
+
+    # Pop up to ARGV[1] messages from the lists in KEYS, in order, with their
+    # content; skips messages whose content expired. Returns {list, content, ...}.
+    lua_pop_with_content = """
+        local out = {}
+        local limit = tonumber(ARGV[1])
+        local got = 0
+        for i = 1, #KEYS do
+            while got < limit do
+                local key = redis.call('lpop', KEYS[i])
+                if not key then break end
+                local content = redis.call('get', key)
+                if content then
+                    redis.call('del', key)
+                    out[#out + 1] = KEYS[i]
+                    out[#out + 1] = content
+                    got = got + 1
+                end
+            end
+            if got >= limit then break end
+        end
+        return out
+    """
+
+    # After a BLPOP: GET and DEL of the popped message key (KEYS[1]), then up to
+    # ARGV[1] more messages from the lists KEYS[2..], as lua_pop_with_content.
+    # Returns {content or nil, messages left in KEYS[2], list, content, ...}.
+    lua_take = """
+        local out = {redis.call('get', KEYS[1]) or false}
+        redis.call('del', KEYS[1])
+        local limit = tonumber(ARGV[1])
+        local got = 0
+        for i = 2, #KEYS do
+            while got < limit do
+                local key = redis.call('lpop', KEYS[i])
+                if not key then break end
+                local content = redis.call('get', key)
+                if content then
+                    redis.call('del', key)
+                    out[#out + 1] = KEYS[i]
+                    out[#out + 1] = content
+                    got = got + 1
+                end
+            end
+            if got >= limit then break end
+        end
+        table.insert(out, 2, #KEYS > 1 and redis.call('llen', KEYS[2]) or 0)
+        return out
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.drops_key = self.stats_prefix + "drops"
+        self._twisted_connections = {}
+        self._reactor_thread = None
+        self._list_lengths = {}
+        self._unanswered = {}
+        self._twisted_buffers = {}
+        self._local = threading.local()
+
+    def _register_scripts(self):
+        super()._register_scripts()
+        connection = self.connection(None)
+        self.send_counted = connection.register_script(self.lua_send_counted)
+        self.pop_with_content = connection.register_script(self.lua_pop_with_content)
+        self.take = connection.register_script(self.lua_take)
+
+    ### Sending ###
+
+    def send(self, channel, message):
+        if threading.get_ident() == self._reactor_thread:
+            return self._send_from_reactor(channel, message)
+        front = message is getattr(self._local, "from_wait", None)
+        self._local.from_wait = None
+        connection, keys, args = self._send_call(channel, message, front=front)
+        if front:
+            # The next requeued message goes right behind this one, keeping
+            # the wait channel's order (a plain LPUSH each would reverse it).
+            args.append(getattr(self._local, "requeued_key", None) or "")
+            self._local.requeued_key = keys[0]
+        if channel.startswith("__wait__."):
+            self._local.parked = True
+        self._send_now(channel, connection, keys, args)
+
+    def _send_now(self, channel, connection, keys, args):
+        """Send and wait for Redis; returns the channel's new length."""
+        try:
+            return self.send_counted(keys=keys, args=args, client=connection)
+        except redis.exceptions.ResponseError as error:
+            if error.args[0] != "full":
+                raise
+            self._report_full(channel)
+            raise self.ChannelFull(channel)
+
+    def _send_from_reactor(self, channel, message):
+        """Daphne's sends, without stopping its reactor for a round trip while there is room.
+
+        Daphne 1.4 sends every frame it reads with a blocking call from its
+        reactor thread: no socket is served while Redis answers. While the
+        list's length (as Redis last reported it, plus this process's sends
+        not yet answered) is under half its capacity, the send goes out on a
+        txredisapi connection and the reactor carries on; the script still
+        enforces the capacity, and a refusal is logged and counted like any
+        other. Nearer to full, the send waits for Redis as before, so daphne
+        still gets ChannelFull and closes the socket (1013 / 503).
+        """
+        connection, keys, args = self._send_call(channel, message)
+        name, capacity = keys[1], args[2]
+        queued = self._list_lengths.get(name, 0) + self._unanswered.get(name, 0)
+        if queued >= capacity // 2:
+            # The length Redis reports lets the next sends go asynchronous again.
+            self._list_lengths[name] = self._send_now(channel, connection, keys, args)
+            return
+        self._unanswered[name] = self._unanswered.get(name, 0) + 1
+        index = self._connection_list.index(connection)
+        sent = self._twisted_connection(("send", index)).eval(self.lua_send_counted, keys, args)
+        sent.addBoth(self._answered, channel, name)
+
+    def _answered(self, result, channel, name):
+        self._unanswered[name] -= 1
+        if not isinstance(result, failure.Failure):
+            self._list_lengths[name] = result
+        elif result.check(txredisapi.ResponseError) and "full" in str(result.value):
+            self._report_full(channel)
+        else:
+            logger.error("Send to %s lost: %s", channel, result.getErrorMessage())
+
+    def send_group(self, group, message):
+        """Every member's send in one pipelined trip per Redis host; full members are reported."""
+        assert self.valid_group_name(group), "Group name not valid"
+        pipelines, members = {}, {}
+        for channel in self.group_channels(group):
+            connection, keys, args = self._send_call(channel, message, group)
+            index = self._connection_list.index(connection)
+            if index not in pipelines:
+                pipelines[index] = connection.pipeline(transaction=False)
+                members[index] = []
+            self.send_counted(keys=keys, args=args, client=pipelines[index])
+            members[index].append(channel)
+        for index, pipeline in pipelines.items():
+            results = pipeline.execute(raise_on_error=False)
+            for channel, result in zip(members[index], results):
+                if isinstance(result, redis.exceptions.ResponseError):
+                    if result.args[0] != "full":
+                        raise result
+                    self._report_full(channel, group)
+
+    def _send_call(self, channel, message, group="", front=False):
+        """The connection, keys and args of one send_counted call (asgi_redis's layout)."""
+        assert isinstance(message, dict), "message is not a dict"
+        assert self.valid_channel_name(channel), "Channel name not valid"
+        assert "__asgi_channel__" not in message
+        if "!" in channel:
+            message = dict(message, __asgi_channel__=channel)
+            channel = self.non_local_name(channel)
+        if "!" in channel or "?" in channel:
+            connection = self.connection(self.consistent_hash(channel))
+        else:
+            connection = self.connection(next(self._send_index_generator))
+        stats = self.stats_prefix + channel + ":"
+        global_stats = self.stats_prefix + self.global_stats_key + ":"
+        keys = [
+            self.prefix + random_hex(),
+            self.prefix + channel,
+            stats + self.STAT_MESSAGES_COUNT,
+            global_stats + self.STAT_MESSAGES_COUNT,
+            stats + self.STAT_CHANNEL_FULL,
+            global_stats + self.STAT_CHANNEL_FULL,
+            self.drops_key,
+        ]
+        args = [
+            self.serialize(message), self.expiry, self.get_capacity(channel),
+            self.channel_statistics_expiry, self.global_statistics_expiry,
+            channel_pattern(channel), ("group:" + group) if group else "",
+            "front" if front else "back",
+        ]
+        return connection, keys, args
+
+    def _report_full(self, channel, group=None):
+        if group:
+            logger.warning("Group %s: channel %s is full (capacity %s); message dropped",
+                           group, channel, self.get_capacity(self.non_local_name(channel)))
+        else:
+            logger.warning("Channel %s is full (capacity %s); send refused with ChannelFull",
+                           channel, self.get_capacity(self.non_local_name(channel)))
+
+    def drop_counts(self):
+        """{field: count} of full-channel refusals, summed over every Redis host."""
+        counts = {}
+        for connection in self._connection_list:
+            for field, value in connection.hgetall(self.drops_key).items():
+                field = field.decode("utf8")
+                counts[field] = counts.get(field, 0) + int(value)
+        return counts
+
+    def group_add(self, group, channel):
+        """asgi_redis's ZADD and EXPIRE in one trip."""
+        assert self.valid_group_name(group), "Group name not valid"
+        assert self.valid_channel_name(channel), "Channel name not valid"
+        group_key = self._group_key(group)
+        pipeline = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
+        pipeline.zadd(group_key, **{channel: time.time()})
+        pipeline.expire(group_key, self.group_expiry)
+        pipeline.execute()
+
+    def group_channels(self, group):
+        """asgi_redis's expiry sweep and member read in one trip."""
+        key = self._group_key(group)
+        pipeline = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
+        pipeline.zremrangebyscore(key, 0, int(time.time()) - self.group_expiry)
+        pipeline.zrange(key, 0, -1)
+        return [name.decode("utf8") for name in pipeline.execute()[1]]
+
+    ### Serialization ###
+
+    def serialize(self, message):
+        """asgi_redis's msgpack bytes (str as str, bytes as bin), from compiled code."""
+        value = ormsgpack.packb(message)
+        if self.crypter:
+            value = self.crypter.encrypt(value)
+        return value
+
+    def deserialize(self, message):
+        if self.crypter:
+            message = self.crypter.decrypt(message, self.expiry + 10)
+        return ormsgpack.unpackb(message)
+
+    ### Receiving (runworker, daphne --force-sync) ###
+
+    def receive(self, channels, block=False):
+        """One trip when a message is waiting; BLPOP first when the last receive had to wait.
+
+        A message taken from an ``enforce_ordering`` wait channel is
+        remembered: when the consumer sends it back to its original channel
+        (``requeue_messages``), it goes to the head of the list, behind any
+        message requeued just before it. It is older than everything queued
+        behind it, and at the tail the socket's later messages would all be
+        taken first and parked again, each time round.
+        """
+        if block:  # the worker's own loop, not requeue_messages inside a consumer
+            self._back_off_after_parking()
+        channel, message = self._receive(channels, block)
+        waited = bool(channel) and channel.startswith("__wait__.")
+        self._local.from_wait = message if waited else None
+        if channel and not waited:
+            self._local.requeued_key = None  # a new consumer run: a new requeue sequence
+        return channel, message
+
+    def _back_off_after_parking(self):
+        """Give the worker running a socket's earlier message time to finish.
+
+        A consumer that just parked a message in a wait channel ran while
+        another worker holds the socket's previous message. Taking the next
+        message at once mostly takes the same socket's next one and parks it
+        too (two workers made about four parks per ordered message). Pausing
+        a little, longer after each park in a row (at most ``park_pause_max``
+        seconds), lets the other worker finish and requeue first.
+        """
+        if getattr(self._local, "parked", False):
+            self._local.streak = getattr(self._local, "streak", 0) + 1
+            time.sleep(min(self.park_pause * 2 ** (self._local.streak - 1), self.park_pause_max))
+        else:
+            self._local.streak = 0
+        self._local.parked = False
+
+    def _receive(self, channels, block):
+        indexes = self._receive_list_names(channels)
+        if indexes is None:
+            return None, None
+        if not (block and getattr(self._local, "blocked", False)):
+            for index, list_names in indexes.items():
+                random.shuffle(list_names)  # as asgi_redis: no channel starves the others
+                connection = self.connection(index)
+                found = self.pop_with_content(keys=list_names, args=[1], client=connection)
+                if found:
+                    self._local.blocked = False
+                    return self._unpack(found[0], found[1])
+        if not block:
+            return None, None
+        self._local.blocked = True
+        for index, list_names in indexes.items():
+            connection = self.connection(index)
+            popped = connection.blpop(list_names, timeout=self.blpop_timeout)
+            if popped:
+                content, left = self.take(keys=[popped[1], popped[0]], args=[0], client=connection)
+                # A backlog behind it: the next receive pops without blocking.
+                self._local.blocked = not left
+                if content is not None:
+                    return self._unpack(popped[0], content)
+        return None, None
+
+    def _unpack(self, list_name, content):
+        if isinstance(list_name, bytes):
+            list_name = list_name.decode("utf8")
+        channel = list_name[len(self.prefix):]
+        message = self.deserialize(content)
+        if "__asgi_channel__" in message:
+            channel = message.pop("__asgi_channel__")
+        return channel, message
+
+    ### Receiving (daphne's twisted mode) ###
+
+    @defer.inlineCallbacks
+    def receive_twisted(self, channels):
+        """One long-lived connection per host; batches for process-local channels.
+
+        Daphne calls this in a loop, one call at a time, for its own
+        ``daphne.response.<id>!`` channel. Each call that finds nothing in
+        memory is one BLPOP (which returns at once if a message is waiting)
+        and one script that takes the popped message and, because only this
+        process reads a ``!`` channel, up to ``twisted_batch`` more queued
+        behind it: two trips per burst, not three per message.
+        """
+        # From now on sends from this thread (daphne's reactor) need not block.
+        self._reactor_thread = threading.get_ident()
+        indexes = self._receive_list_names(channels)
+        if indexes is None:
+            defer.returnValue((None, None))
+        buffered = self._from_buffers(indexes)
+        if buffered:
+            defer.returnValue(buffered)
+        for index, list_names in indexes.items():
+            connection = self._twisted_connection(index)
+            popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
+            if popped:
+                local = all("!" in name for name in list_names)
+                found = yield connection.eval(
+                    self.lua_take, keys=[popped[1]] + (list_names if local else []),
+                    args=[self.twisted_batch if local else 0],
+                )
+                self._buffer([popped[0], found[0]] + found[2:])
+                buffered = self._from_buffers(indexes)
+                if buffered:
+                    defer.returnValue(buffered)
+        defer.returnValue((None, None))
+
+    def _twisted_connection(self, index):
+        """The process's connection to host ``index`` (``("send", index)``: the one for sends)."""
+        if index not in self._twisted_connections:
+            host = index[1] if isinstance(index, tuple) else index
+            kwargs = self.connection(host).connection_pool.connection_kwargs
+            self._twisted_connections[index] = txredisapi.lazyConnection(
+                host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
+                dbid=kwargs.get("db", 0), password=kwargs.get("password"),
+                charset=None, convertNumbers=False,
+            )
+        return self._twisted_connections[index]
+
+    def _buffer(self, found):
+        """Keep [list, content, ...] in order, per list; expired contents (None) are skipped."""
+        for i in range(0, len(found), 2):
+            if found[i + 1] is not None:
+                name = found[i].decode("utf8") if isinstance(found[i], bytes) else found[i]
+                self._twisted_buffers.setdefault(name, deque()).append(found[i + 1])
+
+    def _from_buffers(self, indexes):
+        for list_names in indexes.values():
+            for name in list_names:
+                buffer = self._twisted_buffers.get(name)
+                if buffer:
+                    return self._unpack(name, buffer.popleft())
+        return None
+
+
+def random_hex():
+    """A message key as unique as asgi_redis's uuid4().hex, without building a UUID."""
+    return "%032x" % random.getrandbits(128)

@@ -1,0 +1,91 @@
+"""``manage.py layerstats``: what the Redis channel layer holds, has carried and has dropped.
+
+In Channels 1.x a full channel is the layer's only form of backpressure:
+``send`` raises ChannelFull and ``Group.send`` skips the member. The tuned
+layer (channels_example/layer.py) counts every refusal per channel pattern
+and per group; this command prints those counts next to asgi_redis's own
+``global_statistics()`` and ``channel_statistics()`` and the queue depths of
+the channels the workers listen on, so a lossy room or a backed-up worker
+pool shows up without reading Redis by hand. ``--json`` gives the same data
+for scripts.
+"""
+import json
+
+from channels import DEFAULT_CHANNEL_LAYER, channel_layers
+from django.core.management.base import BaseCommand, CommandError
+
+RESPONSE_LISTS = "daphne.response.*"
+WAIT_LISTS = "__wait__.*"
+
+
+class Command(BaseCommand):
+    help = "Show the channel layer's drop counts, statistics and queue depths."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--layer", default=DEFAULT_CHANNEL_LAYER, help="channel layer alias")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args, **options):
+        wrapper = channel_layers[options["layer"]]
+        layer = wrapper.channel_layer
+        if "statistics" not in layer.extensions:
+            raise CommandError("%s keeps no statistics; layerstats needs the Redis layer "
+                               "(set REDIS_URL)" % type(layer).__name__)
+        stats = collect(layer, sorted(wrapper.router.channels))
+        if options["json"]:
+            self.stdout.write(json.dumps(stats, indent=2, sort_keys=True))
+        else:
+            self.stdout.write(render(stats))
+
+
+def collect(layer, channels):
+    drops = layer.drop_counts() if hasattr(layer, "drop_counts") else None
+    return {
+        "layer": "%s.%s" % (type(layer).__module__, type(layer).__name__),
+        "hosts": list(getattr(layer, "hosts", [])),
+        "drops": drops,
+        "global": layer.global_statistics(),
+        "channels": {
+            channel: dict(layer.channel_statistics(channel), capacity=layer.get_capacity(channel))
+            for channel in channels
+        },
+        "response_lists": list_depths(layer, RESPONSE_LISTS),
+        "wait_lists": list_depths(layer, WAIT_LISTS),
+    }
+
+
+def list_depths(layer, pattern):
+    """{"lists": n, "pending": messages} over every list whose channel matches ``pattern``."""
+    lists = pending = 0
+    for connection in layer._connection_list:
+        for key in connection.scan_iter(match=layer.prefix + pattern, count=1000):
+            if connection.type(key) == b"list":
+                lists += 1
+                pending += connection.llen(key)
+    return {"lists": lists, "pending": pending}
+
+
+def render(stats):
+    lines = ["Layer %s on %s" % (stats["layer"], ", ".join(stats["hosts"])), ""]
+    lines.append("Full-channel refusals (send: ChannelFull raised; group: member skipped):")
+    if stats["drops"] is None:
+        lines.append("  not counted by this layer class")
+    elif not stats["drops"]:
+        lines.append("  none")
+    for field, count in sorted(stats["drops"].items() if stats["drops"] else []):
+        lines.append("  %-40s %8d" % (field, count))
+    totals = stats["global"]
+    lines += ["", "All channels: %d messages sent, %d refused as full "
+              "(asgi_redis global_statistics)" % (totals["messages_count"],
+                                                  totals["channel_full_count"]), ""]
+    lines.append("  %-28s %8s %9s %9s %8s %9s" % (
+        "channel", "pending", "capacity", "sent", "full", "max age s"))
+    for channel, row in stats["channels"].items():
+        lines.append("  %-28s %8d %9d %9d %8d %9d" % (
+            channel, row["messages_pending"], row["capacity"], row["messages_count"],
+            row["channel_full_count"], row["messages_max_age"]))
+    for title, key in (("daphne response lists", "response_lists"),
+                       ("enforce_ordering wait lists", "wait_lists")):
+        depth = stats[key]
+        lines.append("  %-28s %8d in %d list(s)" % (title, depth["pending"], depth["lists"]))
+    return "\n".join(lines) + "\n"

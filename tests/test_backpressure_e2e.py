@@ -1,0 +1,58 @@
+"""Backpressure through the real daphne: a full websocket.receive closes the socket with 1013.
+
+Daphne's sends go out without blocking its reactor while the channel has
+room (channels_example/layer.py); near full they wait for Redis again, so
+daphne still sees ChannelFull and closes the socket with 1013 "try again
+later" instead of dropping frames. Its own split: a tiny capacity and a
+worker that is stopped (SIGSTOP) so nothing drains the channel.
+"""
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import websocket
+
+from channels_example.split import ROOT, Split
+from tests.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def stalled_split(tmp_path):
+    env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "CHANNEL_CAPACITY": "6"}
+    split = Split(workers=1, log_dir=os.path.join(ARTIFACTS, "logs", "backpressure"), env=env)
+    try:
+        yield split.start()
+    finally:
+        split.workers[0].signal(signal.SIGCONT)
+        split.stop()
+
+
+def test_full_receive_channel_closes_the_socket_with_1013_and_is_counted(stalled_split):
+    sock = websocket.create_connection(stalled_split.ws_url + "/echo/", timeout=10,
+                                       origin=stalled_split.url)
+    try:
+        sock.send("before")
+        assert sock.recv() == "before"
+        stalled_split.workers[0].signal(signal.SIGSTOP)
+        for i in range(50):
+            try:
+                sock.send("frame %d" % i)
+            except websocket.WebSocketConnectionClosedException:
+                break
+        sock.settimeout(10)
+        opcode, frame = sock.recv_data_frame(True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        code = int.from_bytes(frame.data[:2], "big")
+        assert code == 1013
+    finally:
+        sock.close()
+    stats = subprocess.run([sys.executable, "manage.py", "layerstats"], cwd=ROOT,
+                           env=stalled_split.env, check=True, capture_output=True, text=True).stdout
+    # The drop count line ("websocket.receive  N") comes first, the queue table after.
+    refused = [line.split() for line in stats.splitlines() if line.strip().startswith("websocket.receive ")]
+    assert refused and int(refused[0][1]) >= 1, stats
+    assert "Channel websocket.receive is full (capacity 6)" in stalled_split.web.log()
