@@ -24,7 +24,11 @@ CLOSE_CODES = {
     "invalid-json": None,
     "invalid-message": None,
     "text-required": 4003,
+    "not-found": 4004,
     "invalid-room": 4100,
+    "rate-limited": 4500,
+    "frame-too-large": 4501,
+    "too-many-connections": 4502,
 }
 
 

@@ -5,9 +5,13 @@ environment here and nowhere else:
 
 - ``REDIS_URL``: set, the asgi_redis layer on that server (the Daphne +
   runworker split); unset, asgiref's in-memory layer (``runserver``, unit tests).
+  Several comma-separated URLs shard the layer across those servers.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
+- ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
+  per-socket limits daphne enforces (``channels_example/flow_control.py``).
+- ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 """
 import os
 
@@ -92,6 +96,10 @@ LOGOUT_REDIRECT_URL = "/"
 # busy room overflows it and Group.send drops messages without a word. The
 # capacities below are sized for rooms of hundreds of members.
 REDIS_URL = os.environ.get("REDIS_URL")
+# asgi_redis shards across every server in "hosts": each channel and group
+# lives on one of them, chosen by a consistent hash of its name, so every
+# daphne and worker must list the same servers in the same order.
+REDIS_HOSTS = [url.strip() for url in (REDIS_URL or "").split(",") if url.strip()]
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 
@@ -101,7 +109,7 @@ if REDIS_URL:
             "BACKEND": "asgi_redis.RedisChannelLayer",
             "ROUTING": "routing.channel_routing",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": REDIS_HOSTS,
                 "capacity": CHANNEL_CAPACITY,
                 "expiry": CHANNEL_EXPIRY,
                 "channel_capacity": {
@@ -119,6 +127,19 @@ else:
         }
     }
 
+# Per-socket limits, enforced by daphne before a frame is queued (0 = off).
+# 20 frames/s with bursts of 60 is far above typing speed, and a flooder
+# leaves at most about 60 frames in the shared queue in front of everyone.
+WEBSOCKET_LIMITS = {
+    "max_frame": int(env("WS_MAX_FRAME", "65536")),
+    "rate": float(env("WS_RATE", "20")),
+    "burst": int(env("WS_BURST", "60")),
+    "max_per_client": int(env("WS_MAX_PER_CLIENT", "200")),
+}
+
+# INFO and above: problems (refused sockets, Redis outages, client errors).
+# DEBUG: one line per message handled.
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -127,7 +148,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "channels_example": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-        "consumers": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+        # Not propagated: daphne's CLI also configures the root logger, and
+        # each line should appear once.
+        "channels_example": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "consumers": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
