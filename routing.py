@@ -11,4 +11,6 @@ channel_routing = [
     # Any single path segment routes here; the consumer refuses bad names
     # with a JSON error and close code 4100 instead of leaving them unrouted.
     include("consumers.rooms.routes", path=r"^/chat/(?P<room>[^/]+)/$"),
+    # Keep last: every other WebSocket path gets "not-found" and close 4004.
+    include("consumers.not_found.routes"),
 ]

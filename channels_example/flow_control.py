@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 class Socket:
     """What the limits remember about one open socket."""
 
-    def __init__(self, client, tokens, now):
+    def __init__(self, client, tokens, now, counted=True):
         self.client = client
+        self.counted = counted  # in per_client; False if refused at connect
         self.tokens = tokens
         self.refilled = now
         self.last_order = 0  # the last message number the workers were given
@@ -72,7 +73,8 @@ class FlowControlledLayer:
     def on_connect(self, channel, message):
         client = (message.get("client") or ["unknown"])[0]
         if self.max_per_client and self.per_client[client] >= self.max_per_client:
-            socket = self.sockets[message["reply_channel"]] = Socket(None, 0, self.clock())
+            socket = Socket(client, 0, self.clock(), counted=False)
+            self.sockets[message["reply_channel"]] = socket
             detail = "at most %d open sockets per client address" % self.max_per_client
             return self.refuse(socket, message, ClientError("too-many-connections", detail))
         # ChannelFull propagates: daphne answers it with HTTP 503.
@@ -99,7 +101,7 @@ class FlowControlledLayer:
 
     def on_disconnect(self, channel, message):
         socket = self.forget(message["reply_channel"])
-        if socket is not None and socket.client is None:
+        if socket is not None and not socket.counted:
             return  # refused at connect: no worker ever saw this socket
         if socket is not None and socket.refused:
             # Daphne numbered the frames dropped here too; renumber the
@@ -133,8 +135,8 @@ class FlowControlledLayer:
     def refuse(self, socket, message, error):
         """Tell the socket why (JSON error, then its close code) and drop what it sends next."""
         socket.refused = True
-        logger.warning("closing %s from %s: %s (close %s)", message["reply_channel"],
-                       (message.get("client") or ["unknown"])[0], error.error, error.close_code)
+        logger.warning("closing %s from %s on %s: %s (close %s)", message["reply_channel"],
+                       socket.client, message.get("path"), error.error, error.close_code)
         try:
             self.layer.send(message["reply_channel"], error.reply())
         except self.layer.ChannelFull:
@@ -142,7 +144,7 @@ class FlowControlledLayer:
 
     def forget(self, reply_channel):
         socket = self.sockets.pop(reply_channel, None)
-        if socket is not None and socket.client is not None:
+        if socket is not None and socket.counted:
             self.per_client[socket.client] -= 1
             if not self.per_client[socket.client]:
                 del self.per_client[socket.client]
