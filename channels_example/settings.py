@@ -12,6 +12,7 @@ environment here and nowhere else:
 - ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
   per-socket limits daphne enforces (``channels_example/flow_control.py``).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
+- ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
 import os
 
@@ -86,6 +87,8 @@ USE_L10N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Where collectstatic puts files for nginx to serve (deploy/).
+STATIC_ROOT = env("STATIC_ROOT", os.path.join(BASE_DIR, "static"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
