@@ -58,11 +58,15 @@ def record(name, value):
 
 
 def rejoin_and_chat(split, path, deadline):
-    """Reconnect two members (one of them new to the room) and chat, retrying until ``deadline``."""
+    """Reconnect the two members and a newcomer and chat, retrying until ``deadline``.
+
+    Reconnecting is how a member rejoins: the room's group lived in Redis and
+    went with it; a new socket's connect consumer adds it again.
+    """
     while True:
         socks = []
         try:
-            socks = [connect(split, path), connect(split, path)]
+            socks = [connect(split, path) for _ in ("alice", "bob", "carol")]
             word = "back-%f" % time.monotonic()
             say(socks[0], word)
             for sock in socks:
@@ -110,6 +114,7 @@ def test_room_works_again_within_15s_of_redis_restart(own_split):
                              "seconds_until_served": round(served - back, 1)})
     assert served - back <= 15
     assert all(w.alive() for w in own_split.workers), "a worker died with Redis"
+    assert any("Redis unavailable" in w.log() for w in own_split.workers)
 
 
 def test_sigterm_drains_and_exits_0(own_split):

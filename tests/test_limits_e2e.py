@@ -92,6 +92,7 @@ def test_flooder_is_closed_with_4500_and_others_are_served_within_2s(limits_spli
     errors, code = frames_until_close(flooder)
     assert "rate-limited" in errors
     assert code == 4500
+    assert "WARNING channels_example.flow_control" in limits_split.web.log()
 
 
 def test_oversized_frame_is_refused_with_4501(limits_split, connect):
