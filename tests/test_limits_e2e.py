@@ -9,6 +9,7 @@ import time
 
 import pytest
 import websocket
+from asgi_redis import RedisChannelLayer
 
 from channels_example.split import Split
 from tests.wire import recv_close, recv_json
@@ -93,6 +94,13 @@ def test_flooder_is_closed_with_4500_and_others_are_served_within_2s(limits_spli
     assert "rate-limited" in errors
     assert code == 4500
     assert "WARNING channels_example.flow_control" in limits_split.web.log()
+    # Its disconnect still runs after its last queued frame (daphne numbered
+    # the dropped frames too), so it leaves the room's group.
+    layer = RedisChannelLayer(hosts=[limits_split.redis_url])
+    deadline = time.monotonic() + 30
+    while layer.group_channels("room-flood") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert layer.group_channels("room-flood") == []
 
 
 def test_oversized_frame_is_refused_with_4501(limits_split, connect):
