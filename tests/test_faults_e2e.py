@@ -108,10 +108,11 @@ def test_room_works_again_within_15s_of_redis_restart(own_split):
     back = time.monotonic()
     served = rejoin_and_chat(own_split, "/chat/outage/", deadline=back + 15)
     lost = sent_in_outage - len([t for t in delivered if t.startswith("outage-")])
-    print("\nRedis restart: %d frames sent during the outage, %d lost; room served again "
-          "%.1fs after Redis was back" % (sent_in_outage, lost, served - back))
-    record("redis_restart", {"sent_during_outage": sent_in_outage, "lost": lost,
-                             "seconds_until_served": round(served - back, 1)})
+    print("\nRedis restart: of 10 frames tried during the outage %d went out and %d of those "
+          "were lost (the rest found the socket closed); room served again %.1fs after Redis "
+          "was back" % (sent_in_outage, lost, served - back))
+    record("redis_restart", {"tried_during_outage": 10, "sent_during_outage": sent_in_outage,
+                             "lost": lost, "seconds_until_served": round(served - back, 1)})
     assert served - back <= 15
     assert all(w.alive() for w in own_split.workers), "a worker died with Redis"
     assert any("Redis unavailable" in w.log() for w in own_split.workers)
