@@ -116,11 +116,11 @@ class FlowControlledLayer:
         if payload is None:
             payload = message.get("bytes") or b""
         if self.max_frame and len(payload) > self.max_frame:
-            return ClientError("frame-too-large", "frames are limited to %d characters (bytes if binary)"
-                               % self.max_frame)
+            detail = "frames are limited to %d characters (bytes if binary)" % self.max_frame
+            return ClientError("frame-too-large", detail)
         if self.rate and not self.take_token(socket):
-            return ClientError("rate-limited", "at most %g frames a second (bursts of %d)"
-                               % (self.rate, self.burst))
+            detail = "at most %g frames a second (bursts of %d)" % (self.rate, self.burst)
+            return ClientError("rate-limited", detail)
         return None
 
     def take_token(self, socket):

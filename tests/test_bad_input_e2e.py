@@ -168,7 +168,8 @@ def test_unknown_path_gets_not_found_4004(ws, log_marks, path):
 
 # --- handshake: origin, query string, cookies, headers -------------------------
 
-@pytest.mark.parametrize("origin", [None, "http://evil.example", "null", "http://127.0.0.1.evil.example"],
+@pytest.mark.parametrize("origin", [None, "http://evil.example", "null",
+                                    "http://127.0.0.1.evil.example"],
                          ids=["missing", "foreign", "null", "lookalike"])
 def test_missing_or_foreign_origin_gets_http_403(split, log_marks, origin):
     options = {"suppress_origin": True} if origin is None else {"origin": origin}
