@@ -139,11 +139,13 @@ class AnswersHealthWhileRedisIsDown:
         if ready is not None:
             return defer.succeed(ready) if not isinstance(ready, failure.Failure) \
                 else defer.fail(ready)
+        # The waiter exists before the layer is called: its Deferred may have
+        # fired already (a message buffered in memory) when it returns.
+        waiter = self.waiter = defer.Deferred()
         if self.inner is None:
             self.inner = self.layer.receive_twisted(channels)
             self.inner.addBoth(self.inner_finished)
-        self.waiter = defer.Deferred()
-        return self.waiter
+        return waiter
 
     def inner_finished(self, result):
         self.inner = None

@@ -53,3 +53,15 @@ def test_layer_result_after_a_local_reply_is_kept_for_the_next_call():
     assert second == [("daphne.response.X!b", {"text": "late"})]
     third = layer.receive_twisted(["daphne.response.X!"])
     assert len(inner.calls) == 2 and not third.called
+
+
+def test_a_result_the_layer_already_has_is_handed_over_at_once():
+    class Buffered(TwistedLayer):
+        def receive_twisted(self, channels):
+            return defer.succeed(("daphne.response.X!a", {"text": "buffered"}))
+
+    layer = AnswersHealthWhileRedisIsDown(Buffered())
+    assert results(layer.receive_twisted(["daphne.response.X!"])) == [
+        ("daphne.response.X!a", {"text": "buffered"})]
+    assert results(layer.receive_twisted(["daphne.response.X!"])) == [
+        ("daphne.response.X!a", {"text": "buffered"})]
