@@ -1,11 +1,24 @@
 """The channel layer Daphne serves: ``daphne asgi:channel_layer`` from the repo root.
 
 Workers (``manage.py runworker``) build the same layer from the same settings,
-so both sides of the split meet on one Redis.
+so both sides of the split meet on one Redis. Daphne's copy is wrapped twice:
+in the per-socket limits of ``channels_example.flow_control`` (they must act
+where frames enter the layer, before a flood queues up in front of other
+sockets) and in the health fallback of ``channels_example.health`` (a health
+request still gets a 503 naming Redis while Redis is down).
 """
 import os
 
 import channels.asgi
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channels_example.settings")
-channel_layer = channels.asgi.get_channel_layer()
+
+from django.conf import settings  # noqa: E402  (needs the settings module set)
+
+from channels_example.flow_control import FlowControlledLayer  # noqa: E402
+from channels_example.health import AnswersHealthWhileRedisIsDown  # noqa: E402
+
+channel_layer = FlowControlledLayer(
+    AnswersHealthWhileRedisIsDown(channels.asgi.get_channel_layer()),
+    **settings.WEBSOCKET_LIMITS
+)

@@ -19,4 +19,6 @@ channel_routing = [
     include("consumers.cbc_chat.routes", path=r"^/cbc/chat/$"),
     include("consumers.json_echo.routes", path=r"^/json/$"),
     include("consumers.progress.routes", path=r"^/progress/$"),
+    # Keep last: every other WebSocket path gets "not-found" and close 4004.
+    include("consumers.not_found.routes"),
 ]

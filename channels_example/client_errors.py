@@ -23,12 +23,13 @@ logger = logging.getLogger(__name__)
 CLOSE_CODES = {
     "invalid-json": None,
     "invalid-message": None,
-    "text-required": 4003,
-    "invalid-room": 4100,
     "invalid-stream": None,
     "invalid-binding": None,
     "not-allowed": None,
     "invalid-steps": None,
+    "text-required": 4003,
+    "not-found": 4004,
+    "invalid-room": 4100,
     "login-required": 4201,
     "session-ended": 4202,
     "token-missing": 4300,
@@ -38,6 +39,9 @@ CLOSE_CODES = {
     "token-unknown-user": 4304,
     "token-inactive-user": 4305,
     "token-invalid-claim": 4306,
+    "rate-limited": 4500,
+    "frame-too-large": 4501,
+    "too-many-connections": 4502,
 }
 
 

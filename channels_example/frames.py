@@ -16,7 +16,8 @@ def json_of(message):
     """The decoded JSON object of a text frame."""
     try:
         payload = json.loads(text_of(message))
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: a few thousand nested brackets fit in one frame.
         raise ClientError("invalid-json", "frames must be JSON objects")
     if not isinstance(payload, dict):
         raise ClientError("invalid-json", "frames must be JSON objects")
@@ -26,6 +27,15 @@ def json_of(message):
 def chat_text_of(message):
     """The ``text`` of a ``{"text": "..."}`` chat frame."""
     text = json_of(message).get("text")
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text.strip() or not is_utf8(text):
         raise ClientError("invalid-message", 'send {"text": "<non-empty string>"}')
     return text
+
+
+def is_utf8(text):
+    """False for text with lone surrogates (JSON allows "\\ud800"); the layer could not send it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -5,6 +5,7 @@ environment here and nowhere else:
 
 - ``REDIS_URL``: set, the asgi_redis layer on that server (the Daphne +
   runworker split); unset, asgiref's in-memory layer (``runserver``, unit tests).
+  Several comma-separated URLs shard the layer across those servers.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
@@ -13,6 +14,10 @@ environment here and nowhere else:
   ``database`` give the stock 1.x setup (the bench compares the two).
 - ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
+- ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
+  per-socket limits daphne enforces (``channels_example/flow_control.py``).
+- ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
+- ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
 import datetime
 import os
@@ -88,6 +93,8 @@ USE_L10N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Where collectstatic puts files for nginx to serve (deploy/).
+STATIC_ROOT = env("STATIC_ROOT", os.path.join(BASE_DIR, "static"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -98,6 +105,10 @@ LOGOUT_REDIRECT_URL = "/"
 # busy room overflows it and Group.send drops messages without a word. The
 # capacities below are sized for rooms of hundreds of members.
 REDIS_URL = os.environ.get("REDIS_URL")
+# asgi_redis shards across every server in "hosts": each channel and group
+# lives on one of them, chosen by a consistent hash of its name, so every
+# daphne and worker must list the same servers in the same order.
+REDIS_HOSTS = [url.strip() for url in (REDIS_URL or "").split(",") if url.strip()]
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 # asgi_redis with one-trip sends, pipelined group sends, a persistent
@@ -110,7 +121,7 @@ if REDIS_URL:
             "BACKEND": REDIS_CHANNEL_LAYER,
             "ROUTING": "routing.channel_routing",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": REDIS_HOSTS,
                 "capacity": CHANNEL_CAPACITY,
                 "expiry": CHANNEL_EXPIRY,
                 "channel_capacity": {
@@ -148,6 +159,19 @@ JWT_AUTH = {
     "JWT_REFRESH_EXPIRATION_DELTA": datetime.timedelta(days=7),
 }
 
+# Per-socket limits, enforced by daphne before a frame is queued (0 = off).
+# 20 frames/s with bursts of 60 is far above typing speed, and a flooder
+# leaves at most about 60 frames in the shared queue in front of everyone.
+WEBSOCKET_LIMITS = {
+    "max_frame": int(env("WS_MAX_FRAME", "65536")),
+    "rate": float(env("WS_RATE", "20")),
+    "burst": int(env("WS_BURST", "60")),
+    "max_per_client": int(env("WS_MAX_PER_CLIENT", "200")),
+}
+
+# INFO and above: problems (refused sockets, Redis outages, client errors).
+# DEBUG: one line per message handled.
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -156,7 +180,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "channels_example": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-        "consumers": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+        # Not propagated: daphne's CLI also configures the root logger, and
+        # each line should appear once.
+        "channels_example": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "consumers": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }

@@ -83,16 +83,23 @@ class Process:
 
 
 class Split:
-    """redis-server + daphne + N runworkers on free 127.0.0.1 ports."""
+    """redis-server(s) + daphne(s) + N runworkers on free 127.0.0.1 ports.
 
-    def __init__(self, workers=2, log_dir=None, env=None, port=None, redis_port=None):
-        self.port = port or free_port()
-        self.redis_port = redis_port or free_port()
-        self.redis_url = "redis://127.0.0.1:%d/0" % self.redis_port
+    ``webs`` daphne processes share the layer; ``shards`` redis-servers are
+    all listed in REDIS_URL (comma-separated), so asgi_redis shards across
+    them. The defaults are the Procfile's single daphne and single Redis.
+    """
+
+    def __init__(self, workers=2, log_dir=None, env=None, port=None, redis_port=None,
+                 webs=1, shards=1):
+        self.ports = [port or free_port()] + [free_port() for _ in range(webs - 1)]
+        self.redis_ports = [redis_port or free_port()] + [free_port() for _ in range(shards - 1)]
+        self.redis_urls = ["redis://127.0.0.1:%d/0" % p for p in self.redis_ports]
+        self.redis_url = ",".join(self.redis_urls)
         self.log_dir = log_dir or os.path.join(ROOT, "test-artifacts", "logs")
         os.makedirs(self.log_dir, exist_ok=True)
         self.env = self._environment(env or {})
-        self.processes = self._expand(workers)
+        self.processes = self._expand(workers, webs, shards)
 
     def _environment(self, extra):
         env = dict(os.environ)
@@ -102,15 +109,31 @@ class Split:
         env.update(extra)
         return env
 
-    def _expand(self, workers):
+    def _expand(self, workers, webs, shards):
         with open(PROCFILE) as f:
             procfile = parse_procfile(f.read())
-        params = expand_processes(procfile.processes, concurrency={"worker": workers},
+        params = expand_processes(procfile.processes,
+                                  concurrency={"worker": workers, "web": webs, "redis": shards},
                                   env=self.env, port=self.port)
-        return {
-            p.name: Process(p.name, p.cmd, p.env, os.path.join(self.log_dir, p.name + ".log"))
-            for p in params
-        }
+        processes = {}
+        for p in params:
+            kind, number = p.name.split(".")
+            # honcho numbers ports from the base; each process here gets its own free one.
+            if kind == "web":
+                p.env["PORT"] = str(self.ports[int(number) - 1])
+            elif kind == "redis":
+                p.env["REDIS_URL"] = self.redis_urls[int(number) - 1]
+            processes[p.name] = Process(p.name, p.cmd, p.env,
+                                        os.path.join(self.log_dir, p.name + ".log"))
+        return processes
+
+    @property
+    def port(self):
+        return self.ports[0]
+
+    @property
+    def redis_port(self):
+        return self.redis_ports[0]
 
     @property
     def url(self):
@@ -118,7 +141,11 @@ class Split:
 
     @property
     def ws_url(self):
-        return "ws://127.0.0.1:%d" % self.port
+        return self.ws_urls[0]
+
+    @property
+    def ws_urls(self):
+        return ["ws://127.0.0.1:%d" % port for port in self.ports]
 
     def named(self, prefix):
         return [p for name, p in sorted(self.processes.items()) if name.startswith(prefix + ".")]
@@ -128,12 +155,20 @@ class Split:
         return self.processes["web.1"]
 
     @property
+    def webs(self):
+        return self.named("web")
+
+    @property
     def workers(self):
         return self.named("worker")
 
     @property
     def redis(self):
         return self.processes["redis.1"]
+
+    @property
+    def redises(self):
+        return self.named("redis")
 
     def manage(self, *args):
         """Run a manage.py command against this split's settings."""
@@ -154,14 +189,21 @@ class Split:
         return self
 
     def start_redis(self, timeout=30):
-        self.redis.start()
-        wait_for(lambda: port_open(self.redis_port), timeout, "redis-server")
+        """Start every redis-server that is not running (all of them at first)."""
+        for process, port in zip(self.redises, self.redis_ports):
+            if not process.alive():
+                process.start()
+                wait_for(lambda: port_open(port), timeout, process.name)
 
     def start_web(self, timeout=30):
-        self.web.start()
-        wait_for(lambda: port_open(self.port) or not self.web.alive(), timeout, "daphne")
-        if not self.web.alive():
-            raise RuntimeError("daphne exited:\n%s" % self.web.log())
+        """Start every daphne that is not running (all of them at first)."""
+        for process, port in zip(self.webs, self.ports):
+            if process.alive():
+                continue
+            process.start()
+            wait_for(lambda: port_open(port) or not process.alive(), timeout, process.name)
+            if not process.alive():
+                raise RuntimeError("%s exited:\n%s" % (process.name, process.log()))
 
     def stop(self):
         for process in self.processes.values():

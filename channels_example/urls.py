@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from channels_example import api, token_views, views
+from channels_example import api, health, token_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("health/", health.health, name="health"),
     path("accounts/signup/", views.signup, name="signup"),
     path("echo/test/", views.echo_test, name="echo-test"),
     path("chat/", views.global_chat, name="global-chat"),

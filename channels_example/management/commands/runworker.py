@@ -1,35 +1,78 @@
-"""``runworker`` that waits out Redis instead of dying with it.
+"""``runworker`` that waits out Redis and drains on SIGTERM.
 
 Stock Channels 1.x runworker exits with code 1 when the layer's Redis is not
 reachable: at start-up, before Redis listens, and whenever Redis restarts.
 Under a process runner that takes the whole group down; in production it
 leaves the split without workers until something restarts them. This command
-keeps the stock behaviour and options and only adds the retry: on a Redis
-connection error it logs once per outage, polls, and starts listening again.
+keeps the stock behaviour and options and adds two things:
+
+- Redis outages: when Redis refuses, times out or is still loading its data
+  set, the worker logs once, polls until every shard answers, logs once more
+  and starts listening again.
+- SIGTERM (and SIGINT) drain: the stock handler calls ``sys.exit`` whenever
+  the worker is not inside a consumer, which includes the moment after a
+  message was popped from Redis and before its consumer started, so a
+  message could vanish on a plain restart. Here the signal only stops the
+  loop: the worker finishes what it holds and exits 0. Its blocking pop
+  waits at most ``STOP_POLL_SECONDS``, which bounds how long that takes.
 """
 import logging
 import time
 
+from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels.management.commands.runworker import Command as StockRunworker
+from channels.signals import worker_process_ready
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger("channels_example.runworker")
 
+# BusyLoadingError ("Redis is loading the dataset in memory") is a
+# ConnectionError subclass, so it is covered too.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 RETRY_SECONDS = 0.5
+STOP_POLL_SECONDS = 1
 
 
 class Command(StockRunworker):
-    help = StockRunworker.help + " Survives Redis restarts."
+    help = StockRunworker.help + " Survives Redis restarts and drains on SIGTERM."
 
     def handle(self, *args, **options):
-        waiting = False
-        while True:
-            started = time.monotonic()
-            try:
-                return super().handle(*args, **options)
-            except RedisConnectionError as error:
-                # A run that lasted had reached Redis: this is a new outage.
-                if not waiting or time.monotonic() - started > 1.0:
+        self.stopping = False
+        worker_process_ready.connect(self.drain_on_signal)
+        try:
+            while not self.stopping:
+                try:
+                    return super().handle(*args, **options)
+                except REDIS_DOWN as error:
                     logger.warning("Redis unavailable (%s); worker waiting for it", error)
-                waiting = True
+                if self.wait_for_redis(options.get("layer", DEFAULT_CHANNEL_LAYER)):
+                    logger.warning("Redis is back; worker listening again")
+        finally:
+            worker_process_ready.disconnect(self.drain_on_signal)
+
+    def drain_on_signal(self, sender, **kwargs):
+        """Replace the new worker's signal handler before its run loop installs it."""
+        workers = [sender] + list(getattr(sender, "workers", []))
+
+        def stop(signum, frame):
+            logger.info("Signal %s: finishing the message in hand, then exiting", signum)
+            self.stopping = True
+            for worker in workers:
+                worker.termed = True
+
+        sender.sigterm_handler = stop
+        layer = getattr(sender.channel_layer, "channel_layer", None)
+        if hasattr(layer, "blpop_timeout"):
+            layer.blpop_timeout = STOP_POLL_SECONDS
+
+    def wait_for_redis(self, alias):
+        """Poll until every shard answers (statistics reads all of them); False if stopped."""
+        layer = channel_layers[alias]
+        while not self.stopping:
+            try:
+                layer.global_statistics()
+                return True
+            except REDIS_DOWN:
                 time.sleep(RETRY_SECONDS)
+        return False

@@ -1,0 +1,59 @@
+"""A sharded layer: two redis-servers, two daphnes, their workers, one room across both.
+
+Every process gets REDIS_URL with both servers, so asgi_redis places each
+channel and group on one of them by a hash of its name. A room whose members
+sit on different daphnes only works if both daphnes, both workers and the
+group agree on where everything lives.
+"""
+import json
+
+import pytest
+import redis
+import websocket
+from asgi_redis import RedisChannelLayer
+
+from channels_example.split import Split
+from tests.wire import recv_json
+
+pytestmark = pytest.mark.e2e
+
+ROOMS = ["north", "blue", "green", "amber"]
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sharded")
+    running = Split(workers=2, webs=2, shards=2, log_dir=str(tmp / "logs"),
+                    env={"DATABASE_PATH": str(tmp / "db.sqlite3")})
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+
+
+def test_the_rooms_used_here_live_on_both_shards(sharded):
+    layer = RedisChannelLayer(hosts=sharded.redis_urls)
+    assert {layer.consistent_hash("room-%s" % room) for room in ROOMS} == {0, 1}
+
+
+def test_a_room_spans_both_daphnes(sharded):
+    first_daphne, second_daphne = sharded.ws_urls
+    for room in ROOMS:
+        path = "/chat/%s/" % room
+        alice = websocket.create_connection(first_daphne + path, origin=sharded.url, timeout=10)
+        bob = websocket.create_connection(second_daphne + path, origin=sharded.url, timeout=10)
+        try:
+            alice.send(json.dumps({"text": "from daphne 1"}))
+            assert recv_json(bob)["text"] == "from daphne 1"
+            bob.send(json.dumps({"text": "from daphne 2"}))
+            heard = [recv_json(alice)["text"] for _ in range(2)]
+            assert heard == ["from daphne 1", "from daphne 2"]
+        finally:
+            alice.close()
+            bob.close()
+
+
+def test_both_redis_servers_carry_traffic(sharded):
+    for url in sharded.redis_urls:
+        stats = redis.Redis.from_url(url).info("stats")
+        assert stats["total_commands_processed"] > 50, url
