@@ -38,6 +38,7 @@ from channels.sessions import enforce_ordering
 
 from channels_example.client_errors import reports_client_errors
 from channels_example.frames import chat_text_of
+from channels_example.session_groups import leave_remembered_group
 from channels_example.timestamps import server_now
 from channels_example.users import login_required, session_intact
 
@@ -82,12 +83,7 @@ def receive(message):
     letter_group(letter).send({"text": frame}, immediately=True)
 
 
-@enforce_ordering
-@channel_session_user
-def disconnect(message):
-    letter = message.channel_session.get("letter")
-    if letter is not None:
-        letter_group(letter).discard(message.reply_channel)
+disconnect = leave_remembered_group("letter", letter_group)
 
 
 routes = [

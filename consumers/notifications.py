@@ -34,6 +34,7 @@ from channels.sessions import enforce_ordering
 
 from channels_example.client_errors import reports_client_errors
 from channels_example.frames import chat_text_of
+from channels_example.session_groups import leave_remembered_group
 from channels_example.timestamps import server_now
 from channels_example.users import login_required, session_intact
 
@@ -69,12 +70,7 @@ def receive(message):
     user_group(message.channel_session["user_id"]).send({"text": frame}, immediately=True)
 
 
-@enforce_ordering
-@channel_session_user
-def disconnect(message):
-    user_id = message.channel_session.get("user_id")
-    if user_id is not None:
-        user_group(user_id).discard(message.reply_channel)
+disconnect = leave_remembered_group("user_id", user_group)
 
 
 routes = [

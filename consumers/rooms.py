@@ -29,6 +29,7 @@ from channels.sessions import enforce_ordering
 from channels_example.client_errors import ClientError, reports_client_errors
 from channels_example.frames import chat_text_of
 from channels_example.jwt_auth import channel_session_user_from_token_or_http
+from channels_example.session_groups import leave_remembered_group
 from channels_example.timestamps import server_now
 from channels_example.users import session_intact, username_of
 
@@ -77,12 +78,7 @@ def receive(message, room):
     room_group(room).send({"text": frame}, immediately=True)
 
 
-@enforce_ordering
-@channel_session_user
-def disconnect(message, room):
-    room = message.channel_session.get("room")
-    if room:
-        room_group(room).discard(message.reply_channel)
+disconnect = leave_remembered_group("room", room_group)
 
 
 routes = [
