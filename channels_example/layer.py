@@ -117,13 +117,13 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         return redis.call('llen', KEYS[2])
     """
 
-    # Pop up to ARGV[1] messages from the lists in KEYS, in order, with their
-    # content; skips messages whose content expired. Returns {list, content, ...}.
-    lua_pop_with_content = """
-        local out = {}
+    # Pop up to ARGV[1] messages from the lists KEYS[first..], in order,
+    # appending {list, content} pairs to `out`; skips messages whose content
+    # expired. Shared by the two scripts below.
+    lua_pop_loop = """
         local limit = tonumber(ARGV[1])
         local got = 0
-        for i = 1, #KEYS do
+        for i = %(first)d, #KEYS do
             while got < limit do
                 local key = redis.call('lpop', KEYS[i])
                 if not key then break end
@@ -137,34 +137,28 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             end
             if got >= limit then break end
         end
-        return out
     """
+
+    # Pop up to ARGV[1] messages from the lists in KEYS, in order, with their
+    # content. Returns {list, content, ...}.
+    lua_pop_with_content = (
+        "local out = {}" + lua_pop_loop % {"first": 1} + "return out"
+    )
 
     # After a BLPOP: GET and DEL of the popped message key (KEYS[1]), then up to
     # ARGV[1] more messages from the lists KEYS[2..], as lua_pop_with_content.
     # Returns {content or nil, messages left in KEYS[2], list, content, ...}.
-    lua_take = """
+    lua_take = (
+        """
         local out = {redis.call('get', KEYS[1]) or false}
         redis.call('del', KEYS[1])
-        local limit = tonumber(ARGV[1])
-        local got = 0
-        for i = 2, #KEYS do
-            while got < limit do
-                local key = redis.call('lpop', KEYS[i])
-                if not key then break end
-                local content = redis.call('get', key)
-                if content then
-                    redis.call('del', key)
-                    out[#out + 1] = KEYS[i]
-                    out[#out + 1] = content
-                    got = got + 1
-                end
-            end
-            if got >= limit then break end
-        end
+        """
+        + lua_pop_loop % {"first": 2}
+        + """
         table.insert(out, 2, #KEYS > 1 and redis.call('llen', KEYS[2]) or 0)
         return out
-    """
+        """
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
