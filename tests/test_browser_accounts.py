@@ -88,6 +88,8 @@ def expect_refused(page, context, code, error):
     expect(badge).to_contain_text(str(code))
     expect(badge).to_contain_text(error)
     expect(page.locator("#messages li.error .user")).to_have_text([error])
+    expect(page.get_by_label("message")).to_be_disabled()
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
     opened = len(context.sockets)
     page.wait_for_timeout(NO_RETRY_MS)
     expect(badge).to_have_attribute("data-state", "closed")
@@ -126,7 +128,6 @@ def test_notifications_page_refuses_anonymous_visitor_and_does_not_retry(split, 
     visitor = person()
     page = visit(visitor, "/notifications/")
     expect_refused(page, visitor, 4201, "login-required")
-    expect(page.get_by_label("message")).to_be_disabled()
     screenshot(page, "notifications-anonymous")
 
 
@@ -219,8 +220,14 @@ def test_sign_up_logs_in_and_room_shows_the_new_name(split, person):
     page = visit(newcomer, "/accounts/signup/")
     page.get_by_label("Username").fill(username)
     page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD + " typo")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.locator(".errorlist")).to_contain_text("didn't match")
+    expect(page.locator("#username")).to_have_count(0)
+
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
-    screenshot(page, "signup-form")
+    screenshot(page, "signup-form-after-a-typo")
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url(split.url + "/")
     expect(page.locator("#username")).to_have_text(username)
