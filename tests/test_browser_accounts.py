@@ -87,6 +87,8 @@ def expect_refused(page, context, code, error):
     expect(badge).to_have_attribute("data-state", "closed")
     expect(badge).to_contain_text(str(code))
     expect(badge).to_contain_text(error)
+    # One line, the server's error: no "connection lost" line, no second refusal.
+    expect(page.locator("#messages li")).to_have_text([re.compile(error)])
     expect(page.locator("#messages li.error .user")).to_have_text([error])
     expect(page.get_by_label("message")).to_be_disabled()
     expect(page.get_by_role("button", name="Send")).to_be_disabled()
