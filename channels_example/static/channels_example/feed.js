@@ -16,6 +16,7 @@
     var list = root.querySelector("#messages");
     var form = root.querySelector("#send");
     var input = form.elements.text;
+    var button = form.querySelector("button");
     var badge = root.querySelector("#state");
     var plain = format === "plain";
 
@@ -56,7 +57,8 @@
     var lost = false;
     function onstate(state, info) {
       socketUi.showState(badge, state, info);
-      input.disabled = state !== "open";
+      // Input and button together: a Send that can do nothing is not offered.
+      input.disabled = button.disabled = state !== "open";
       if (state === "reconnecting" && !lost) {
         lost = true;
         add("system", "", "connection lost (" + info.code + "); reconnecting", null);

@@ -3,16 +3,20 @@
  * shapes (POST /api-token-auth/ {username, password} -> {token};
  * POST /api-token-refresh/ {token} -> {token}); the room socket takes the
  * token as ?token= because browsers cannot set headers on a WebSocket.
+ *
+ * The token is an editable field: "Get token" fills it in, and a person can
+ * also paste one obtained elsewhere (curl, another tab), or a broken one to
+ * see how the server refuses it. Refresh and Join use whatever it holds.
  */
 (function () {
   "use strict";
 
-  var token = null;
   var feed = null;
   var status = document.getElementById("token-status");
-  var shown = document.getElementById("token");
+  var field = document.getElementById("token");
   var refresh = document.getElementById("refresh");
   var join = document.getElementById("join");
+  var joinButton = join.querySelector("button");
 
   function expiry(jwt) {
     try {
@@ -47,17 +51,31 @@
     });
   }
 
+  function token() {
+    return field.value.trim();
+  }
+
+  /* The buttons that need a token follow the field, typed or filled in. */
+  function tokenChanged() {
+    var present = token() !== "";
+    refresh.disabled = !present;
+    joinButton.disabled = !present;
+    // The expiry is read from the token's payload, unverified: only the
+    // server can say whether the token is good, and it does on Join.
+    status.textContent = present ? "Token expires at " + expiry(token()) + " (unverified)." : "";
+  }
+
   function use(newToken) {
-    token = newToken;
-    shown.textContent = token;
-    status.textContent = "Token valid until " + expiry(token) + ".";
-    refresh.disabled = false;
-    join.elements[1].disabled = false;
+    field.value = newToken;
+    tokenChanged();
+    status.textContent = "Token valid until " + expiry(newToken) + ".";
   }
 
   function failed(error) {
     status.textContent = error.message;
   }
+
+  field.addEventListener("input", tokenChanged);
 
   document.getElementById("token-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -66,7 +84,7 @@
   });
 
   refresh.addEventListener("click", function () {
-    post("/api-token-refresh/", {token: token}).then(use, failed);
+    post("/api-token-refresh/", {token: token()}).then(use, failed);
   });
 
   join.addEventListener("submit", function (event) {
@@ -76,6 +94,8 @@
     }
     var room = encodeURIComponent(join.elements.room.value);
     feed = startFeed(document.getElementById("feed"),
-                     "/chat/" + room + "/?token=" + encodeURIComponent(token), "json");
+                     "/chat/" + room + "/?token=" + encodeURIComponent(token()), "json");
   });
+
+  tokenChanged();
 })();
