@@ -58,13 +58,19 @@ class ClientError(Exception):
         return CLOSE_CODES[self.error]
 
     def reply(self):
-        """The one channel message that reports this error to the socket."""
-        reply = {
-            "accept": True,
-            "text": json.dumps({"error": self.error, "detail": self.detail}),
-        }
+        """The one channel message that reports this error to the socket.
+
+        A fatal error's frame names its close code too. A close frame can be
+        lost where the error frame was not: daphne resets the connection if
+        the client is slow to answer its close, and a loaded browser then
+        reports 1006. With the code in the frame, a client still knows it
+        was refused and why, and does not reconnect to be refused again.
+        """
+        frame = {"error": self.error, "detail": self.detail}
+        reply = {"accept": True}
         if self.close_code is not None:
-            reply["close"] = self.close_code
+            frame["close"] = reply["close"] = self.close_code
+        reply["text"] = json.dumps(frame)
         return reply
 
 

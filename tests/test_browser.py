@@ -227,6 +227,36 @@ def test_policy_close_is_shown_and_not_retried(split, open_page):
     screenshot(page, "console-policy-close")
 
 
+def test_refusal_frame_stands_in_for_a_lost_close_frame(split, open_page):
+    """Error frame naming close 4302, then 1006 (the close frame lost to a reset): still final.
+
+    A frame for an error that keeps the socket open names no close code, so a
+    1006 after it is an outage and the page reconnects.
+    """
+    page = open_page(split.url, "/console/")
+    outcome = page.evaluate("""() => {
+        function closedAfter(lastError) {
+            const states = [];
+            const socket = Object.create(ReconnectingSocket.prototype);
+            Object.assign(socket, {baseDelay: 500, maxDelay: 10000, attempts: 0,
+                                   stopped: false, lastError: lastError,
+                                   onstate: (state, info) => states.push([state, info])});
+            socket.closed(1006, "");
+            socket.stopped = true;
+            clearTimeout(socket.timer);
+            return states;
+        }
+        return {
+            refused: closedAfter({error: "token-bad-signature", detail: "Bad signature.",
+                                  close: 4302}),
+            kept_open: closedAfter({error: "invalid-json", detail: "not JSON"}),
+        };
+    }""")
+    assert outcome["refused"] == [
+        ["closed", {"code": 4302, "reason": "token-bad-signature: Bad signature."}]]
+    assert outcome["kept_open"][0][0] == "reconnecting"
+
+
 def test_seed_websocket_test_page_shows_hello_world(split, open_page):
     page = open_page(split.url, "/echo/test/")
     page.get_by_role("link", name="Run WebSocket").click()

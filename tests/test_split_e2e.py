@@ -29,7 +29,7 @@ def test_two_chat_clients_each_see_the_other(ws):
 def test_binary_on_chat_is_answered_with_error_and_4003(ws):
     sock = ws("/chat/")
     sock.send_binary(b"\x00")
-    assert recv_json(sock) == {"error": "text-required",
+    assert recv_json(sock) == {"error": "text-required", "close": 4003,
                                "detail": "this endpoint accepts text frames only"}
     assert recv_close(sock)[0] == 4003
 

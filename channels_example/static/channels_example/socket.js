@@ -7,8 +7,10 @@
  * - A 4000-4999 close is the server saying no on purpose (bad room name,
  *   login required, bad token). Trying again would get the same answer, so
  *   the socket stays closed and shows why. The consumers send a JSON frame
- *   {"error", "detail"} just before such a close (daphne 1.4 sends close
- *   codes without a reason text), and that detail becomes the reason shown.
+ *   {"error", "detail", "close"} just before such a close (daphne 1.4 sends
+ *   close codes without a reason text), and that detail becomes the reason
+ *   shown. If the close frame itself is lost (a reset reported as 1006), the
+ *   frame's "close" code stands in for it: the refusal is still final.
  * - A normal close (1000) is final too: the server finished on purpose.
  * - Any other close (daphne restarted: 1006, going away: 1001, ...) is an
  *   outage: reconnect after an exponentially growing delay with jitter, so a
@@ -71,6 +73,9 @@
   };
 
   ReconnectingSocket.prototype.closed = function (code, reason) {
+    if (this.lastError && this.lastError.close && !isPolicyClose(code)) {
+      code = this.lastError.close;
+    }
     if (!reason && this.lastError) {
       reason = this.lastError.error + ": " + this.lastError.detail;
     }
