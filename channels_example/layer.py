@@ -49,13 +49,9 @@ from collections import deque
 import asgi_redis
 import ormsgpack
 import redis
+import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
-
-try:
-    import txredisapi
-except ImportError:  # asgi_redis then leaves out "twisted": daphne polls
-    txredisapi = None
 
 logger = logging.getLogger("channels_example.layer")
 
