@@ -6,6 +6,8 @@ keep the ``sessionid`` cookie Django sets on login. ``cookie_header`` is what
 the browser would then send on the WebSocket handshake.
 """
 import http.cookiejar
+import json
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -31,6 +33,18 @@ class Browser:
         with self.opener.open(request, timeout=30) as response:
             return response.geturl(), response.read().decode()
 
+    def post_json(self, path, payload):
+        """POST JSON with the CSRF header, as a page's fetch() would; returns (status, JSON)."""
+        request = urllib.request.Request(
+            self.base_url + path, data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "X-CSRFToken": self.cookie("csrftoken")},
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
     def cookie(self, name):
         return next((c.value for c in self.jar if c.name == name), None)
 
@@ -52,4 +66,12 @@ def signed_up(split, username, password="a long pass phrase"):
     browser = Browser(split.url)
     browser.signup(username, password)
     assert browser.cookie("sessionid"), "sign-up did not log %s in" % username
+    return browser
+
+
+def logged_in(split, username, password):
+    """A Browser holding the session of an existing user, logged in through /accounts/login/."""
+    browser = Browser(split.url)
+    browser.login(username, password)
+    assert browser.cookie("sessionid"), "logging in as %s failed" % username
     return browser

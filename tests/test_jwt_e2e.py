@@ -5,7 +5,6 @@ are signed here with the split's key: the test process and the split read
 the same settings from the same environment.
 """
 import base64
-import http.cookiejar
 import json
 import os
 import re
@@ -20,6 +19,7 @@ import websocket
 from django.conf import settings
 
 from channels_example.split import Split
+from tests.browser import logged_in
 from tests.conftest import ARTIFACTS
 from tests.wire import recv_close, recv_json
 
@@ -172,20 +172,8 @@ def test_refusal_is_logged_at_warning_without_the_token(split, ws, users):
     assert signature not in logs + split.web.log()
 
 
-def logged_in_session_cookie(base_url):
-    """Log in through Django's login form, as a browser would; return the cookie header."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(base_url + "/accounts/login/", timeout=10) as response:
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode()).group(1)
-    form = {"username": "jwt_alice", "password": PASSWORD, "csrfmiddlewaretoken": csrf}
-    opener.open(base_url + "/accounts/login/", urllib.parse.urlencode(form).encode(), timeout=10).close()
-    sessionid = next(c.value for c in jar if c.name == settings.SESSION_COOKIE_NAME)
-    return "%s=%s" % (settings.SESSION_COOKIE_NAME, sessionid)
-
-
 def test_bad_token_is_refused_even_with_a_valid_session_cookie(split, ws, users):
-    cookie = logged_in_session_cookie(split.url)
+    cookie = logged_in(split, "jwt_alice", PASSWORD).cookie_header
     with_session = ws("/chat/jwt-cookie/", cookie=cookie)
     with_session.send('{"text": "via cookie"}')
     assert recv_json(with_session)["user"] == "jwt_alice"  # the cookie alone logs in

@@ -2,17 +2,14 @@
 processes (manage.py commands, HTTP requests served by the workers) reach
 connected sockets; class-based, JSON and progress endpoints behave over a
 real WebSocket."""
-import http.cookiejar
 import json
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 
 import pytest
 import websocket
 
+from tests.browser import logged_in
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
@@ -33,42 +30,6 @@ def create_user(split, username, superuser=False):
     )
     split.manage("shell", "-c", code)
     return username
-
-
-class Browser:
-    """Session-cookie HTTP client that logs in through the real login form."""
-
-    def __init__(self, split):
-        self.split = split
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
-
-    def csrf_token(self):
-        return next(c.value for c in self.cookies if c.name == "csrftoken")
-
-    def request(self, path, data=None, headers=None):
-        request = urllib.request.Request(self.split.url + path, data=data, headers=headers or {})
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-
-    def post_form(self, path, fields):
-        self.request(path)  # sets the csrftoken cookie
-        fields = dict(fields, csrfmiddlewaretoken=self.csrf_token())
-        return self.request(path, urllib.parse.urlencode(fields).encode())
-
-    def login(self, username):
-        credentials = {"username": username, "password": PASSWORD}
-        status, _ = self.post_form("/accounts/login/", credentials)
-        assert status == 200 and any(c.name == "sessionid" for c in self.cookies)
-        return self
-
-    def post_json(self, path, payload):
-        headers = {"Content-Type": "application/json", "X-CSRFToken": self.csrf_token()}
-        status, body = self.request(path, json.dumps(payload).encode(), headers)
-        return status, json.loads(body)
 
 
 # --- push from outside consumers -------------------------------------------------
@@ -93,7 +54,7 @@ def test_staff_http_push_reaches_the_room(split, ws):
     staff = create_user(split, unique("staff"))
     room = unique("announce")
     member = ws("/chat/%s/" % room)
-    browser = Browser(split).login(staff)
+    browser = logged_in(split, staff, PASSWORD)
     status, body = browser.post_json("/api/push/", {"room": room, "text": "hello all"})
     assert (status, body) == (200, {"pushed": {"room": room}})
     frame = recv_json(member)
@@ -104,7 +65,7 @@ def test_http_push_by_non_staff_is_403(split):
     username = unique("plain")
     split.manage("shell", "-c", "from django.contrib.auth.models import User; "
                  "User.objects.create_user(%r, password=%r)" % (username, PASSWORD))
-    browser = Browser(split).login(username)
+    browser = logged_in(split, username, PASSWORD)
     status, body = browser.post_json("/api/push/", {"room": "x", "text": "y"})
     assert (status, body["error"]) == (403, "staff-only")
 
@@ -129,10 +90,10 @@ def test_a_change_in_the_admin_reaches_subscribers(split, ws):
     admin = create_user(split, unique("admin"), superuser=True)
     name = unique("from-admin")
     subscriber = ws("/live/")
-    browser = Browser(split).login(admin)
-    status, _ = browser.post_form("/admin/channels_example/livevalue/add/",
-                                  {"name": name, "value": "set in admin", "_save": "Save"})
-    assert status == 200
+    browser = logged_in(split, admin, PASSWORD)
+    final_url, _ = browser.post_form("/admin/channels_example/livevalue/add/",
+                                     {"name": name, "value": "set in admin", "_save": "Save"})
+    assert final_url.endswith("/admin/channels_example/livevalue/")  # saved, back at the list
     payload = recv_json(subscriber)["payload"]
     assert (payload["action"], payload["data"]["name"], payload["data"]["value"]) == (
         "create", name, "set in admin")
