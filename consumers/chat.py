@@ -10,12 +10,9 @@ from channels.security.websockets import allowed_hosts_only
 
 from channels_example.client_errors import reports_client_errors
 from channels_example.frames import text_of
+from channels_example.users import username_of
 
 GROUP = "chat"
-
-
-def display_name(user):
-    return user.username if user.is_authenticated else "anonymous"
 
 
 @allowed_hosts_only
@@ -29,7 +26,7 @@ def connect(message):
 @channel_session_user
 def receive(message):
     text = text_of(message)
-    Group(GROUP).send({"text": "[%s] %s" % (display_name(message.user), text)})
+    Group(GROUP).send({"text": "[%s] %s" % (username_of(message.user), text)})
 
 
 @channel_session_user
