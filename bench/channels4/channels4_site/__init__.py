@@ -1,0 +1,6 @@
+"""Stock Channels 4 serving the bench's routes: the yardstick for issue 7.
+
+Runs only in .venv-channels4 (bench/channels4/requirements.txt), under one
+daphne 4 started by bench.servers.Channels4Server; never imported by the
+Channels 1.x project itself.
+"""
