@@ -1,15 +1,19 @@
-"""Benchmark the project's split against a plain websockets server, in one run.
+"""Benchmark the project's split against other servers, in one run.
 
     python -m bench                 # issue 7's sizes, 3 interleaved rounds
     python -m bench --quick         # small sizes, 1 round: a smoke run
     python -m bench --servers project,stock,reference --scenarios echo,ordered
+    python -m bench --servers project,channels4,reference
 
-Both servers are started here on free 127.0.0.1 ports and stopped at the
+Every server is started here on free 127.0.0.1 ports and stopped at the
 end. Scenarios run interleaved (project, reference, project, reference...)
-so background load on a shared machine hits both alike; the table shows
-medians and the project / reference ratio. ``stock`` is the same split on
-unmodified asgi_redis, database channel sessions and daphne's polling mode,
-for before / after figures.
+so background load on a shared machine hits all alike; the table shows
+medians and the project / reference ratio. ``reference`` is a plain
+websockets server (the ceiling). ``stock`` is the same split on unmodified
+asgi_redis, database channel sessions and daphne's polling mode, for before
+/ after figures. ``channels4`` is stock Channels 4.3 + channels_redis under
+one daphne 4 (bench/channels4, installed into .venv-channels4 on first
+use): issue 7's yardstick, fair only when measured in the same run.
 """
 import argparse
 import asyncio
@@ -20,7 +24,7 @@ import sys
 import time
 
 from bench import scenarios
-from bench.servers import ProjectServer, ReferenceServer
+from bench.servers import Channels4Server, ProjectServer, ReferenceServer
 
 # issue 7's sizes; --quick divides them.
 FULL = {
@@ -50,7 +54,11 @@ def make_server(name):
         return ReferenceServer()
     if name == "stock":
         return ProjectServer("stock", env=STOCK_ENV)
-    return ProjectServer("project")
+    if name == "channels4":
+        return Channels4Server()
+    if name == "project":
+        return ProjectServer("project")
+    raise SystemExit("unknown server %r (project, stock, channels4, reference)" % name)
 
 
 def run_once(server, scenario, sizes, scenario_timeout):
@@ -110,7 +118,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, help="interleaved rounds per scenario (default 3)")
     parser.add_argument("--scenarios", default="echo,broadcast,connect,ordered")
     parser.add_argument("--servers", default="project,reference",
-                        help="comma list of project, stock, reference (first is the ratio's numerator)")
+                        help="comma list of project, stock, channels4, reference "
+                             "(first is the ratio's numerator)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL

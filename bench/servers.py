@@ -2,19 +2,24 @@
 
 ``ProjectServer`` is the split as the run command starts it: the Procfile
 expanded by channels_example.split (daphne + 2 runworkers + embedded Redis).
-``ReferenceServer`` is bench/reference.py in its own process. Both bind free
-127.0.0.1 ports. CPU is user + system time of every process of the server
-(children included: the embedded Redis), read with psutil before and after
-each scenario, so one figure covers daphne, the workers and Redis together.
+``ReferenceServer`` is bench/reference.py in its own process.
+``Channels4Server`` is stock Channels 4 (bench/channels4) under one daphne 4
+with its own Redis, from .venv-channels4. All bind free 127.0.0.1 ports.
+CPU is user + system time of every process of the server (children
+included: the embedded Redis), read with psutil before and after each
+scenario, so one figure covers daphne, the workers and Redis together.
 """
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 
 import psutil
 
-from channels_example.split import ROOT, Split, free_port, port_open, wait_for
+from bench import channels4_venv
+from channels_example import embedded_redis
+from channels_example.split import ROOT, Process, Split, free_port, port_open, wait_for
 
 
 class Server:
@@ -126,3 +131,60 @@ class ReferenceServer(Server):
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(5)
+
+
+class Channels4Server(Server):
+    """Stock Channels 4.3 + channels_redis with ONE daphne 4 and its own redis-server.
+
+    The same Redis binary and flags as the project's split, so the two
+    differ only in the Channels stack above Redis. Both processes are
+    counted in the CPU figure, as daphne, workers and Redis are for the
+    project's.
+    """
+
+    name = "channels4"
+    site = os.path.join(ROOT, "bench", "channels4")
+
+    def __init__(self):
+        self.port, self.redis_port = free_port(), free_port()
+        self.tmp = tempfile.TemporaryDirectory(prefix="bench-channels4-")
+        self.redis = self._process("redis", embedded_redis.argv(self.redis_port), os.environ)
+        self.daphne = None
+
+    @property
+    def ws_url(self):
+        return "ws://127.0.0.1:%d" % self.port
+
+    @property
+    def origin(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def _process(self, name, argv, env):
+        return Process(name, shlex.join(argv), env, os.path.join(self.tmp.name, name + ".log"))
+
+    def _daphne(self, bin_dir):
+        env = channels4_venv.clean_env()
+        env.update(PYTHONPATH=self.site, PYTHONUNBUFFERED="1",
+                   DJANGO_SETTINGS_MODULE="channels4_site.settings",
+                   REDIS_URL="redis://127.0.0.1:%d/0" % self.redis_port)
+        argv = [os.path.join(bin_dir, "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
+                "channels4_site.asgi:application"]
+        return self._process("daphne", argv, env)
+
+    def start(self, timeout=30):
+        self.daphne = self._daphne(channels4_venv.ensure())
+        for process, port in ((self.redis, self.redis_port), (self.daphne, self.port)):
+            process.start()
+            wait_for(lambda: port_open(port) or not process.alive(), timeout, process.name)
+            if not process.alive():
+                raise RuntimeError("channels4 %s exited:\n%s" % (process.name, process.log()))
+        return self
+
+    def pids(self):
+        return [p.pid for p in (self.redis, self.daphne) if p is not None and p.alive()]
+
+    def stop(self):
+        for process in (self.daphne, self.redis):
+            if process is not None:
+                process.stop()
+        self.tmp.cleanup()
