@@ -167,8 +167,10 @@ class Channels4Server(Server):
         env.update(PYTHONPATH=self.site, PYTHONUNBUFFERED="1",
                    DJANGO_SETTINGS_MODULE="channels4_site.settings",
                    REDIS_URL="redis://127.0.0.1:%d/0" % self.redis_port)
-        argv = [os.path.join(bin_dir, "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
-                "channels4_site.asgi:application"]
+        # daphne puts its working directory first on sys.path: start it in the
+        # site, not in the repo root, whose asgi.py and consumers/ are the project's.
+        argv = ["env", "-C", self.site, os.path.join(bin_dir, "daphne"),
+                "-b", "127.0.0.1", "-p", str(self.port), "channels4_site.asgi:application"]
         return self._process("daphne", argv, env)
 
     def start(self, timeout=30):
