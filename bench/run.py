@@ -8,7 +8,7 @@
 Every server is started here on free 127.0.0.1 ports and stopped at the
 end. Scenarios run interleaved (project, reference, project, reference...)
 so background load on a shared machine hits all alike; the table shows
-medians and the project / reference ratio. ``reference`` is a plain
+medians and the first server's ratio to each other one. ``reference`` is a plain
 websockets server (the ceiling). ``stock`` is the same split on unmodified
 asgi_redis, database channel sessions and daphne's polling mode, for before
 / after figures. ``channels4`` is stock Channels 4.3 + channels_redis under
@@ -62,14 +62,20 @@ def make_server(name):
 
 
 def run_once(server, scenario, sizes, scenario_timeout):
-    cpu_before, started = server.cpu_seconds(), time.perf_counter()
+    cpu_before, started = server.cpu_by_role(), time.perf_counter()
     coroutine = scenarios.SCENARIOS[scenario](server, **sizes)
     result = asyncio.run(asyncio.wait_for(coroutine, scenario_timeout))
     wall = time.perf_counter() - started
-    cpu = server.cpu_seconds() - cpu_before
+    by_role = {role: seconds - cpu_before.get(role, 0.0)
+               for role, seconds in server.cpu_by_role().items()}
+    cpu = sum(by_role.values())
+    ops = max(result.pop("ops"), 1)
     # CPU per operation (round trip, delivery, handshake) is the figure the
     # other processes on a shared machine disturb least.
-    result["CPU ms/op"] = 1000 * cpu / max(result.pop("ops"), 1)
+    result["CPU ms/op"] = 1000 * cpu / ops
+    if len(by_role) > 1:
+        for role, seconds in by_role.items():
+            result["  %s CPU ms/op" % role] = 1000 * seconds / ops
     result["server CPU %"] = 100 * cpu / wall
     result["RSS MB"] = server.rss_mb()
     return result
@@ -94,21 +100,26 @@ def fmt(value):
     return str(value)
 
 
-def table(medians, names, reference):
-    lines = ["| scenario | metric | " + " | ".join(names) +
-             (" | %s / %s |" % (names[0], reference) if reference else " |"),
-             "|---|---|" + "---|" * (len(names) + (1 if reference else 0))]
+def ratio(a, b):
+    if isinstance(a, (int, float)) and not isinstance(a, bool) and b:
+        return "%.2f" % (a / b)
+    return ""
+
+
+def table(medians, names):
+    """One row per metric, one column per server, then the first server / each other."""
+    first, others = names[0], names[1:]
+    lines = ["| scenario | metric | " + " | ".join(names) + " |" +
+             "".join(" %s / %s |" % (first, other) for other in others),
+             "|---|---|" + "---|" * (len(names) + len(others))]
     for scenario, per_server in medians.items():
-        for metric in per_server[names[0]]:
-            row = [fmt(per_server[n][metric]) for n in names]
-            ratio = ""
-            if reference:
-                a, b = per_server[names[0]][metric], per_server[reference][metric]
-                if isinstance(a, (int, float)) and not isinstance(a, bool) and b:
-                    ratio = " %.2f |" % (a / b)
-                else:
-                    ratio = " |"
-            lines.append("| %s | %s | %s |%s" % (scenario, metric, " | ".join(row), ratio))
+        metrics = []  # every server's metrics, in order of first appearance
+        for name in names:
+            metrics.extend(m for m in per_server[name] if m not in metrics)
+        for metric in metrics:
+            values = [per_server[name].get(metric, "") for name in names]
+            cells = [fmt(v) for v in values] + [ratio(values[0], v) for v in values[1:]]
+            lines.append("| %s | %s | %s |" % (scenario, metric, " | ".join(cells)))
     return "\n".join(lines)
 
 
@@ -144,13 +155,12 @@ def main(argv=None):
     finally:
         for server in servers:
             server.stop()
-    reference = "reference" if "reference" in names and names[0] != "reference" else None
     print()
     print("%s UTC, %d round(s), medians; load average %s; sizes %s" % (
         datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), rounds,
         " ".join("%.1f" % x for x in os.getloadavg()),
         {s: sizes[s] for s in wanted}))
-    print(table(medians, names, reference))
+    print(table(medians, names))
     return 0
 
 

@@ -7,7 +7,9 @@ expanded by channels_example.split (daphne + 2 runworkers + embedded Redis).
 with its own Redis, from .venv-channels4. All bind free 127.0.0.1 ports.
 CPU is user + system time of every process of the server (children
 included: the embedded Redis), read with psutil before and after each
-scenario, so one figure covers daphne, the workers and Redis together.
+scenario, so one figure covers daphne, the workers and Redis together; it
+is also shown per role (daphne, workers, redis), which says where a
+server's time per operation goes.
 """
 import os
 import shlex
@@ -22,6 +24,19 @@ from channels_example import embedded_redis
 from channels_example.split import ROOT, Process, Split, free_port, port_open, wait_for
 
 
+def tree(pids):
+    """The processes with these pids and all their children."""
+    found = []
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            found.append(process)
+            found.extend(process.children(recursive=True))
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 class Server:
     name = None
 
@@ -29,25 +44,27 @@ class Server:
         raise NotImplementedError
 
     def processes(self):
-        found = []
-        for pid in self.pids():
-            try:
-                process = psutil.Process(pid)
-                found.append(process)
-                found.extend(process.children(recursive=True))
-            except psutil.NoSuchProcess:
-                pass
-        return found
+        return tree(self.pids())
+
+    def roles(self):
+        """{role: [pid, ...]}: the parts whose CPU is also shown on its own."""
+        return {"server": self.pids()}
 
     def cpu_seconds(self):
-        total = 0.0
-        for process in self.processes():
-            try:
-                times = process.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
+        return sum(self.cpu_by_role().values())
+
+    def cpu_by_role(self):
+        """CPU seconds (user + system, children included) of each role's processes."""
+        totals = {}
+        for role, pids in self.roles().items():
+            totals[role] = 0.0
+            for process in tree(pids):
+                try:
+                    times = process.cpu_times()
+                    totals[role] += times.user + times.system
+                except psutil.NoSuchProcess:
+                    pass
+        return totals
 
     def rss_mb(self):
         total = 0
@@ -90,6 +107,11 @@ class ProjectServer(Server):
 
     def pids(self):
         return [process.pid for process in self.split.processes.values() if process.alive()]
+
+    def roles(self):
+        return {role: [p.pid for p in processes if p.alive()] for role, processes in
+                (("daphne", self.split.webs), ("workers", self.split.workers),
+                 ("redis", self.split.redises))}
 
     def stop(self):
         self.split.stop()
@@ -184,6 +206,10 @@ class Channels4Server(Server):
 
     def pids(self):
         return [p.pid for p in (self.redis, self.daphne) if p is not None and p.alive()]
+
+    def roles(self):
+        return {role: [p.pid] for role, p in (("daphne", self.daphne), ("redis", self.redis))
+                if p is not None and p.alive()}
 
     def stop(self):
         for process in (self.daphne, self.redis):
