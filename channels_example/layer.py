@@ -33,6 +33,9 @@ process on the same Redis keep working, and changes only how it gets there:
 - for ``enforce_ordering``: a message requeued from a wait channel goes to
   the head of its channel, and a worker that just parked a message pauses
   a moment, so two workers stop parking each other's next messages.
+- redis-py 2.10 builds every command in Python (about 10 microseconds for
+  a send); the layer's connections have hiredis build them (the same
+  bytes, in under one).
 - messages are packed with ormsgpack (compiled) instead of msgpack-python
   0.5.6, which has no compiled part on Python 3.11; the bytes are the same.
 - every full channel is logged at WARNING and counted in the Redis hash
@@ -47,6 +50,7 @@ import time
 from collections import deque
 
 import asgi_redis
+import hiredis
 import ormsgpack
 import redis
 import txredisapi
@@ -67,6 +71,21 @@ def channel_pattern(channel):
     "!" or "?" ("websocket.receive") are their own pattern.
     """
     return RANDOM_PARTS.sub("*", channel)
+
+
+class HiredisPackedConnection(redis.connection.Connection):
+    """A redis-py connection whose commands are packed by hiredis, byte for byte as redis-py would.
+
+    Bytes and str (redis-py's default UTF-8) go to hiredis as they are;
+    everything else (ints, floats, redis-py's Tokens) is encoded by redis-py
+    first, so every argument means exactly what it meant before.
+    """
+
+    def pack_command(self, *args):
+        encode = self.encoder.encode
+        parts = args[0].split() if " " in args[0] else [args[0]]
+        parts.extend(arg if type(arg) in (bytes, str) else encode(arg) for arg in args[1:])
+        return [hiredis.pack_command(tuple(parts))]
 
 
 class RedisChannelLayer(asgi_redis.RedisChannelLayer):
@@ -165,6 +184,14 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._unanswered = {}
         self._twisted_buffers = {}
         self._local = threading.local()
+
+    def _generate_connections(self, hosts, redis_kwargs):
+        """asgi_redis's clients, on hiredis-packed connections (redis:// hosts)."""
+        return [
+            redis.Redis.from_url(host, **dict(redis_kwargs, connection_class=HiredisPackedConnection))
+            if host.startswith("redis://") else redis.Redis.from_url(host, **redis_kwargs)
+            for host in hosts
+        ]
 
     def _register_scripts(self):
         super()._register_scripts()
