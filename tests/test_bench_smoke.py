@@ -1,0 +1,38 @@
+"""The bench still runs against the project: a quick run, as docs/performance.md shows it.
+
+Figures are not asserted (performance is measured, not tested); what is
+checked is what a reader of the table relies on: every scenario ran, the
+ratio column is there, and the correctness columns say nothing was lost.
+"""
+import subprocess
+import sys
+
+import pytest
+
+from channels_example.split import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def row(table, scenario, metric):
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[:2] == [scenario, metric]:
+            return cells[2:]
+    raise AssertionError("no %s / %s row in:\n%s" % (scenario, metric, table))
+
+
+def test_quick_bench_against_the_reference():
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--servers", "project,reference"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    table = run.stdout[run.stdout.index("| scenario |"):]
+    assert table.splitlines()[0].split("|")[3:6] == [" project ", " reference ",
+                                                     " project / reference "]
+    assert float(row(table, "echo", "msg/s")[0]) > 0
+    assert row(table, "echo", "errors")[:2] == ["0", "0"]
+    assert row(table, "broadcast", "lost")[:2] == ["0", "0"]
+    assert row(table, "connect", "failed")[:2] == ["0", "0"]
+    assert row(table, "ordered", "in order")[:2] == ["yes", "yes"]
+    for role in ("daphne", "workers", "redis"):
+        assert float(row(table, "echo", "%s CPU ms/op" % role)[0]) > 0
