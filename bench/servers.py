@@ -38,7 +38,18 @@ def tree(pids):
 
 
 class Server:
+    """A server under test on ``self.port`` of 127.0.0.1."""
+
     name = None
+    port = None
+
+    @property
+    def ws_url(self):
+        return "ws://127.0.0.1:%d" % self.port
+
+    @property
+    def origin(self):
+        return "http://127.0.0.1:%d" % self.port
 
     def pids(self):
         raise NotImplementedError
@@ -94,12 +105,8 @@ class ProjectServer(Server):
         self.split = Split(workers=workers, log_dir=os.path.join(self.tmp.name, "logs"), env=env)
 
     @property
-    def ws_url(self):
-        return self.split.ws_url
-
-    @property
-    def origin(self):
-        return self.split.url
+    def port(self):
+        return self.split.port
 
     def start(self):
         self.split.start()
@@ -124,14 +131,6 @@ class ReferenceServer(Server):
     def __init__(self):
         self.port = free_port()
         self.popen = None
-
-    @property
-    def ws_url(self):
-        return "ws://127.0.0.1:%d" % self.port
-
-    @property
-    def origin(self):
-        return "http://127.0.0.1:%d" % self.port
 
     def start(self):
         self.popen = subprocess.Popen([sys.executable, "-m", "bench.reference", str(self.port)],
@@ -172,14 +171,6 @@ class Channels4Server(Server):
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-channels4-")
         self.redis = self._process("redis", embedded_redis.argv(self.redis_port), os.environ)
         self.daphne = None
-
-    @property
-    def ws_url(self):
-        return "ws://127.0.0.1:%d" % self.port
-
-    @property
-    def origin(self):
-        return "http://127.0.0.1:%d" % self.port
 
     def _process(self, name, argv, env):
         return Process(name, shlex.join(argv), env, os.path.join(self.tmp.name, name + ".log"))
