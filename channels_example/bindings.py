@@ -14,6 +14,19 @@ running the admin or a view, ``manage.py setvalue``, the shell. That process
 must have imported this module (apps.py does it in ``ready()``). Queryset
 ``.update()`` and raw SQL send no signals, so they reach nobody.
 
+A socket that connects first gets one frame with every current value, in
+name order::
+
+    {"stream": "values",
+     "payload": {"action": "snapshot", "model": "channels_example.livevalue",
+                 "values": [{"pk": 1, "data": {...}}, ...]}}
+
+The socket has joined the group before the values are read, so no change
+after the read is missed; but a change made between the join and the read
+can arrive before the snapshot. So every frame carries ``updated_at``, and
+the page keeps a row's newest data and ignores snapshot rows it has seen
+deleted (static/channels_example/live.js).
+
 Inbound (a client sending ``{"stream": "values", "payload": {"action": ...,
 "pk": ..., "data": {...}}}``) is allowed for staff only; anything else gets a
 JSON error frame and the socket stays open.
@@ -37,6 +50,21 @@ class LiveValueBinding(WebsocketBinding):
     @classmethod
     def group_names(cls, instance):
         return [GROUP]
+
+    @classmethod
+    def trigger_inbound(cls, message, **kwargs):
+        """Connect: send the snapshot; frames: as WebsocketBinding (which ignores connect)."""
+        if message.channel.name == "websocket.connect":
+            cls().send_snapshot(kwargs["multiplexer"])
+        super().trigger_inbound(message, **kwargs)
+
+    def send_snapshot(self, multiplexer):
+        multiplexer.send({
+            "action": "snapshot",
+            "model": self.model_label,
+            "values": [{"pk": value.pk, "data": self.serialize_data(value)}
+                       for value in LiveValue.objects.all()],
+        })
 
     def has_permission(self, user, action, pk):
         return user.is_authenticated and user.is_active and user.is_staff

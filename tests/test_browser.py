@@ -202,6 +202,53 @@ def test_page_reconnects_and_rejoins_room_after_daphne_restart(own_split, open_p
     screenshot(first, "room-reconnected")
 
 
+def live_row(page, name):
+    """The /live/ table row of the value called ``name``."""
+    return page.locator("#values tr").filter(has=page.locator("td", has_text=name))
+
+
+def delete_value(split, name):
+    """Delete a LiveValue from another process, as the admin's delete would."""
+    split.manage("shell", "-c", "from channels_example.models import LiveValue; "
+                 "LiveValue.objects.get(name=%r).delete()" % name)
+
+
+def test_live_page_shows_the_current_values_then_every_change(split, open_page):
+    name = unique_room("humidity")
+    split.manage("setvalue", name, "40%")
+    page = open_page(split.url, "/live/")
+    wait_open(page)
+    expect(live_row(page, name).locator("td").nth(1)).to_have_text("40%")
+    split.manage("setvalue", name, "45%")
+    expect(live_row(page, name).locator("td").nth(1)).to_have_text("45%")
+    expect(live_row(page, name).locator("td").nth(2)).to_contain_text("update at")
+    delete_value(split, name)
+    expect(live_row(page, name)).to_have_count(0)
+    screenshot(page, "live-values")
+
+
+def test_live_page_catches_up_after_a_reconnect(own_split, open_page):
+    kept, gone, added = (unique_room(prefix) for prefix in ("kept", "gone", "added"))
+    for name in (kept, gone):
+        own_split.manage("setvalue", name, "before")
+    page = open_page(own_split.url, "/live/")
+    wait_open(page)
+    expect(live_row(page, gone)).to_have_count(1)
+
+    own_split.web.stop()
+    expect(state_of(page)).to_have_attribute("data-state", "reconnecting")
+    # Missed while disconnected: the snapshot on reconnect must bring the page up to date.
+    own_split.manage("setvalue", kept, "changed meanwhile")
+    own_split.manage("setvalue", added, "new meanwhile")
+    delete_value(own_split, gone)
+    own_split.start_web()
+    wait_open(page, RECONNECT_MS)
+    expect(live_row(page, kept).locator("td").nth(1)).to_have_text("changed meanwhile")
+    expect(live_row(page, added).locator("td").nth(1)).to_have_text("new meanwhile")
+    expect(live_row(page, gone)).to_have_count(0)
+    screenshot(page, "live-values-reconnected")
+
+
 def test_backoff_grows_exponentially_with_jitter_up_to_the_cap(split, open_page):
     """The page's own retry delays: each within [ceiling/2, ceiling], ceilings doubling to 10 s."""
     page = open_page(split.url, "/console/")

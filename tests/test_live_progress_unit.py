@@ -17,11 +17,34 @@ def frame(stream, **payload):
 
 class LiveValueTests(ChannelTestCase):
     def subscriber(self, user=None):
+        """A socket on /live/, past its snapshot of the values that already exist."""
         c = client(ordered=True)
         if user:
             c.force_login(user)
         c.send_and_consume("websocket.connect", path="/live/")
+        self.assertEqual(c.receive()["payload"]["action"], "snapshot")
         return c
+
+    def test_a_new_socket_first_gets_every_current_value(self):
+        LiveValue.objects.create(name="temp", value="21")
+        LiveValue.objects.create(name="humidity", value="40%")
+        c = client(ordered=True)
+        c.send_and_consume("websocket.connect", path="/live/")
+        snapshot = c.receive()
+        self.assertEqual(snapshot["stream"], "values")
+        self.assertEqual(snapshot["payload"]["action"], "snapshot")
+        values = snapshot["payload"]["values"]
+        self.assertEqual([(v["data"]["name"], v["data"]["value"]) for v in values],
+                         [("humidity", "40%"), ("temp", "21")])
+        self.assertEqual([v["pk"] for v in values],
+                         [LiveValue.objects.get(name=n).pk for n in ("humidity", "temp")])
+        self.assertIn("updated_at", values[0]["data"])
+        self.assertIsNone(c.receive())
+
+    def test_with_no_values_the_snapshot_is_empty(self):
+        c = client(ordered=True)
+        c.send_and_consume("websocket.connect", path="/live/")
+        self.assertEqual(c.receive()["payload"]["values"], [])
 
     def test_a_save_reaches_every_subscriber(self):
         subscribers = [self.subscriber(), self.subscriber()]

@@ -72,9 +72,25 @@ def test_http_push_by_non_staff_is_403(split):
 
 # --- live values ------------------------------------------------------------------
 
+def live_subscriber(ws):
+    """A socket on /live/, past the snapshot every new subscriber gets first."""
+    sock = ws("/live/")
+    assert recv_json(sock)["payload"]["action"] == "snapshot"
+    return sock
+
+
+def test_a_new_subscriber_first_gets_the_current_values(split, ws):
+    name = unique("pressure")
+    split.manage("setvalue", name, "1013")
+    snapshot = recv_json(ws("/live/"))
+    assert (snapshot["stream"], snapshot["payload"]["action"]) == ("values", "snapshot")
+    values = {v["data"]["name"]: v["data"]["value"] for v in snapshot["payload"]["values"]}
+    assert values[name] == "1013"
+
+
 def test_setvalue_from_another_process_reaches_every_subscriber(split, ws):
     name = unique("temperature")
-    subscribers = [ws("/live/"), ws("/live/")]
+    subscribers = [live_subscriber(ws), live_subscriber(ws)]
     split.manage("setvalue", name, "21.5")
     split.manage("setvalue", name, "22.0")
     for sock in subscribers:
@@ -89,7 +105,7 @@ def test_setvalue_from_another_process_reaches_every_subscriber(split, ws):
 def test_a_change_in_the_admin_reaches_subscribers(split, ws):
     admin = create_user(split, unique("admin"), superuser=True)
     name = unique("from-admin")
-    subscriber = ws("/live/")
+    subscriber = live_subscriber(ws)
     browser = logged_in(split, admin, PASSWORD)
     final_url, _ = browser.post_form("/admin/channels_example/livevalue/add/",
                                      {"name": name, "value": "set in admin", "_save": "Save"})
@@ -100,7 +116,7 @@ def test_a_change_in_the_admin_reaches_subscribers(split, ws):
 
 
 def test_anonymous_change_over_the_socket_is_refused_and_socket_stays_open(split, ws):
-    sock = ws("/live/")
+    sock = live_subscriber(ws)
     sock.send(json.dumps({"stream": "values", "payload": {"action": "create",
                                                           "data": {"name": "x", "value": "y"}}}))
     assert recv_json(sock)["error"] == "not-allowed"

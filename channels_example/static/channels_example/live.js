@@ -2,7 +2,15 @@
  * Live data page: one socket on /live/, a WebsocketDemultiplexer on the
  * server. Frames in both directions are {"stream", "payload"}; the "values"
  * stream carries the LiveValue binding: out {"action": "create" | "update" |
- * "delete", "pk", "data": {"name", "value"}}, in the same shape.
+ * "delete", "pk", "data": {"name", "value", "updated_at"}}, in the same shape;
+ * and, first on every (re)connection, {"action": "snapshot", "values":
+ * [{"pk", "data"}, ...]}: every value there is.
+ *
+ * A change made while the server read the snapshot can arrive before it. So
+ * a row keeps its newest data (by updated_at), a snapshot row deleted on
+ * this connection stays deleted, and rows the snapshot lacks are dropped
+ * unless this connection has seen them change (they were deleted while the
+ * page was disconnected).
  */
 (function () {
   "use strict";
@@ -18,28 +26,61 @@
     row.cells[index].textContent = text;
   }
 
-  function apply(payload) {
-    var row = rows[payload.pk];
-    var empty = body.querySelector("tr.empty");
-    if (payload.action === "delete") {
-      if (row) {
-        row.remove();
-        delete rows[payload.pk];
-      }
-      return;
+  var changed = {};  // pk -> "deleted" or "saved", for changes seen on this connection
+
+  function remove(pk) {
+    if (rows[pk]) {
+      rows[pk].remove();
+      delete rows[pk];
+    }
+  }
+
+  function show(pk, data, label) {
+    var row = rows[pk];
+    if (row && row.dataset.updatedAt > data.updated_at) {
+      return;  // older than what the page shows
     }
     if (!row) {
-      row = rows[payload.pk] = body.insertRow();
+      row = rows[pk] = body.insertRow();
       row.insertCell();
       row.insertCell();
       row.insertCell();
     }
+    row.dataset.updatedAt = data.updated_at;
+    cell(row, 0, data.name);
+    cell(row, 1, data.value);
+    cell(row, 2, label);
+  }
+
+  function applySnapshot(values) {
+    var inSnapshot = {};
+    values.forEach(function (item) {
+      inSnapshot[item.pk] = true;
+      if (changed[item.pk] !== "deleted") {
+        show(item.pk, item.data, "saved at " + socketUi.timeOf(item.data.updated_at));
+      }
+    });
+    Object.keys(rows).forEach(function (pk) {
+      if (!inSnapshot[pk] && !changed[pk]) {
+        remove(pk);
+      }
+    });
+  }
+
+  function apply(payload) {
+    if (payload.action === "snapshot") {
+      applySnapshot(payload.values);
+    } else if (payload.action === "delete") {
+      changed[payload.pk] = "deleted";
+      remove(payload.pk);
+    } else {
+      changed[payload.pk] = "saved";
+      show(payload.pk, payload.data, payload.action + " at " + socketUi.timeOf(null));
+    }
+    var empty = body.querySelector("tr.empty");
     if (empty) {
-      empty.remove();
+      empty.hidden = Object.keys(rows).length > 0;
     }
-    cell(row, 0, payload.data.name);
-    cell(row, 1, payload.data.value);
-    cell(row, 2, payload.action + " at " + socketUi.timeOf(null));
   }
 
   function pkOf(name) {
@@ -62,6 +103,9 @@
       }
     },
     onstate: function (state, info) {
+      if (state === "connecting") {
+        changed = {};  // a new connection: its snapshot comes first
+      }
       socketUi.showState(badge, state, info);
     },
   });
