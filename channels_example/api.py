@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from channels_example.client_errors import ClientError
 from channels_example.push import push_to_room, push_to_user
+from channels_example.users import is_active_staff
 
 
 def error(status, name, detail):
@@ -26,8 +27,7 @@ def staff_only(view):
 
     @functools.wraps(view)
     def inner(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_authenticated and user.is_active and user.is_staff):
+        if not is_active_staff(request.user):
             return error(403, "staff-only", "log in as a staff user to push")
         return view(request, *args, **kwargs)
 

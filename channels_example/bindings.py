@@ -38,6 +38,7 @@ from django.core.exceptions import ValidationError
 
 from channels_example.client_errors import ClientError
 from channels_example.models import LiveValue
+from channels_example.users import is_active_staff
 
 GROUP = "live-values"
 
@@ -67,7 +68,7 @@ class LiveValueBinding(WebsocketBinding):
         })
 
     def has_permission(self, user, action, pk):
-        return user.is_authenticated and user.is_active and user.is_staff
+        return is_active_staff(user)
 
     def deserialize(self, message):
         # The demultiplexer has already checked the payload is a JSON object.

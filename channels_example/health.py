@@ -22,13 +22,12 @@ import json
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from twisted.internet import defer, threads
 from twisted.python import failure
 
+from channels_example.layer import REDIS_DOWN
+
 HEALTH_PATH = "/health/"
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
 def describe(error):

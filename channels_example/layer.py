@@ -59,6 +59,11 @@ from twisted.python import failure
 
 logger = logging.getLogger("channels_example.layer")
 
+# What redis-py raises when Redis cannot be reached or is restarting.
+# BusyLoadingError ("Redis is loading the dataset in memory") is a
+# ConnectionError subclass, so it is covered too.
+REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
 # The random parts of a reply / single-reader channel name: the segment just
 # before "!" or "?" (daphne's process id) and everything after it.
 RANDOM_PARTS = re.compile(r"(?<=\.)[A-Za-z0-9]+(?=[!?])|(?<=[!?])[^.!?]+")

@@ -26,6 +26,11 @@ def username_of(user):
     return user.username if user.is_authenticated else "anonymous"
 
 
+def is_active_staff(user):
+    """May push to others and change live values: an active staff account."""
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
 def login_required(consumer):
     """Refuse ``consumer`` to anonymous users with ClientError("login-required").
 

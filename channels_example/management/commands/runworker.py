@@ -22,14 +22,11 @@ import time
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels.management.commands.runworker import Command as StockRunworker
 from channels.signals import worker_process_ready
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from channels_example.layer import REDIS_DOWN
 
 logger = logging.getLogger("channels_example.runworker")
 
-# BusyLoadingError ("Redis is loading the dataset in memory") is a
-# ConnectionError subclass, so it is covered too.
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 RETRY_SECONDS = 0.5
 STOP_POLL_SECONDS = 1
 
