@@ -37,6 +37,22 @@ def tree(pids):
     return found
 
 
+def cpu_seconds(process):
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def total(processes, measure):
+    """The sum of ``measure(process)`` over the processes that are still running."""
+    found = 0
+    for process in processes:
+        try:
+            found += measure(process)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 class Server:
     """A server under test on ``self.port`` of 127.0.0.1."""
 
@@ -54,37 +70,16 @@ class Server:
     def pids(self):
         raise NotImplementedError
 
-    def processes(self):
-        return tree(self.pids())
-
     def roles(self):
         """{role: [pid, ...]}: the parts whose CPU is also shown on its own."""
         return {"server": self.pids()}
 
-    def cpu_seconds(self):
-        return sum(self.cpu_by_role().values())
-
     def cpu_by_role(self):
         """CPU seconds (user + system, children included) of each role's processes."""
-        totals = {}
-        for role, pids in self.roles().items():
-            totals[role] = 0.0
-            for process in tree(pids):
-                try:
-                    times = process.cpu_times()
-                    totals[role] += times.user + times.system
-                except psutil.NoSuchProcess:
-                    pass
-        return totals
+        return {role: total(tree(pids), cpu_seconds) for role, pids in self.roles().items()}
 
     def rss_mb(self):
-        total = 0
-        for process in self.processes():
-            try:
-                total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
-        return total / 2 ** 20
+        return total(tree(self.pids()), lambda process: process.memory_info().rss) / 2 ** 20
 
 
 # Bench clients send as fast as the server answers, far past the per-socket
