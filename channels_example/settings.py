@@ -130,11 +130,11 @@ if REDIS_URL:
             },
         }
     }
-    # Channel sessions (and so enforce_ordering's counter) on the same Redis;
-    # HTTP sessions stay in the database.
+    # Channel sessions (and so enforce_ordering's counter) on the same Redis,
+    # the first one when the layer is sharded; HTTP sessions stay in the database.
     if env("CHANNEL_SESSION_STORE", "redis") == "redis":
         CHANNEL_SESSION_ENGINE = "channels_example.channel_sessions"
-        CHANNEL_SESSION_REDIS_URL = REDIS_URL
+        CHANNEL_SESSION_REDIS_URL = REDIS_HOSTS[0]
 else:
     CHANNEL_LAYERS = {
         "default": {

@@ -17,6 +17,7 @@
 
   var STREAM = "values";
   var rows = {};
+  var changed = {};  // pk -> "deleted" or "saved", for changes seen on this connection
   var body = document.getElementById("values");
   var badge = document.getElementById("state");
   var form = document.getElementById("set");
@@ -25,8 +26,6 @@
   function cell(row, index, text) {
     row.cells[index].textContent = text;
   }
-
-  var changed = {};  // pk -> "deleted" or "saved", for changes seen on this connection
 
   function remove(pk) {
     if (rows[pk]) {
