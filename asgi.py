@@ -2,9 +2,9 @@
 
 Workers (``manage.py runworker``) build the same layer from the same settings,
 so both sides of the split meet on one Redis. Daphne's copy is wrapped twice:
-in the per-socket limits of ``channels_example.flow_control`` (they must act
+in the per-socket limits of ``channels_kit.flow_control`` (they must act
 where frames enter the layer, before a flood queues up in front of other
-sockets) and in the health fallback of ``channels_example.health`` (a health
+sockets) and in the health fallback of ``channels_kit.health`` (a health
 request still gets a 503 naming Redis while Redis is down).
 """
 import os
@@ -14,11 +14,13 @@ import channels.asgi
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channels_example.settings")
 
 from django.conf import settings  # noqa: E402  (needs the settings module set)
+from django.urls import reverse  # noqa: E402
 
-from channels_example.flow_control import FlowControlledLayer  # noqa: E402
-from channels_example.health import AnswersHealthWhileRedisIsDown  # noqa: E402
+from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
+from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
 
+layer = channels.asgi.get_channel_layer()  # sets Django up, so URLs can be reversed
 channel_layer = FlowControlledLayer(
-    AnswersHealthWhileRedisIsDown(channels.asgi.get_channel_layer()),
+    AnswersHealthWhileRedisIsDown(layer, path=reverse("health")),
     **settings.WEBSOCKET_LIMITS
 )

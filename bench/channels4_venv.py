@@ -9,7 +9,7 @@ last successful install (a stamp file holds the installed copy).
 import os
 import subprocess
 
-from channels_example.split import ROOT
+from bench import ROOT
 
 VENV = os.path.join(ROOT, ".venv-channels4")
 REQUIREMENTS = os.path.join(ROOT, "bench", "channels4", "requirements.txt")

@@ -17,7 +17,7 @@ import time
 
 import websocket
 
-from channels_example.split import Split
+from channels_kit.testing.split import Split
 
 
 def flood(split, frames):

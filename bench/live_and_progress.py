@@ -18,7 +18,8 @@ import time
 
 import websocket
 
-from channels_example.split import ROOT, Split
+from bench import ROOT
+from channels_kit.testing.split import Split
 
 
 def connect(split, path):

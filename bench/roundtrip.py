@@ -20,9 +20,9 @@ import time
 
 import redis
 
-from channels_example.embedded_redis import argv
-from channels_example.layer import HiredisPackedConnection
-from channels_example.split import free_port, port_open, wait_for
+from channels_kit.embedded_redis import argv
+from channels_kit.layer import HiredisPackedConnection
+from channels_kit.testing.split import free_port, port_open, wait_for
 
 
 def cpu_microseconds(call, count, runs=5):

@@ -1,7 +1,7 @@
 """The servers under test, started and stopped by the bench, and their CPU and memory.
 
 ``ProjectServer`` is the split as the run command starts it: the Procfile
-expanded by channels_example.split (daphne + 2 runworkers + embedded Redis).
+expanded by channels_kit.testing.split (daphne + 2 runworkers + embedded Redis).
 ``ReferenceServer`` is bench/reference.py in its own process.
 ``Channels4Server`` is stock Channels 4 (bench/channels4) under one daphne 4
 with its own Redis, from .venv-channels4. All bind free 127.0.0.1 ports.
@@ -20,8 +20,9 @@ import tempfile
 import psutil
 
 from bench import channels4_venv
-from channels_example import embedded_redis
-from channels_example.split import ROOT, Process, Split, free_port, port_open, wait_for
+from channels_kit import embedded_redis
+from bench import ROOT
+from channels_kit.testing.split import Process, Split, free_port, port_open, wait_for
 
 
 def tree(pids):
@@ -168,7 +169,7 @@ class Channels4Server(Server):
         self.daphne = None
 
     def _process(self, name, argv, env):
-        return Process(name, shlex.join(argv), env, os.path.join(self.tmp.name, name + ".log"))
+        return Process(name, shlex.join(argv), env, os.path.join(self.tmp.name, name + ".log"), ROOT)
 
     def _daphne(self, bin_dir):
         env = channels4_venv.clean_env()

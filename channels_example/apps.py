@@ -5,6 +5,8 @@ class ChannelsExampleConfig(AppConfig):
     name = "channels_example"
 
     def ready(self):
+        from channels_example import errors
+        errors.register()
         # Data bindings work through post_save signals, so they must be
         # connected in EVERY process that saves models (daphne, workers,
         # manage.py setvalue, the shell), not only where routing.py is loaded.

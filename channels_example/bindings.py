@@ -36,9 +36,9 @@ import json
 from channels.binding.websockets import WebsocketBinding
 from django.core.exceptions import ValidationError
 
-from channels_example.client_errors import ClientError
+from channels_kit.client_errors import ClientError
 from channels_example.models import LiveValue
-from channels_example.users import is_active_staff
+from channels_kit.decorators import is_active_staff
 
 GROUP = "live-values"
 

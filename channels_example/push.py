@@ -25,8 +25,7 @@ import json
 from channels import Channel
 from django.contrib.auth import get_user_model
 
-from consumers.notifications import user_group, user_message
-from consumers.rooms import checked_room, room_group, room_message
+from channels_example.chat import checked_room, room_group, room_message, user_group, user_message
 
 
 def push_to_room(room, text, user="server"):

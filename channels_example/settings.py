@@ -15,7 +15,7 @@ environment here and nowhere else:
 - ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
 - ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
-  per-socket limits daphne enforces (``channels_example/flow_control.py``).
+  per-socket limits daphne enforces (``channels_kit/flow_control.py``).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -40,9 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Before "channels", so our runworker (which survives Redis restarts)
-    # is the one manage.py finds.
     "channels_example",
+    # Before "channels", so the kit's runworker (which survives Redis
+    # restarts) is the one manage.py finds.
+    "channels_kit",
     "channels",
 ]
 
@@ -113,7 +114,7 @@ CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 # asgi_redis with one-trip sends, pipelined group sends, a persistent
 # connection for daphne's twisted mode, and counted drops (docs/performance.md).
-REDIS_CHANNEL_LAYER = env("CHANNEL_LAYER_BACKEND", "channels_example.layer.RedisChannelLayer")
+REDIS_CHANNEL_LAYER = env("CHANNEL_LAYER_BACKEND", "channels_kit.layer.RedisChannelLayer")
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -133,7 +134,7 @@ if REDIS_URL:
     # Channel sessions (and so enforce_ordering's counter) on the same Redis,
     # the first one when the layer is sharded; HTTP sessions stay in the database.
     if env("CHANNEL_SESSION_STORE", "redis") == "redis":
-        CHANNEL_SESSION_ENGINE = "channels_example.channel_sessions"
+        CHANNEL_SESSION_ENGINE = "channels_kit.channel_sessions"
         CHANNEL_SESSION_REDIS_URL = REDIS_HOSTS[0]
 else:
     CHANNEL_LAYERS = {
@@ -147,7 +148,7 @@ else:
 # --- JSON Web Tokens (docs/jwt.md) -----------------------------------------
 # Same key names as django-rest-framework-jwt's JWT_AUTH, so a deployment
 # that issued tokens with it can keep its settings and its users' tokens.
-# channels_example.jwt_tokens fills in drf-jwt's defaults for missing keys.
+# channels_kit.jwt.tokens fills in drf-jwt's defaults for missing keys.
 JWT_AUTH = {
     "JWT_SECRET_KEY": env("JWT_SECRET_KEY", SECRET_KEY),
     "JWT_ALGORITHM": "HS256",
@@ -183,6 +184,7 @@ LOGGING = {
         # Not propagated: daphne's CLI also configures the root logger, and
         # each line should appear once.
         "channels_example": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "channels_kit": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "consumers": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }

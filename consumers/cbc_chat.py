@@ -17,17 +17,17 @@ consumer would carry:
 Frames in: ``{"text": "..."}``. Out, to everyone on /cbc/chat/:
 ``{"user", "text", "ts"}``, and ``{"user", "left": true}`` when a socket
 closes. The Origin check and the ClientError replies come from
-channels_example.class_consumers.
+channels_kit.class_consumers.
 """
 import json
 
 from channels import Group
 from channels.generic.websockets import WebsocketConsumer
 
-from channels_example.class_consumers import CheckedConsumerMixin
-from channels_example.frames import chat_text_of
-from channels_example.timestamps import server_now
-from channels_example.users import username_of
+from channels_kit.class_consumers import CheckedConsumerMixin
+from channels_kit.frames import chat_text_of
+from channels_kit.timestamps import server_now
+from channels_example.chat import username_of
 
 GROUP = "cbc-chat"
 

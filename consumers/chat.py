@@ -8,9 +8,9 @@ from channels.auth import channel_session_user, channel_session_user_from_http
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 
-from channels_example.client_errors import reports_client_errors
-from channels_example.frames import text_of
-from channels_example.users import username_of
+from channels_kit.client_errors import reports_client_errors
+from channels_kit.frames import text_of
+from channels_example.chat import username_of
 
 GROUP = "chat"
 

@@ -27,33 +27,17 @@ Handlers are ordered (``enforce_ordering``) and send with
 ``{"text": "..."}``. Frames out, to everyone with the same letter:
 ``{"letter", "user", "text", "ts"}``.
 """
-import json
-import re
-
-from channels import Group
 from channels.auth import channel_session_user, channel_session_user_from_http
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
 
-from channels_example.client_errors import reports_client_errors
-from channels_example.frames import chat_text_of
-from channels_example.session_groups import leave_remembered_group
-from channels_example.timestamps import server_now
-from channels_example.users import login_required, session_intact
+from channels_kit.client_errors import reports_client_errors
+from channels_kit.frames import chat_text_of
+from channels_kit.session_groups import leave_remembered_group
+from channels_kit.decorators import login_required, session_intact
 
-GROUP_SAFE = re.compile(r"^[a-z0-9_.-]$")
-
-
-def letter_of(username):
-    """The lowercased first character, or ``u<code point>`` if a group name can't hold it."""
-    first = username[0].lower()
-    return first if GROUP_SAFE.match(first) else "u%04x" % ord(first)
-
-
-def letter_group(letter):
-    return Group("letter-%s" % letter)
-
+from channels_example.chat import letter_group, letter_message, letter_of
 
 @allowed_hosts_only
 @enforce_ordering
@@ -74,12 +58,7 @@ def connect(message):
 @login_required
 def receive(message):
     letter = message.channel_session["letter"]
-    frame = json.dumps({
-        "letter": letter,
-        "user": message.user.username,
-        "text": chat_text_of(message),
-        "ts": server_now(),
-    })
+    frame = letter_message(letter, message.user.username, chat_text_of(message))
     letter_group(letter).send({"text": frame}, immediately=True)
 
 

@@ -29,8 +29,8 @@ frames and the socket stays open.
 from channels.generic.websockets import WebsocketDemultiplexer
 
 from channels_example.bindings import GROUP, LiveValueBinding
-from channels_example.class_consumers import CheckedConsumerMixin, JsonFramesMixin
-from channels_example.client_errors import ClientError
+from channels_kit.class_consumers import CheckedConsumerMixin, JsonFramesMixin
+from channels_kit.client_errors import ClientError
 
 
 class LiveDemultiplexer(CheckedConsumerMixin, JsonFramesMixin, WebsocketDemultiplexer):

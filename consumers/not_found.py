@@ -8,7 +8,7 @@ not find match" and the client hangs until daphne gives up on the handshake
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 
-from channels_example.client_errors import ClientError, reports_client_errors
+from channels_kit.client_errors import ClientError, reports_client_errors
 
 
 @allowed_hosts_only

@@ -24,29 +24,17 @@ Handlers are ordered (``enforce_ordering``) and send with
 ``{"type": "user.message", "user", "text", "ts"}``, ``ts`` being the
 server's time when it relayed the frame.
 """
-import json
-
-from channels import Group
 from channels.auth import channel_session_user, channel_session_user_from_http
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
 
-from channels_example.client_errors import reports_client_errors
-from channels_example.frames import chat_text_of
-from channels_example.session_groups import leave_remembered_group
-from channels_example.timestamps import server_now
-from channels_example.users import login_required, session_intact
+from channels_kit.client_errors import reports_client_errors
+from channels_kit.frames import chat_text_of
+from channels_kit.session_groups import leave_remembered_group
+from channels_kit.decorators import login_required, session_intact
 
-
-def user_group(user_id):
-    """Every socket of one user; server code pushes here too (channels_example.push)."""
-    return Group("user-%d" % user_id)
-
-
-def user_message(sender, text):
-    """The ``user.message`` frame every socket of the user receives."""
-    return json.dumps({"type": "user.message", "user": sender, "text": text, "ts": server_now()})
+from channels_example.chat import user_group, user_message
 
 
 @allowed_hosts_only

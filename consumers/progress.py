@@ -26,8 +26,8 @@ from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
 
-from channels_example.client_errors import ClientError, reports_client_errors
-from channels_example.frames import json_of
+from channels_kit.client_errors import ClientError, reports_client_errors
+from channels_kit.frames import json_of
 
 MAX_STEPS = 50
 # Stands in for one chunk of real work; the whole job holds a worker for at

@@ -17,44 +17,18 @@ close that race in 1.x:
 Frames in: ``{"text": "..."}``. Frames out, to everyone in the room:
 ``{"room", "user", "text", "ts"}`` with ``ts`` in ISO 8601 UTC.
 """
-import json
-import re
-
-from channels import Group
 from channels.auth import channel_session_user
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
 
-from channels_example.client_errors import ClientError, reports_client_errors
-from channels_example.frames import chat_text_of
-from channels_example.jwt_auth import channel_session_user_from_token_or_http
-from channels_example.session_groups import leave_remembered_group
-from channels_example.timestamps import server_now
-from channels_example.users import session_intact, username_of
+from channels_kit.client_errors import reports_client_errors
+from channels_kit.frames import chat_text_of
+from channels_kit.jwt.auth import channel_session_user_from_token_or_http
+from channels_kit.session_groups import leave_remembered_group
+from channels_kit.decorators import session_intact
 
-ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def room_group(room):
-    return Group("room-%s" % room)
-
-
-def checked_room(room):
-    if not ROOM_NAME.match(room):
-        raise ClientError("invalid-room", "room names are 1-64 characters of A-Z a-z 0-9 _ -")
-    return room
-
-
-def room_message(room, user, text):
-    """The JSON frame every member of the room receives."""
-    return json.dumps({
-        "room": room,
-        "user": user,
-        "text": text,
-        "ts": server_now(),
-    })
-
+from channels_example.chat import checked_room, room_group, room_message, username_of
 
 @allowed_hosts_only
 @enforce_ordering

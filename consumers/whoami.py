@@ -15,7 +15,7 @@ import json
 
 from channels.generic.websockets import WebsocketConsumer
 
-from channels_example.jwt_auth import TokenAuthMixin
+from channels_kit.jwt.auth import TokenAuthMixin
 
 
 class WhoAmIConsumer(TokenAuthMixin, WebsocketConsumer):

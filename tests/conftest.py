@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite.
 
 ``split`` is the real thing: redis-server, daphne and two runworkers started
-from the Procfile by channels_example.split (the code path the run command
+from the Procfile by channels_kit.testing.split (the code path the run command
 shares), on free 127.0.0.1 ports, stopped by PID when the session ends.
 """
 import os
@@ -9,9 +9,8 @@ import os
 import pytest
 import websocket
 
-from channels_example.split import ROOT, Split
-
-ARTIFACTS = os.path.join(ROOT, "test-artifacts")
+from channels_kit.testing.split import Split
+from tests.paths import ARTIFACTS
 
 
 def require_tool(name, path, hint=""):

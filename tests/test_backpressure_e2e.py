@@ -1,7 +1,7 @@
 """Backpressure through the real daphne: a full websocket.receive closes the socket with 1013.
 
 Daphne's sends go out without blocking its reactor while the channel has
-room (channels_example/layer.py); near full they wait for Redis again, so
+room (channels_kit/layer.py); near full they wait for Redis again, so
 daphne still sees ChannelFull and closes the socket with 1013 "try again
 later" instead of dropping frames. Its own split: a tiny capacity and a
 worker that is stopped (SIGSTOP) so nothing drains the channel.
@@ -14,8 +14,9 @@ import sys
 import pytest
 import websocket
 
-from channels_example.split import ROOT, Split
-from tests.conftest import ARTIFACTS
+from channels_kit.testing.split import Split
+from tests.paths import ROOT
+from tests.paths import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from channels_example.split import ROOT
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -17,8 +17,9 @@ import uuid
 
 import pytest
 
-from channels_example.split import Split
-from tests.conftest import ARTIFACTS, require_tool
+from channels_kit.testing.split import Split
+from tests.conftest import require_tool
+from tests.paths import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 

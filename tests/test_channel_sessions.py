@@ -10,7 +10,7 @@ from channels.sessions import session_for_reply_channel
 from django.contrib.sessions.backends.base import CreateError
 from django.test import override_settings
 
-from channels_example.channel_sessions import KEY_PREFIX, SessionStore
+from channels_kit.channel_sessions import KEY_PREFIX, SessionStore
 from tests.wire import recv_json
 
 DB = 3
@@ -21,7 +21,7 @@ def redis_url(split):
     url = split.redis_url.rsplit("/", 1)[0] + "/%d" % DB
     redis.StrictRedis.from_url(url).flushdb()
     with override_settings(CHANNEL_SESSION_REDIS_URL=url,
-                           CHANNEL_SESSION_ENGINE="channels_example.channel_sessions"):
+                           CHANNEL_SESSION_ENGINE="channels_kit.channel_sessions"):
         yield url
 
 

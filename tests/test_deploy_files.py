@@ -6,7 +6,7 @@ import shlex
 import pytest
 from daphne.cli import CommandLineInterface
 
-from channels_example.split import ROOT
+from tests.paths import ROOT
 
 DEPLOY = os.path.join(ROOT, "deploy")
 

@@ -2,8 +2,8 @@
 import os
 import re
 
-from channels_example.client_errors import CLOSE_CODES
-from channels_example.split import ROOT
+from channels_kit.client_errors import CLOSE_CODES
+from tests.paths import ROOT
 
 ROW = re.compile(r"^\| `([a-z-]+)` \| (stays open|\d{4}) \|", re.MULTILINE)
 

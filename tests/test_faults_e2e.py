@@ -11,7 +11,8 @@ import time
 import pytest
 import websocket
 
-from channels_example.split import ROOT, Split
+from channels_kit.testing.split import Split
+from tests.paths import ROOT
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e

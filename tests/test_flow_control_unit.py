@@ -4,7 +4,7 @@ import json
 import pytest
 from asgiref.inmemory import ChannelLayer
 
-from channels_example.flow_control import FlowControlledLayer
+from channels_kit.flow_control import FlowControlledLayer
 
 
 class Clock:

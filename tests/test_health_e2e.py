@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from channels_example.split import Split
+from channels_kit.testing.split import Split
 
 pytestmark = pytest.mark.e2e
 

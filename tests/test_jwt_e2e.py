@@ -18,9 +18,9 @@ import pytest
 import websocket
 from django.conf import settings
 
-from channels_example.split import Split
+from channels_kit.testing.split import Split
 from tests.browser import logged_in
-from tests.conftest import ARTIFACTS
+from tests.paths import ARTIFACTS
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
@@ -166,7 +166,7 @@ def test_refusal_is_logged_at_warning_without_the_token(split, ws, users):
     token, room = signed(claims("jwt_nobody")), "jwt-log-%d" % time.time_ns()
     assert refused(ws("/chat/%s/?token=%s" % (room, token))) == ("token-unknown-user", 4304)
     logs = "".join(worker.log() for worker in split.workers)
-    assert re.search(r"WARNING channels_example.jwt_auth .* token refused on /chat/%s/ "
+    assert re.search(r"WARNING channels_kit.jwt.auth .* token refused on /chat/%s/ "
                      r"from 127.0.0.1:\d+: token-unknown-user" % room, logs)
     signature = token.rsplit(".", 1)[1]
     assert signature not in logs + split.web.log()

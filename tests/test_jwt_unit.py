@@ -13,8 +13,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.test import SimpleTestCase, TestCase, override_settings
 
-from channels_example import jwt_tokens
-from channels_example.client_errors import CLOSE_CODES, ClientError
+from channels_kit.jwt import tokens as jwt_tokens
+from channels_kit.client_errors import CLOSE_CODES, ClientError
 from tests.clients import DaphneWSClient
 
 OTHER_KEY = "a-different-secret-key-that-is-long-enough-for-hs256"
@@ -219,7 +219,7 @@ class DecoratorTests(ChannelTestCase):
 
     def test_refusal_is_logged_at_warning_without_the_token(self):
         token = signed(claims(expires_in=-5))
-        with self.assertLogs("channels_example.jwt_auth", "WARNING") as logs:
+        with self.assertLogs("channels_kit.jwt.auth", "WARNING") as logs:
             self.connect("/whoami/?token=" + token)
         self.assertIn("token-expired", logs.output[0])
         self.assertNotIn(token, logs.output[0])

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from channels_example.layer import RedisChannelLayer, channel_pattern
-from channels_example.split import ROOT
+from channels_kit.layer import RedisChannelLayer, channel_pattern
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def layerstats(layer, *args):
 def test_full_send_raises_logs_and_is_counted(tiny, caplog):
     tiny.send("bench.full", {"n": 1})
     tiny.send("bench.full", {"n": 2})
-    with caplog.at_level(logging.WARNING, logger="channels_example.layer"):
+    with caplog.at_level(logging.WARNING, logger="channels_kit.layer"):
         with pytest.raises(tiny.ChannelFull):
             tiny.send("bench.full", {"n": 3})
     assert "Channel bench.full is full (capacity 2)" in caplog.text
@@ -53,7 +53,7 @@ def test_group_send_to_full_member_is_counted_and_shown_by_layerstats(tiny, capl
     tiny.group_add("room-red", room)
     tiny.send(full, {"text": "a"})
     tiny.send(full, {"text": "b"})
-    with caplog.at_level(logging.WARNING, logger="channels_example.layer"):
+    with caplog.at_level(logging.WARNING, logger="channels_kit.layer"):
         tiny.send_group("room-red", {"text": "hello"})
     # The member with room still got it; the full one was skipped, loudly.
     assert tiny.receive([room])[1] == {"text": "hello"}
@@ -61,7 +61,7 @@ def test_group_send_to_full_member_is_counted_and_shown_by_layerstats(tiny, capl
     assert tiny.drop_counts() == {"reply?*": 1, "group:room-red": 1}
 
     out = layerstats(tiny)
-    assert "channels_example.layer.RedisChannelLayer" in out
+    assert "channels_kit.layer.RedisChannelLayer" in out
     assert [line.split() for line in out.splitlines() if "room-red" in line] == [["group:room-red", "1"]]
     assert [line.split() for line in out.splitlines() if "reply?*" in line] == [["reply?*", "1"]]
     assert "refused as full" in out

@@ -3,7 +3,7 @@ import pytest
 import redis
 from redis.connection import Token
 
-from channels_example.layer import HiredisPackedConnection, RedisChannelLayer
+from channels_kit.layer import HiredisPackedConnection, RedisChannelLayer
 
 COMMANDS = [
     ("EVALSHA", "a" * 40, 2, "asgi:websocket.receive", b"asgi:key", 60, 1000, b"\x82\xa4text"),

@@ -6,7 +6,7 @@ original channel.
 """
 import pytest
 
-from channels_example.layer import RedisChannelLayer
+from channels_kit.layer import RedisChannelLayer
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ import pytest
 import websocket
 from asgi_redis import RedisChannelLayer
 
-from channels_example.split import Split
+from channels_kit.testing.split import Split
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
@@ -93,7 +93,7 @@ def test_flooder_is_closed_with_4500_and_others_are_served_within_2s(limits_spli
     errors, code = frames_until_close(flooder)
     assert "rate-limited" in errors
     assert code == 4500
-    assert "WARNING channels_example.flow_control" in limits_split.web.log()
+    assert "WARNING channels_kit.flow_control" in limits_split.web.log()
     # Its disconnect still runs after its last queued frame (daphne numbered
     # the dropped frames too), so it leaves the room's group.
     layer = RedisChannelLayer(hosts=[limits_split.redis_url])

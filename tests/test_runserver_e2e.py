@@ -7,7 +7,8 @@ import sys
 import pytest
 import websocket
 
-from channels_example.split import ROOT, free_port, port_open, wait_for
+from channels_kit.testing.split import free_port, port_open, wait_for
+from tests.paths import ROOT
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e

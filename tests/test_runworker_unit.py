@@ -3,7 +3,7 @@ import pytest
 from channels.management.commands.runworker import Command as StockRunworker
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 
-from channels_example.management.commands import runworker
+from channels_kit.management.commands import runworker
 
 
 class FlakyLayer:

@@ -12,7 +12,7 @@ import redis
 import websocket
 from asgi_redis import RedisChannelLayer
 
-from channels_example.split import Split
+from channels_kit.testing.split import Split
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e

@@ -2,7 +2,7 @@
 
 In Channels 1.x a full channel is the layer's only form of backpressure:
 ``send`` raises ChannelFull and ``Group.send`` skips the member. The tuned
-layer (channels_example/layer.py) counts every refusal per channel pattern
+layer (channels_kit/layer.py) counts every refusal per channel pattern
 and per group; this command prints those counts next to asgi_redis's own
 ``global_statistics()`` and ``channel_statistics()`` and the queue depths of
 the channels the workers listen on, so a lossy room or a backed-up worker

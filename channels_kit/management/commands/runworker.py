@@ -23,9 +23,9 @@ from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels.management.commands.runworker import Command as StockRunworker
 from channels.signals import worker_process_ready
 
-from channels_example.layer import REDIS_DOWN
+from channels_kit.redis_errors import REDIS_DOWN
 
-logger = logging.getLogger("channels_example.runworker")
+logger = logging.getLogger("channels_kit.runworker")
 
 RETRY_SECONDS = 0.5
 STOP_POLL_SECONDS = 1

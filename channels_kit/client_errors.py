@@ -17,21 +17,18 @@ import logging
 logger = logging.getLogger(__name__)
 
 # Error name -> WebSocket close code, or None to report and keep the socket
-# open. This table is the single source for the close-code docs in the README.
-# Ranges: 40xx frames and protocol, 41xx rooms, 42xx session auth, 43xx JWT,
-# 44xx push and class-based consumers, 45xx flow control and limits.
+# open: the kit's own errors. A site adds its errors with ``register`` (from
+# its AppConfig.ready), so a deployment's names never live in the kit.
+# Ranges: 40xx frames and protocol, 41xx the site's resources, 42xx session
+# auth, 43xx JWT, 44xx the site's features, 45xx flow control and limits,
+# 46xx the site's services.
 CLOSE_CODES = {
     "invalid-json": None,
     "invalid-message": None,
-    "invalid-stream": None,
-    "invalid-binding": None,
-    "not-allowed": None,
-    "invalid-steps": None,
     "text-required": 4003,
-    "not-found": 4004,
-    "invalid-room": 4100,
     "login-required": 4201,
     "session-ended": 4202,
+    "staff-required": 4203,
     "token-missing": 4300,
     "token-malformed": 4301,
     "token-bad-signature": 4302,
@@ -43,6 +40,14 @@ CLOSE_CODES = {
     "frame-too-large": 4501,
     "too-many-connections": 4502,
 }
+
+
+def register(codes):
+    """Add a site's error names to ``CLOSE_CODES``; a name may not change its code."""
+    for name, code in codes.items():
+        if CLOSE_CODES.get(name, code) != code:
+            raise ValueError("error %r already closes with %s" % (name, CLOSE_CODES[name]))
+        CLOSE_CODES[name] = code
 
 
 class ClientError(Exception):

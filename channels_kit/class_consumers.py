@@ -17,8 +17,8 @@ joins a group.
 from channels.security.websockets import allowed_hosts_only
 from django.utils.decorators import method_decorator
 
-from channels_example.client_errors import reports_client_errors
-from channels_example.frames import json_of
+from channels_kit.client_errors import reports_client_errors
+from channels_kit.frames import json_of
 
 
 class CheckedConsumerMixin:

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
-from channels_example.client_errors import ClientError
+from channels_kit.client_errors import ClientError
 
 # drf-jwt's defaults for the keys this module reads. JWT_SECRET_KEY falls
 # back to SECRET_KEY at call time, as in drf-jwt.

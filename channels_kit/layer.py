@@ -57,12 +57,9 @@ import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
-logger = logging.getLogger("channels_example.layer")
+from channels_kit.redis_errors import REDIS_DOWN
 
-# What redis-py raises when Redis cannot be reached or is restarting.
-# BusyLoadingError ("Redis is loading the dataset in memory") is a
-# ConnectionError subclass, so it is covered too.
-REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+logger = logging.getLogger("channels_kit.layer")
 
 # The random parts of a reply / single-reader channel name: the segment just
 # before "!" or "?" (daphne's process id) and everything after it.

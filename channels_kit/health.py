@@ -25,9 +25,7 @@ from django.http import JsonResponse
 from twisted.internet import defer, threads
 from twisted.python import failure
 
-from channels_example.layer import REDIS_DOWN
-
-HEALTH_PATH = "/health/"
+from channels_kit.redis_errors import REDIS_DOWN
 
 
 def describe(error):
@@ -70,8 +68,9 @@ class AnswersHealthWhileRedisIsDown:
     mode, where a layer may send without waiting and so never raise here).
     """
 
-    def __init__(self, layer):
+    def __init__(self, layer, path="/health/"):
         self.layer = layer
+        self.path = path     # where urls.py serves the ``health`` view
         self.local_replies = []
         self.inner = None    # the layer's receive_twisted call under way, if any
         self.waiter = None   # the Deferred daphne is waiting on, if any
@@ -81,7 +80,7 @@ class AnswersHealthWhileRedisIsDown:
         return getattr(self.layer, name)
 
     def send(self, channel, message):
-        if channel == "http.request" and message.get("path") == HEALTH_PATH:
+        if channel == "http.request" and message.get("path") == self.path:
             probe = threads.deferToThread(self.layer.global_statistics)
             probe.addCallbacks(lambda _: self.forward(channel, message),
                                lambda failure: self.answer_down(message, failure))

@@ -28,7 +28,7 @@ import collections
 import logging
 import time
 
-from channels_example.client_errors import ClientError
+from channels_kit.client_errors import ClientError
 
 logger = logging.getLogger(__name__)
 

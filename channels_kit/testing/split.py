@@ -15,9 +15,6 @@ import time
 
 from honcho.environ import expand_processes, parse_procfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROCFILE = os.path.join(ROOT, "Procfile")
-
 
 def free_port():
     with socket.socket() as sock:
@@ -43,14 +40,14 @@ def port_open(port):
 class Process:
     """One Procfile process, started through the shell so $VARS expand."""
 
-    def __init__(self, name, cmd, env, log_path):
-        self.name, self.cmd, self.env, self.log_path = name, cmd, env, log_path
+    def __init__(self, name, cmd, env, log_path, cwd):
+        self.name, self.cmd, self.env, self.log_path, self.cwd = name, cmd, env, log_path, cwd
         self.popen = None
 
     def start(self):
         log = open(self.log_path, "ab")
         self.popen = subprocess.Popen(
-            ["/bin/sh", "-c", "exec " + self.cmd], cwd=ROOT, env=self.env,
+            ["/bin/sh", "-c", "exec " + self.cmd], cwd=self.cwd, env=self.env,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()
@@ -91,12 +88,14 @@ class Split:
     """
 
     def __init__(self, workers=2, log_dir=None, env=None, port=None, redis_port=None,
-                 webs=1, shards=1):
+                 webs=1, shards=1, root=None):
+        # The project directory: its Procfile and manage.py; the current one by default.
+        self.root = os.path.abspath(root or os.getcwd())
         self.ports = [port or free_port()] + [free_port() for _ in range(webs - 1)]
         self.redis_ports = [redis_port or free_port()] + [free_port() for _ in range(shards - 1)]
         self.redis_urls = ["redis://127.0.0.1:%d/0" % p for p in self.redis_ports]
         self.redis_url = ",".join(self.redis_urls)
-        self.log_dir = log_dir or os.path.join(ROOT, "test-artifacts", "logs")
+        self.log_dir = log_dir or os.path.join(self.root, "test-artifacts", "logs")
         os.makedirs(self.log_dir, exist_ok=True)
         self.env = self._environment(env or {})
         self.processes = self._expand(workers, webs, shards)
@@ -110,7 +109,7 @@ class Split:
         return env
 
     def _expand(self, workers, webs, shards):
-        with open(PROCFILE) as f:
+        with open(os.path.join(self.root, "Procfile")) as f:
             procfile = parse_procfile(f.read())
         params = expand_processes(procfile.processes,
                                   concurrency={"worker": workers, "web": webs, "redis": shards},
@@ -124,7 +123,7 @@ class Split:
             elif kind == "redis":
                 p.env["REDIS_URL"] = self.redis_urls[int(number) - 1]
             processes[p.name] = Process(p.name, p.cmd, p.env,
-                                        os.path.join(self.log_dir, p.name + ".log"))
+                                        os.path.join(self.log_dir, p.name + ".log"), self.root)
         return processes
 
     @property
@@ -172,7 +171,7 @@ class Split:
 
     def manage(self, *args):
         """Run a manage.py command against this split's settings."""
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=self.root, env=self.env,
                               check=True, capture_output=True, text=True)
 
     def start(self, timeout=30):

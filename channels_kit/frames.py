@@ -1,7 +1,7 @@
 """Reading what a client sent: a bad frame raises ClientError, never a traceback."""
 import json
 
-from channels_example.client_errors import ClientError
+from channels_kit.client_errors import ClientError
 
 
 def text_of(message):

@@ -26,8 +26,8 @@ from channels.sessions import channel_session
 from django.conf import settings
 from django.contrib import auth
 
-from channels_example import jwt_tokens
-from channels_example.client_errors import ClientError, reports_client_errors
+from channels_kit.jwt import tokens as jwt_tokens
+from channels_kit.client_errors import ClientError, reports_client_errors
 
 logger = logging.getLogger(__name__)
 

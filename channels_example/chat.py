@@ -1,0 +1,70 @@
+"""The site's groups and the frames they carry: rooms, letters and users.
+
+Each group has one home here, next to the frame its members receive, the way
+a model owns its ``websocket_group``. Consumers, ``push``, views and
+management commands all reach a group through these functions, so a group's
+name and its frame format are written once.
+"""
+import json
+import re
+
+from channels import Group
+
+from channels_kit.client_errors import ClientError
+from channels_kit.timestamps import server_now
+
+ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# What a group name may hold besides the prefix (asgiref's rule, lowercased).
+GROUP_SAFE = re.compile(r"^[a-z0-9_.-]$")
+
+
+def username_of(user):
+    """The name shown in chat frames; anonymous users are all "anonymous"."""
+    return user.username if user.is_authenticated else "anonymous"
+
+
+# --- Rooms: /chat/<room>/ ----------------------------------------------------
+
+def checked_room(room):
+    """``room`` if it is a valid room name; ClientError("invalid-room") otherwise."""
+    if not ROOM_NAME.match(room):
+        raise ClientError("invalid-room", "room names are 1-64 characters of A-Z a-z 0-9 _ -")
+    return room
+
+
+def room_group(room):
+    return Group("room-%s" % room)
+
+
+def room_message(room, user, text):
+    """The JSON frame every member of the room receives."""
+    return json.dumps({"room": room, "user": user, "text": text, "ts": server_now()})
+
+
+# --- Letters: /letters/ ------------------------------------------------------
+
+def letter_of(username):
+    """The lowercased first character, or ``u<code point>`` if a group name can't hold it."""
+    first = username[0].lower()
+    return first if GROUP_SAFE.match(first) else "u%04x" % ord(first)
+
+
+def letter_group(letter):
+    return Group("letter-%s" % letter)
+
+
+def letter_message(letter, user, text):
+    """The JSON frame everyone whose name starts with ``letter`` receives."""
+    return json.dumps({"letter": letter, "user": user, "text": text, "ts": server_now()})
+
+
+# --- Users: /notifications/ --------------------------------------------------
+
+def user_group(user_id):
+    """Every socket of one user (all their tabs and devices)."""
+    return Group("user-%d" % user_id)
+
+
+def user_message(sender, text):
+    """The ``user.message`` frame every socket of the user receives."""
+    return json.dumps({"type": "user.message", "user": sender, "text": text, "ts": server_now()})
