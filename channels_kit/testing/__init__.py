@@ -1,0 +1,1 @@
+"""The process harness shared by tests and benchmarks: a real split started from a Procfile."""
