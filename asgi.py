@@ -9,6 +9,7 @@ request still gets a 503 naming Redis while Redis is down).
 """
 import os
 
+import channels_kit  # noqa: F401  (before Django: names a missing per-Python package)
 import channels.asgi
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channels_example.settings")

@@ -7,3 +7,7 @@ name: ``channels_kit.layer.RedisChannelLayer`` as the layer backend,
 in ``channels_kit.flow_control`` and ``channels_kit.health`` in your asgi.py.
 """
 default_app_config = "channels_kit.apps.ChannelsKitConfig"
+
+from . import compat
+
+compat.apply()

