@@ -6,11 +6,12 @@ suite; hypothesis_compat adapts two hypothesis arguments removed since.
 One generator is narrowed: ``TestHandshake.test_connection`` adds random
 headers to a handshake that already sends its own Host, Origin, Upgrade, ...
 (``daphne.tests.factories.build_websocket_upgrade``). When hypothesis draws
-one of those names (it did, as ``HOST``, on 3.11 and 3.12 alike), the request
-carries the header twice; daphne joins the values and the test's "sent value
-appears as sent" assertion fails, or Twisted's test transport refuses the
-malformed Host. The request was invalid, not daphne, so those names are left
-out of the drawn headers; every assertion stays as daphne wrote it.
+one of those names (a 3.12 run drew ``HOST``; replayed on 3.11, that example
+fails the same way), the request carries the header twice; daphne joins the
+values and the test's "sent value appears as sent" assertion fails, or
+Twisted's test transport refuses the malformed Host. The request was
+invalid, not daphne, so those names are left out of the drawn headers;
+every assertion stays as daphne wrote it.
 """
 from tests import hypothesis_compat
 
