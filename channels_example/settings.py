@@ -96,6 +96,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Where collectstatic puts files for nginx to serve (deploy/).
 STATIC_ROOT = env("STATIC_ROOT", os.path.join(BASE_DIR, "static"))
+# Django's standard four: not too like the username, at least 8 characters,
+# not a well-known password, not all digits. The sign-up page lists them.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -36,6 +36,21 @@ class SignupTests(TestCase):
         self.assertContains(response, "password fields didn")
         self.assertFalse(User.objects.filter(username="newcomer").exists())
 
+    def test_a_weak_password_is_refused_with_the_validators_reasons(self):
+        response = self.client.post("/accounts/signup/", {
+            "username": "newcomer", "password1": "123", "password2": "123",
+        })
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "This password is too short.")
+        self.assertContains(response, "This password is too common.")
+        self.assertContains(response, "This password is entirely numeric.")
+        self.assertFalse(User.objects.filter(username="newcomer").exists())
+
+    def test_the_sign_up_page_lists_the_password_rules_before_anyone_types(self):
+        response = self.client.get("/accounts/signup/")
+        self.assertContains(response, "at least 8 characters")
+        self.assertContains(response, "can&#39;t be entirely numeric")
+
 
 class LetterOfTests(TestCase):
     def test_first_character_lowercased_or_spelled_as_code_point(self):
