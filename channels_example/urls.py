@@ -5,6 +5,7 @@ from channels_kit import health
 from channels_kit.jwt import views as token_views
 
 from channels_example import api, views
+from channels_example.chat import ROOM_PATTERN
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -12,8 +13,10 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("echo/test/", views.echo_test, name="echo-test"),
     path("chat/", views.global_chat, name="global-chat"),
-    # The same name rule as consumers/rooms.py; anything else is a 404.
-    re_path(r"^chat/(?P<room>[A-Za-z0-9_-]{1,64})/$", views.room, name="room"),
+    # The same name rule as consumers/rooms.py; any other name gets a 404
+    # page that says what a room name may be and offers the room form again.
+    re_path(r"^chat/(?P<room>%s)/$" % ROOM_PATTERN, views.room, name="room"),
+    re_path(r"^chat/(?P<room>[^/]+)/$", views.bad_room, name="bad-room"),
     path("letters/", views.letters, name="letters"),
     path("notifications/", views.notifications, name="notifications"),
     path("jwt/", views.jwt, name="jwt"),

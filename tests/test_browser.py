@@ -305,7 +305,7 @@ def test_refusal_frame_stands_in_for_a_lost_close_frame(split, open_page):
     assert outcome["kept_open"][0][0] == "reconnecting"
 
 
-def test_seed_websocket_test_page_shows_hello_world(split, open_page):
+def test_echo_test_page_shows_hello_world(split, open_page):
     page = open_page(split.url, "/echo/test/")
     page.get_by_role("link", name="Run WebSocket").click()
     expect(page.locator("#replies li")).to_have_text(["hello world"])
@@ -319,7 +319,7 @@ def test_index_lists_every_demo(split, open_page):
     assert hrefs == [
         "/echo/test/", "/chat/", "/chat/lobby/", "/letters/", "/notifications/", "/jwt/",
         "/live/", "/console/?path=/cbc/chat/", "/console/?path=/json/", "/progress/",
-        "/accounts/login/",
+        "/accounts/login/", "/admin/",
     ]
     expect(page.get_by_role("link", name="sign up").first).to_have_attribute(
         "href", "/accounts/signup/")
