@@ -4,7 +4,9 @@ Everything that differs between a laptop, CI and production is read from the
 environment here and nowhere else:
 
 - ``REDIS_URL``: set, the asgi_redis layer on that server (the Daphne +
-  runworker split); unset, asgiref's in-memory layer (``runserver``, unit tests).
+  runworker split); unset, the split ``./run`` is running (``RUN_ENV_FILE``,
+  ``.run.env`` by default), or else asgiref's in-memory layer (``runserver``,
+  unit tests).
   Several comma-separated URLs shard the layer across those servers.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DATABASE_PATH``: the usual Django knobs.
@@ -22,11 +24,22 @@ environment here and nowhere else:
 import datetime
 import os
 
+from channels_kit import run_env
+
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# While ./run runs, it leaves the settings it chose (REDIS_URL, ...) in this
+# file, so a command typed in another shell joins that split instead of an
+# in-memory layer of its own. Only when REDIS_URL is not set here: a shell
+# that names its own Redis means it. An empty RUN_ENV_FILE turns it off.
+RUN_ENV_FILE = os.environ.get("RUN_ENV_FILE", os.path.join(BASE_DIR, ".run.env"))
+RUN_ENV = {}
+if RUN_ENV_FILE and "REDIS_URL" not in os.environ:
+    RUN_ENV = run_env.read_live(RUN_ENV_FILE)
 
 
 def env(name, default):
-    return os.environ.get(name, default)
+    return os.environ.get(name, RUN_ENV.get(name, default))
 
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production")
@@ -114,7 +127,7 @@ LOGOUT_REDIRECT_URL = "/"
 # served by one daphne shares that daphne's process-local response list, so a
 # busy room overflows it and Group.send drops messages without a word. The
 # capacities below are sized for rooms of hundreds of members.
-REDIS_URL = os.environ.get("REDIS_URL")
+REDIS_URL = env("REDIS_URL", None)
 # asgi_redis shards across every server in "hosts": each channel and group
 # lives on one of them, chosen by a consistent hash of its name, so every
 # daphne and worker must list the same servers in the same order.
