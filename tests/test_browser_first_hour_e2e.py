@@ -18,12 +18,14 @@ from tests.test_browser_accounts import (  # noqa: F401 (person is a fixture)
 pytestmark = pytest.mark.e2e
 
 
-def staff_account(split, prefix):
-    """A staff user made the scripted way (``createsuperuser`` is the interactive one)."""
+def staff_account(split, prefix, superuser=False):
+    """A staff user made the scripted way (``createsuperuser`` is the interactive one,
+    and makes a superuser: staff who may also edit every model in the admin)."""
     username = "%s_%s" % (prefix, uuid.uuid4().hex[:6])
     split.manage("shell", "-c", (
         "from django.contrib.auth.models import User; "
-        "User.objects.create_user(%r, password=%r, is_staff=True)" % (username, PASSWORD)))
+        "User.objects.create_user(%r, password=%r, is_staff=True, is_superuser=%r)"
+        % (username, PASSWORD, superuser)))
     return username
 
 
