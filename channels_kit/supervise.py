@@ -37,9 +37,16 @@ STOP_TIMEOUT = 10.0
 
 
 def say(name, text):
-    """One output line, prefixed like honcho's, so logs read the same as before."""
-    sys.stdout.write("%s %-9s| %s\n" % (time.strftime("%H:%M:%S"), name, text))
-    sys.stdout.flush()
+    """One output line, prefixed like honcho's, so logs read the same as before.
+
+    A closed stdout (``./run | head``) loses the line, nothing else: the
+    children's output must still be drained, or they block on a full pipe.
+    """
+    try:
+        sys.stdout.write("%s %-9s| %s\n" % (time.strftime("%H:%M:%S"), name, text))
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
 
 
 # prctl(PR_SET_PDEATHSIG, SIGTERM) in each child: the kernel sends it SIGTERM
@@ -66,6 +73,7 @@ class Supervised:
         self.started_at = 0.0
         self.delay = FIRST_DELAY
         self.restart_at = None  # monotonic time of the next start while it is down
+        self.reader = None  # the thread copying its output, prefixed, to stdout
 
     def start(self):
         self.popen = subprocess.Popen(
@@ -77,7 +85,8 @@ class Supervised:
         )
         self.started_at = time.monotonic()
         self.restart_at = None
-        threading.Thread(target=self._copy_output, args=(self.popen.stdout,), daemon=True).start()
+        self.reader = threading.Thread(target=self._copy_output, args=(self.popen.stdout,), daemon=True)
+        self.reader.start()
         say("supervise", "%s started (pid %d)" % (self.name, self.popen.pid))
 
     def _copy_output(self, stream):
@@ -147,6 +156,7 @@ class Supervisor:
                 process.signal(signal.SIGKILL)
             if process.popen is not None:
                 process.popen.wait()
+                process.reader.join(1)  # its last lines ("finishing the message in hand")
 
 
 def concurrency(text):
