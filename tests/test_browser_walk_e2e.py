@@ -1,21 +1,19 @@
-"""Every page, as a newcomer meets it: a fresh database, three kinds of visitor.
+"""Every page, as a newcomer meets it: three kinds of visitor.
 
 An anonymous visitor, a user who just signed up and a staff user each follow
 every link the index offers (plus the pages reached from those: the sign-up
-form, a bad room link, the admin), in real Chromium against a split of its
-own on a new database, as after a fresh clone. No page may be a dead end: no
-Django debug page, no server error, and every page that opens a WebSocket
-shows its connection state, settled (not stuck on "connecting"). One
-screenshot per page and visitor goes to test-artifacts/screenshots/walk-*.
+form, a bad room link, the admin), in real Chromium against the real split
+as ``./run`` starts it from a fresh clone (the suite's split runs on a new
+database). No page may be a dead end: no Django debug page, no server error,
+and every page that opens a WebSocket shows its connection state, settled
+(not stuck on "connecting"). One screenshot per page and visitor goes to
+test-artifacts/screenshots/walk-*.
 """
-import os
 import re
 import uuid
 
 import pytest
 
-from channels_kit.testing.split import Split
-from tests.paths import ARTIFACTS
 from tests.test_browser import (  # noqa: F401 (browser is a fixture)
     browser, expect, screenshot, state_of,
 )
@@ -41,18 +39,6 @@ window.WebSocket = new Proxy(window.WebSocket, {
   },
 });
 """
-
-
-@pytest.fixture(scope="module")
-def fresh_split(tmp_path_factory):
-    """A split of its own on an empty database: what a fresh clone's ./run serves."""
-    db = tmp_path_factory.mktemp("walk") / "db.sqlite3"
-    running = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", "walk"),
-                    env={"DATABASE_PATH": str(db)})
-    try:
-        yield running.start()
-    finally:
-        running.stop()
 
 
 def index_links(page):
@@ -107,15 +93,15 @@ def log_in(context, username):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "user", "staff"])
-def test_every_page_is_usable_and_shows_its_connection_state(fresh_split, browser, role):
-    context = browser.new_context(base_url=fresh_split.url)
+def test_every_page_is_usable_and_shows_its_connection_state(split, browser, role):
+    context = browser.new_context(base_url=split.url)
     context.set_default_timeout(20_000)
     context.add_init_script(COUNT_SOCKETS)
     try:
         if role == "user":
             sign_up(context)
         elif role == "staff":
-            log_in(context, staff_account(fresh_split, "walkstaff", superuser=True))
+            log_in(context, staff_account(split, "walkstaff", superuser=True))
         page = context.new_page()
         page.goto("/")
         paths = index_links(page) + EXTRA_PATHS
