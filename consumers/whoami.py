@@ -10,15 +10,19 @@ from the token, which is what shows the user was kept.
 ``strict_ordering`` wraps every handler in ``enforce_ordering``, so a frame
 sent the instant the socket opens cannot be handled before connect has
 stored the user.
+
+``CheckedConsumerMixin`` comes first: the Origin is checked before the token,
+as on every other connect.
 """
 import json
 
 from channels.generic.websockets import WebsocketConsumer
 
+from channels_kit.class_consumers import CheckedConsumerMixin
 from channels_kit.jwt.auth import TokenAuthMixin
 
 
-class WhoAmIConsumer(TokenAuthMixin, WebsocketConsumer):
+class WhoAmIConsumer(CheckedConsumerMixin, TokenAuthMixin, WebsocketConsumer):
     strict_ordering = True
 
     def connect(self, message, **kwargs):
