@@ -117,8 +117,9 @@ def check_capacity(app_configs=None, **kwargs):
 
 
 def session_consumers(routing):
-    return ["%s on %s" % (consumer_name(e.consumer), e.path)
-            for e in routing_entries(routing) if e.traits.session]
+    """"<consumer> on <path>" for each routed consumer using channel sessions, once each."""
+    return list(dict.fromkeys("%s on %s" % (consumer_name(e.consumer), e.path)
+                              for e in routing_entries(routing) if e.traits.session))
 
 
 def check_database_channel_sessions(app_configs=None, **kwargs):
