@@ -27,22 +27,16 @@ Handlers are ordered (``enforce_ordering``) and send with
 ``{"text": "..."}``. Frames out, to everyone with the same letter:
 ``{"letter", "user", "text", "ts"}``.
 """
-from channels.auth import channel_session_user, channel_session_user_from_http
+from channels.auth import channel_session_user_from_http
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
-from channels.sessions import enforce_ordering
 
 from channels_example.chat import letter_group, letter_message, letter_of
-from channels_kit.client_errors import reports_client_errors
-from channels_kit.decorators import login_required, session_intact
+from channels_kit.decorators import login_required, ordered_connect, ordered_receive
 from channels_kit.frames import chat_text_of
 from channels_kit.session_groups import leave_remembered_group
 
 
-@allowed_hosts_only
-@enforce_ordering
-@channel_session_user_from_http
-@reports_client_errors
+@ordered_connect(channel_session_user_from_http)
 @login_required
 def connect(message):
     letter = letter_of(message.user.username)
@@ -51,10 +45,7 @@ def connect(message):
     message.reply_channel.send({"accept": True})
 
 
-@enforce_ordering
-@channel_session_user
-@reports_client_errors
-@session_intact
+@ordered_receive
 @login_required
 def receive(message):
     letter = message.channel_session["letter"]
