@@ -1,4 +1,4 @@
-"""Global group chat (seed 002): every socket on /chat/ is in Group("chat").
+"""Global group chat: every socket on /chat/ is in Group("chat").
 
 Each text frame goes to the whole group as ``[<username>] <text>``; users who
 are not logged in show as ``anonymous``.
@@ -14,9 +14,9 @@ from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
 
+from channels_example.chat import username_of
 from channels_kit.client_errors import reports_client_errors
 from channels_kit.frames import text_of
-from channels_example.chat import username_of
 
 GROUP = "chat"
 

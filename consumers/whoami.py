@@ -1,7 +1,7 @@
-"""``/whoami/?token=...``: token auth on a class-based consumer (seed 002's MyConsumer).
+"""``/whoami/?token=...``: token auth on a class-based consumer (``WebsocketConsumer`` with a token mixin).
 
-Seed 002 moves its consumers into a ``WebsocketConsumer`` subclass and
-authenticates in ``connect()``. Here ``TokenAuthMixin`` does the
+A site that moves its consumers into a ``WebsocketConsumer`` subclass is
+tempted to authenticate inside ``connect()``. Here ``TokenAuthMixin`` does the
 authenticating, and the class only uses the result: after connect it sends
 ``{"user": <username>}``, and answers every later frame the same way. The
 later answers come from the channel session (``channel_session_user``), not
