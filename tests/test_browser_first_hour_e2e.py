@@ -8,11 +8,14 @@ import uuid
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401 (browser is a fixture)
-    browser, expect, line_from, say, screenshot, state_of, unique_room, wait_open,
-)
-from tests.test_browser_accounts import (  # noqa: F401 (person is a fixture)
-    JWT, PASSWORD, account, log_in, person, visit,
+from tests.pages import expect, line_from, say, screenshot, state_of, unique_room, wait_open
+from tests.test_browser_accounts_e2e import (  # noqa: F401 (person is a fixture)
+    JWT,
+    PASSWORD,
+    account,
+    log_in,
+    person,
+    visit,
 )
 
 pytestmark = pytest.mark.e2e

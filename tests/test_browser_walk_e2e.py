@@ -14,10 +14,8 @@ import uuid
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401 (browser is a fixture)
-    browser, expect, screenshot, state_of,
-)
-from tests.test_browser_accounts import PASSWORD
+from tests.pages import WAIT_MS, expect, screenshot, state_of
+from tests.test_browser_accounts_e2e import PASSWORD
 from tests.test_browser_first_hour_e2e import staff_account
 
 pytestmark = pytest.mark.e2e
@@ -95,7 +93,7 @@ def log_in(context, username):
 @pytest.mark.parametrize("role", ["anonymous", "user", "staff"])
 def test_every_page_is_usable_and_shows_its_connection_state(split, browser, role):
     context = browser.new_context(base_url=split.url)
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(WAIT_MS)
     context.add_init_script(COUNT_SOCKETS)
     try:
         if role == "user":

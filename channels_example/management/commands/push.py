@@ -7,9 +7,9 @@ to run, with exit status 1, when that layer reaches no server.
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from channels_example.push import UNREACHABLE_HINT, push_to_room, push_to_user
 from channels_kit.client_errors import ClientError
 from channels_kit.shared_layer import RequiresSharedLayer
-from channels_example.push import UNREACHABLE_HINT, push_to_room, push_to_user
 
 
 class Command(RequiresSharedLayer, BaseCommand):
