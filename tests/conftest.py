@@ -30,11 +30,14 @@ def require_tool(name, path, hint=""):
 
 @pytest.fixture(scope="session")
 def split(tmp_path_factory):
-    db = tmp_path_factory.mktemp("split") / "db.sqlite3"
+    files = tmp_path_factory.mktemp("split")
     # The ordering stress test sends 300 frames back to back from one socket,
     # beyond the default burst; the flood tests run their own split with the
-    # default limits.
-    env = {"DATABASE_PATH": str(db), "WORKER_VERBOSITY": "2", "WS_BURST": "1000"}
+    # default limits. The terminal tests write the hosts file once their sshd
+    # runs (it is read on every open).
+    env = {"DATABASE_PATH": str(files / "db.sqlite3"), "WORKER_VERBOSITY": "2",
+           "WS_BURST": "1000", "TERMINAL_HOSTS_FILE": str(files / "terminal-hosts.toml"),
+           "TERMINAL_RECORDINGS_DIR": str(files / "recordings")}
     running = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs"), env=env)
     try:
         yield running.start()
