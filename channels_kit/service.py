@@ -143,6 +143,17 @@ class ChannelService:
                 return
             self.handle_open(message)
 
+    def queued(self, channel):
+        """Messages waiting in ``channel`` (for a reply channel: in its daphne's shared list).
+
+        A service producing output faster than daphne takes it would fill
+        Redis; checking this lets it stop reading its backend for a while,
+        which pushes back on the backend (an SSH window fills, the remote
+        program blocks) instead.
+        """
+        name = self.layer.non_local_name(channel)
+        return self.layer.connection(self.layer.consistent_hash(name)).llen(self.layer.prefix + name)
+
     ### Heartbeat and the sockets the service serves ###
 
     def beat(self):

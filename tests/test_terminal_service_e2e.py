@@ -8,6 +8,7 @@ close code, and never just hangs.
 """
 import os
 import signal
+import time
 import uuid
 
 import pytest
@@ -15,6 +16,7 @@ import redis
 
 from channels_kit.testing.split import Split, wait_for
 from channels_kit.testing.sshd import TemporarySSHD, find_sshd
+from channels_example.terminal.session import CHECK_EVERY, MAX_QUEUED
 from tests.conftest import require_tool
 from tests.paths import ARTIFACTS
 from tests.terminal import Terminal, create_user, write, write_hosts
@@ -130,3 +132,20 @@ def test_an_idle_terminal_ends_with_4607(lab):
     last = term.statuses[-1]
     assert (last["status"], last["error"], last["close"]) == ("ended", "idle-timeout", 4607)
     assert term.close_code == 4607
+
+
+def test_output_waits_in_ssh_not_in_redis_while_daphne_is_stalled(lab):
+    split, staff = lab
+    term = running_terminal(split, staff)
+    term.type("sleep 1; yes | head -c 8000000; echo $((6*7))\n")
+    term.wait_for(b"sleep 1")
+    daphne_lists = redis.Redis(port=split.redis_port)
+    split.web.signal(signal.SIGSTOP)
+    try:
+        time.sleep(4)  # unpaused, the shell's 8 MB would all be queued by now (~125 messages)
+        queued = [daphne_lists.llen(key) for key in daphne_lists.keys("asgi:daphne.response*")]
+    finally:
+        split.web.signal(signal.SIGCONT)
+    assert 0 < max(queued) <= MAX_QUEUED + CHECK_EVERY
+    term.wait_for(b"42\r\n", timeout=60)
+    finish(term)

@@ -36,6 +36,10 @@ SCROLLBACK_BYTES = 256 * 1024
 CHUNK_BYTES = 64 * 1024
 # Longest a write of input may wait for the server's window.
 WRITE_TIMEOUT = 10
+# Output messages the socket's daphne may have waiting in Redis before the
+# session stops reading the shell (about 2 MiB), checked every few sends.
+MAX_QUEUED = 32
+CHECK_EVERY = 8
 
 
 class Session(threading.Thread):
@@ -60,6 +64,10 @@ class Session(threading.Thread):
         self.missed = bytearray()
         self.detached_at = None
         self.last_input = time.monotonic()
+        # Sends since the reply channel's queue was last measured, and
+        # whether reading the shell is paused until daphne catches up.
+        self.unchecked = 0
+        self.paused = False
         self.client = self.channel = self.recording = None
 
     def post(self, *command):
@@ -97,17 +105,31 @@ class Session(threading.Thread):
     def serve(self):
         """Relay until the shell exits, the session times out or the service stops; returns why."""
         while True:
-            readable, _, _ = select.select([self.channel, self._wake_r], [], [], self.wait_seconds())
+            watched = [self._wake_r] if self.backlogged() else [self.channel, self._wake_r]
+            readable, _, _ = select.select(watched, [], [], self.wait_seconds())
             if self._wake_r in readable:
                 os.read(self._wake_r, 4096)
                 reason = self.run_commands()
                 if reason:
                     return reason
-            if self.channel.recv_ready():
+            if self.channel in readable:
                 self.output(self.read_available())
             reason = self.ended() or self.expired()
             if reason:
                 return reason
+
+    def backlogged(self):
+        """True while daphne has too much of this socket's output still queued in Redis."""
+        if not self.reply_channel:
+            self.paused = False
+        elif self.paused or self.unchecked >= CHECK_EVERY:
+            self.unchecked = 0
+            try:
+                queued = self.service.queued(self.reply_channel)
+            except REDIS_DOWN:
+                queued = 0
+            self.paused = queued > (MAX_QUEUED // 2 if self.paused else MAX_QUEUED)
+        return self.paused
 
     def read_available(self):
         data = bytearray()
@@ -119,6 +141,7 @@ class Session(threading.Thread):
         self.recording.output(data)
         if self.reply_channel:
             self.send({"bytes": data})
+            self.unchecked += 1
         else:
             self.missed += data
             del self.missed[:-SCROLLBACK_BYTES]
@@ -146,7 +169,9 @@ class Session(threading.Thread):
         return None
 
     def wait_seconds(self):
-        """Until the next timeout could fall due, at most 1 s."""
+        """Until the next timeout could fall due, at most 1 s; 20 ms while paused."""
+        if self.paused:
+            return 0.02
         return max(0.05, min(1.0, settings.TERMINAL_IDLE_SECONDS
                              - (time.monotonic() - self.last_input)))
 
