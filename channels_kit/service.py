@@ -79,8 +79,9 @@ class ChannelService:
     """
 
     name = None
-    # Seconds between heartbeats; also the longest a receive blocks.
-    beat_every = 1.0
+    # Seconds between heartbeats; also the longest a receive blocks (an
+    # integer: BLPOP before Redis 6 takes whole seconds).
+    beat_every = 1
 
     def __init__(self, layer):
         # The asgi_redis layer the service receives on and sends with.
@@ -101,6 +102,8 @@ class ChannelService:
 
     def run(self):
         self.layer.blpop_timeout = self.beat_every
+        if not self.wait_for_redis():
+            return
         self.end_orphans()
         self.beat()
         logger.info("Listening on channels %s, %s (service id %s)",
@@ -115,6 +118,20 @@ class ChannelService:
         finally:
             self.shutdown()
             self.forget_heartbeat()
+
+    def wait_for_redis(self):
+        """Wait until Redis answers (started together, it may not listen yet); False if stopped."""
+        waiting = False
+        while not self.stopping:
+            try:
+                self.directory.redis.ping()
+                return True
+            except REDIS_DOWN as error:
+                if not waiting:
+                    logger.warning("Redis unavailable (%s); %s service waiting for it", error, self.name)
+                    waiting = True
+                time.sleep(self.beat_every / 2)
+        return False
 
     def step(self):
         channel, message = self.layer.receive([self.open_channel, self.input_list], block=True)

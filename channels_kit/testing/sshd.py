@@ -4,8 +4,9 @@
 authorized_keys and sshd_config under ``directory`` and runs ``sshd -D`` on a
 free 127.0.0.1 port as the current user. The machine's own sshd, its keys
 and its configuration are never read or touched; the only shared thing is
-the privilege-separation directory OpenSSH insists on (``/run/sshd``), which
-is created if missing, as the openssh-server package would.
+the privilege-separation directory OpenSSH insists on when run as root
+(``/run/sshd``), which is created if missing, as the openssh-server package
+would.
 """
 import os
 import shutil
@@ -69,7 +70,8 @@ class TemporarySSHD:
         return "[127.0.0.1]:%d %s %s\n" % (self.port, key_type, key)
 
     def start(self, timeout=10):
-        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+        if os.geteuid() == 0:
+            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
         log = open(self.log_path, "ab")
         self.popen = subprocess.Popen([find_sshd(), "-D", "-e", "-f", self.config],
                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

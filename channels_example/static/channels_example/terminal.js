@@ -13,12 +13,15 @@
  * 4000-4999 close, or 1000, is final: the page says why and stays closed.
  *
  * Keystrokes go out at most every 50 ms (typing faster is sent together),
- * which keeps a held-down key under daphne's per-socket frame rate.
+ * which keeps a held-down key under daphne's per-socket frame rate; a long
+ * paste goes out in pieces under its frame size limit.
  */
 (function () {
   "use strict";
 
   var SEND_EVERY_MS = 50;
+  // Under daphne's frame size limit (WS_MAX_FRAME, 65536 by default).
+  var MAX_FRAME_CHARS = 16384;
   var box = document.getElementById("terminal");
   var stateLabel = document.getElementById("state");
   var alias = box.dataset.alias;
@@ -50,8 +53,10 @@
 
   function flush() {
     flushTimer = null;
+    for (var start = 0; start < pending.length; start += MAX_FRAME_CHARS) {
+      send({input: pending.slice(start, start + MAX_FRAME_CHARS)});
+    }
     if (pending) {
-      send({input: pending});
       pending = "";
       lastSent = Date.now();
     }
