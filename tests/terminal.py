@@ -131,7 +131,9 @@ class Terminal:
     def wait_for(self, needle, timeout=20):
         """Read until ``needle`` (bytes) is in the output; returns the output."""
         deadline = time.monotonic() + timeout
-        while needle not in self.output:
+        start = 0  # output before this was searched already
+        while self.output.find(needle, start) < 0:
+            start = max(0, len(self.output) - len(needle) + 1)
             if time.monotonic() > deadline:
                 raise AssertionError("no %r in %r" % (needle, bytes(self.output[-500:])))
             if self.read_frame() is None:
