@@ -73,8 +73,9 @@ class ChannelService:
     """The loop of a service process that owns stateful objects reached over the layer.
 
     Subclasses set ``name`` and implement ``handle_open(message)``,
-    ``handle_input(object_id, message)``, ``tick()`` (called about every
-    ``beat_every`` seconds) and ``shutdown()`` (end every object, on stop).
+    ``handle_input(object_id, message)``, ``orphan_reply(object_id)`` and
+    ``shutdown()`` (end every object, on stop). Timeouts belong to the
+    objects themselves (the terminal's sessions run their own).
     ``objects`` maps object ids to what the subclass keeps for each.
     """
 
@@ -137,7 +138,6 @@ class ChannelService:
         channel, message = self.layer.receive([self.open_channel, self.input_list], block=True)
         if time.monotonic() - self._last_beat >= self.beat_every:
             self.beat()
-            self.tick()
         if channel == self.open_channel:
             self.handle_open(message)
         elif channel:
@@ -221,9 +221,6 @@ class ChannelService:
 
     def handle_input(self, object_id, message):
         raise NotImplementedError
-
-    def tick(self):
-        """Periodic work (timeouts); runs in the loop's thread."""
 
     def shutdown(self):
         """End every object: the process is stopping."""
