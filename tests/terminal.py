@@ -145,5 +145,13 @@ class Terminal:
         """Read to the close; returns its code."""
         return recv_close(self.sock)[0]
 
-    def close(self):
+    def finish(self):
+        """Exit the shell and read to the close, so the session stops counting against the limit.
+
+        Only closing the socket would leave the session running, detached,
+        for TERMINAL_REATTACH_SECONDS.
+        """
+        self.type("exit\n")
+        while self.read_frame() is not None:
+            pass
         self.sock.close()

@@ -33,7 +33,7 @@ def test_a_command_runs_and_its_output_comes_back(split, ssh_lab, staff):
     term = opened(split, staff)
     term.type("echo $((6*7))\n")
     term.wait_for(b"42\r\n")
-    term.close()
+    term.finish()
 
 
 def test_resize_reaches_the_pty(split, ssh_lab, staff):
@@ -41,7 +41,7 @@ def test_resize_reaches_the_pty(split, ssh_lab, staff):
     term.send(resize=[101, 37])
     term.type("stty size\n")
     term.wait_for(b"37 101")
-    term.close()
+    term.finish()
 
 
 @pytest.mark.parametrize("alias, code, error", [
@@ -73,18 +73,18 @@ def test_a_bad_frame_is_reported_and_the_terminal_stays(split, ssh_lab, staff):
     assert term.status()["error"] == "invalid-terminal-frame"
     term.type("echo $((6*7))\n")
     term.wait_for(b"42\r\n")
-    term.close()
+    term.finish()
 
 
 def test_reattach_gets_what_ran_while_away(split, ssh_lab, staff):
     term = opened(split, staff)
     term.type('sleep 1; echo la""ter\n')
     term.wait_for(b'la""ter')  # the shell echoed the line: it has the command
-    term.close()
+    term.sock.close()  # dropped, not exited: the session carries on detached
     again = opened(split, staff, query="?session=" + term.session)
     assert again.statuses[-1]["reattached"] is True
     again.wait_for(b"later\r\n")
-    again.close()
+    again.finish()
 
 
 def test_reattach_to_an_unknown_session_is_refused(split, ssh_lab, staff):
@@ -132,4 +132,4 @@ def test_five_megabytes_arrive_byte_for_byte(split, ssh_lab, staff, tmp_path):
     output = term.wait_for(content[-64:] + b"END", timeout=60)
     start = output.index(b"BEGIN") + len(b"BEGIN")
     assert output[start:start + len(content)] == content
-    term.close()
+    term.finish()

@@ -72,13 +72,6 @@ def running_terminal(split, browser):
     return term
 
 
-def finish(term):
-    """Exit the shell and read to the close: the session no longer counts against the limit."""
-    term.type("exit\n")
-    while term.read_frame() is not None:
-        pass
-
-
 def assert_ended_by_service(term):
     while term.read_frame() is not None:
         pass
@@ -95,7 +88,7 @@ def test_a_service_restart_ends_open_terminals_and_the_next_one_works(lab, sig):
     # SIGTERM: the service ends its sessions itself. SIGKILL: the next
     # service finds their sockets in Redis and ends them when it starts.
     assert_ended_by_service(term)
-    finish(running_terminal(split, staff))
+    running_terminal(split, staff).finish()
 
 
 def test_input_to_a_service_that_died_ends_the_terminal(lab):
@@ -122,7 +115,7 @@ def test_a_second_session_over_the_limit_is_refused(lab):
     frame = second.status()
     assert (frame["error"], frame["close"]) == ("too-many-sessions", 4606)
     assert second.closed_with() == 4606
-    finish(first)
+    first.finish()
 
 
 def test_an_idle_terminal_ends_with_4607(lab):
@@ -152,4 +145,4 @@ def test_output_waits_in_ssh_not_in_redis_while_daphne_is_stalled(lab):
     # Then all of it arrives, nothing dropped, and the shell carries on.
     output = term.wait_for(b"666\r\n", timeout=120)
     assert output.count(b"y\r\n") == 1000000
-    finish(term)
+    term.finish()

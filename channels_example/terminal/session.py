@@ -138,6 +138,8 @@ class Session(threading.Thread):
         return bytes(data)
 
     def output(self, data):
+        if not data:  # end of file: ended() says so next
+            return
         self.recording.output(data)
         if self.reply_channel:
             self.send({"bytes": data})
