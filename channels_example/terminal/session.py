@@ -36,8 +36,9 @@ SCROLLBACK_BYTES = 256 * 1024
 CHUNK_BYTES = 64 * 1024
 # Longest a write of input may wait for the server's window.
 WRITE_TIMEOUT = 10
-# Output messages the socket's daphne may have waiting in Redis before the
-# session stops reading the shell (about 2 MiB), checked every few sends.
+# Output messages (each at most CHUNK_BYTES) the socket's daphne may have
+# waiting in Redis before the session stops reading the shell, checked every
+# CHECK_EVERY sends; reading resumes at half.
 MAX_QUEUED = 32
 CHECK_EVERY = 8
 
