@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from channels_kit import health
-from channels_kit.jwt import views as token_views
-
 from channels_example import api, views
 from channels_example.terminal import views as terminal
+from channels_kit import health
+from channels_kit.jwt import views as token_views
 
 urlpatterns = [
     path("", views.index, name="index"),

@@ -16,32 +16,28 @@ this socket's reply channel. Here a worker only
   running detached and buffers its output for a reattach.
 
 Frames must reach the shell in the order typed, so all three are
-``enforce_ordering``ed.
+``enforce_ordering``ed (``ordered_connect`` and ``ordered_receive`` bring it).
 """
 import re
 import secrets
 
 from channels import Channel
-from channels.auth import channel_session_user, channel_session_user_from_http
+from channels.auth import channel_session_user_from_http
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
 from channels.sessions import channel_session, enforce_ordering
 
-from channels_kit.client_errors import ClientError, reports_client_errors
-from channels_kit.decorators import session_intact, staff_required
-from channels_kit.jwt.auth import query_params
-from channels_kit.service import ServiceDirectory, input_channel
+from channels_example.terminal import SERVICE_NAME as NAME
 from channels_example.terminal import frames
 from channels_example.terminal.hosts import HostsError, load_hosts
-from channels_example.terminal import SERVICE_NAME as NAME
+from channels_kit.client_errors import ClientError
+from channels_kit.decorators import ordered_connect, ordered_receive, staff_required
+from channels_kit.jwt.auth import query_params
+from channels_kit.service import ServiceDirectory, input_channel
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
 
-@allowed_hosts_only
-@enforce_ordering
-@channel_session_user_from_http
-@reports_client_errors
+@ordered_connect(channel_session_user_from_http)
 @staff_required
 def connect(message, alias):
     known_host(alias)
@@ -57,10 +53,7 @@ def connect(message, alias):
     }, immediately=True)
 
 
-@enforce_ordering
-@channel_session_user
-@reports_client_errors
-@session_intact
+@ordered_receive
 @staff_required
 def receive(message, alias):
     frame = frames.terminal_frame(message)

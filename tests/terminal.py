@@ -19,7 +19,6 @@ import websocket
 from channels_kit.testing.sshd import TemporarySSHD, find_sshd, keygen
 from tests.browser import logged_in
 from tests.conftest import require_tool
-from tests.paths import ARTIFACTS
 from tests.wire import recv_close
 
 PASSWORD = "terminal-pass-123"
@@ -50,9 +49,8 @@ def write(path, text):
 def ssh_lab(split, tmp_path_factory):
     require_tool("sshd", find_sshd(), "apt-get install openssh-server (./run-tests does)")
     root = tmp_path_factory.mktemp("sshd")
-    logs = os.path.join(ARTIFACTS, "logs")
-    sshd = TemporarySSHD(root / "server", os.path.join(logs, "sshd.log")).start()
-    stopped = TemporarySSHD(root / "stopped", os.path.join(logs, "sshd-stopped.log")).start()
+    sshd = TemporarySSHD(root / "server", os.path.join(split.log_dir, "sshd.log")).start()
+    stopped = TemporarySSHD(root / "stopped", os.path.join(split.log_dir, "sshd-stopped.log")).start()
     stopped.stop()
     known = write(root / "known_hosts", sshd.known_hosts_line())
     other_key = keygen(str(root / "other_host_key"))

@@ -1,9 +1,9 @@
 """Sign-up, letters and notifications on the in-memory layer (Django test client, channels.test)."""
+from channels.test import ChannelTestCase
 from django.contrib.auth.models import User
 from django.test import TestCase
 
-from channels.test import ChannelTestCase
-from consumers.letters import letter_of
+from channels_example.chat import letter_of
 from tests.clients import DaphneWSClient
 
 

@@ -1,6 +1,6 @@
 """The pages through Django's test client: which paths exist and which socket each opens.
 
-The browser tests (test_browser.py) show the pages working; these pin the
+The browser tests (test_browser_*_e2e.py) show the pages working; these pin the
 URL rules without a browser, so they run everywhere.
 """
 import pytest

@@ -7,9 +7,9 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from channels_kit.client_errors import ClientError
+from channels_example.chat import user_group
 from channels_example.push import push_to_channel, push_to_room, push_to_user
-from consumers.notifications import user_group
+from channels_kit.client_errors import ClientError
 from tests.clients import DaphneWSClient
 
 

@@ -14,11 +14,11 @@ import uuid
 import pytest
 import redis
 
-from channels_kit.testing.split import Split, wait_for
-from channels_kit.testing.sshd import TemporarySSHD, find_sshd
 from channels_example.terminal.session import CHECK_EVERY, MAX_QUEUED
+from channels_kit.testing.split import wait_for
+from channels_kit.testing.sshd import TemporarySSHD, find_sshd
 from tests.conftest import require_tool
-from tests.paths import ARTIFACTS
+from tests.splits import running_split
 from tests.terminal import Terminal, create_user, write, write_hosts
 
 pytestmark = pytest.mark.e2e
@@ -32,22 +32,18 @@ def lab(tmp_path_factory):
     """(split, staff browser): a split whose one host, ``lab``, is a fresh sshd."""
     require_tool("sshd", find_sshd(), "apt-get install openssh-server (./run-tests does)")
     root = tmp_path_factory.mktemp("terminal-service")
-    logs = os.path.join(ARTIFACTS, "logs", "terminal-service")
-    os.makedirs(logs, exist_ok=True)
-    sshd = TemporarySSHD(root / "sshd", os.path.join(logs, "sshd.log")).start()
     hosts = str(root / "hosts.toml")
-    write_hosts(hosts, [{"alias": "lab", "port": sshd.port, "key": sshd.client_key,
-                         "known_hosts": write(root / "known_hosts", sshd.known_hosts_line())}])
-    env = {"DATABASE_PATH": str(root / "db.sqlite3"), "TERMINAL_HOSTS_FILE": hosts,
-           "TERMINAL_RECORDINGS_DIR": str(root / "recordings"),
+    env = {"TERMINAL_HOSTS_FILE": hosts, "TERMINAL_RECORDINGS_DIR": str(root / "recordings"),
            "TERMINAL_IDLE_SECONDS": str(IDLE_SECONDS), "TERMINAL_MAX_SESSIONS": "1"}
-    split = Split(workers=2, log_dir=logs, env=env)
-    try:
-        split.start()
-        yield split, create_user(split, "staff_%s" % uuid.uuid4().hex[:6])
-    finally:
-        split.stop()
-        sshd.stop()
+    with running_split("terminal-service", root, env=env) as split:
+        sshd = TemporarySSHD(root / "sshd", os.path.join(split.log_dir, "sshd.log")).start()
+        try:
+            # Read on every open, so it may come after the split started.
+            write_hosts(hosts, [{"alias": "lab", "port": sshd.port, "key": sshd.client_key,
+                                 "known_hosts": write(root / "known_hosts", sshd.known_hosts_line())}])
+            yield split, create_user(split, "staff_%s" % uuid.uuid4().hex[:6])
+        finally:
+            sshd.stop()
 
 
 def service(split):

@@ -1,7 +1,7 @@
 """JSON Web Tokens that django-rest-framework-jwt deployments already have.
 
 A WebSocket cannot carry an ``Authorization`` header from a browser, so a
-token-based site (seed 002) hands its token to the socket some other way and
+token-based site hands its token to the socket some other way and
 the worker validates it on ``websocket.connect``. This module is the
 validating half, plus issuing and refreshing for the HTTP endpoints.
 

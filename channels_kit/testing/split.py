@@ -88,9 +88,13 @@ class Split:
     """
 
     def __init__(self, workers=2, log_dir=None, env=None, port=None, redis_port=None,
-                 webs=1, shards=1, root=None):
+                 webs=1, shards=1, root=None, python=None):
         # The project directory: its Procfile and manage.py; the current one by default.
         self.root = os.path.abspath(root or os.getcwd())
+        # The interpreter of the project's environment: it runs manage.py, and
+        # its bin directory comes first on PATH, so the Procfile's "python" and
+        # "daphne" are that environment's too. This one by default.
+        self.python = python or sys.executable
         self.ports = [port or free_port()] + [free_port() for _ in range(webs - 1)]
         self.redis_ports = [redis_port or free_port()] + [free_port() for _ in range(shards - 1)]
         self.redis_urls = ["redis://127.0.0.1:%d/0" % p for p in self.redis_ports]
@@ -102,7 +106,7 @@ class Split:
 
     def _environment(self, extra):
         env = dict(os.environ)
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        env["PATH"] = os.path.dirname(self.python) + os.pathsep + env.get("PATH", "")
         env["REDIS_URL"] = self.redis_url
         env["PYTHONUNBUFFERED"] = "1"
         env.update(extra)
@@ -178,7 +182,7 @@ class Split:
 
     def manage(self, *args):
         """Run a manage.py command against this split's settings."""
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=self.root, env=self.env,
+        return subprocess.run([self.python, "manage.py", *args], cwd=self.root, env=self.env,
                               check=True, capture_output=True, text=True)
 
     def start(self, timeout=30):

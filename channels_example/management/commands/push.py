@@ -6,8 +6,8 @@ channel layer (``REDIS_URL``) that daphne and the workers use.
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_kit.client_errors import ClientError
 from channels_example.push import push_to_room, push_to_user
+from channels_kit.client_errors import ClientError
 
 
 class Command(BaseCommand):
