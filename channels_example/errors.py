@@ -12,6 +12,16 @@ SITE_CLOSE_CODES = {
     "invalid-steps": None,
     "not-found": 4004,
     "invalid-room": 4100,
+    # The web terminal (docs/terminal.md).
+    "invalid-terminal-frame": None,
+    "unknown-host": 4602,
+    "ssh-auth-failed": 4603,
+    "ssh-host-key": 4604,
+    "ssh-unreachable": 4605,
+    "too-many-sessions": 4606,
+    "idle-timeout": 4607,
+    "unknown-session": 4608,
+    "terminal-unavailable": 4609,
 }
 
 

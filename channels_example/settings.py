@@ -18,6 +18,9 @@ environment here and nowhere else:
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
 - ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
   per-socket limits daphne enforces (``channels_kit/flow_control.py``).
+- ``TERMINAL_HOSTS_FILE``, ``TERMINAL_RECORDINGS_DIR``, ``TERMINAL_IDLE_SECONDS``,
+  ``TERMINAL_REATTACH_SECONDS``, ``TERMINAL_MAX_SESSIONS``, and every
+  ``TERMINAL_PASSWORD_*``: the web terminal (docs/terminal.md).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -191,6 +194,20 @@ WEBSOCKET_LIMITS = {
     "burst": int(env("WS_BURST", "60")),
     "max_per_client": int(env("WS_MAX_PER_CLIENT", "200")),
 }
+
+# --- Web terminal (docs/terminal.md) ----------------------------------------
+# The hosts a terminal may open (TOML); unset, the terminal has no hosts.
+TERMINAL_HOSTS_FILE = env("TERMINAL_HOSTS_FILE", None)
+# asciicast recordings and audit.log; var/ is ignored by git.
+TERMINAL_RECORDINGS_DIR = env("TERMINAL_RECORDINGS_DIR", os.path.join(BASE_DIR, "var", "recordings"))
+TERMINAL_IDLE_SECONDS = int(env("TERMINAL_IDLE_SECONDS", "900"))
+TERMINAL_REATTACH_SECONDS = int(env("TERMINAL_REATTACH_SECONDS", "60"))
+TERMINAL_MAX_SESSIONS = int(env("TERMINAL_MAX_SESSIONS", "5"))
+TERMINAL_CONNECT_SECONDS = 10
+TERMINAL_KEEPALIVE_SECONDS = 30
+# The passwords a hosts file may name with password_env: only these
+# variables, so the file cannot turn any other secret into an SSH password.
+TERMINAL_PASSWORDS = {k: v for k, v in os.environ.items() if k.startswith("TERMINAL_PASSWORD_")}
 
 # INFO and above: problems (refused sockets, Redis outages, client errors).
 # DEBUG: one line per message handled.

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 
 from channels_example import api, views
 from channels_example.chat import ROOM_PATTERN
+from channels_example.terminal import views as terminal
 from channels_kit import health
 from channels_kit.jwt import views as token_views
 
@@ -22,6 +23,11 @@ urlpatterns = [
     path("live/", views.live, name="live"),
     path("progress/", views.progress, name="progress"),
     path("console/", views.console, name="console"),
+    path("terminal/", terminal.hosts, name="terminal-hosts"),
+    path("terminal/recordings/", terminal.recordings, name="terminal-recordings"),
+    re_path(r"^terminal/recordings/(?P<name>[^/]+)/$", terminal.replay, name="terminal-replay"),
+    re_path(r"^terminal/recordings/(?P<name>[^/]+)\.cast$", terminal.cast, name="terminal-cast"),
+    re_path(r"^terminal/(?P<alias>[A-Za-z0-9_-]{1,64})/$", terminal.terminal, name="terminal"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api-token-auth/", token_views.obtain_token, name="api-token-auth"),

@@ -230,7 +230,7 @@ def test_index_lists_every_demo(split, open_page):
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert hrefs == [
         "/echo/test/", "/chat/", "/chat/lobby/", "/letters/", "/notifications/", "/jwt/",
-        "/live/", "/console/?path=/cbc/chat/", "/console/?path=/json/", "/progress/",
+        "/live/", "/console/?path=/cbc/chat/", "/console/?path=/json/", "/progress/", "/terminal/",
         "/accounts/login/", "/admin/",
     ]
     expect(page.get_by_role("link", name="sign up").first).to_have_attribute(

@@ -116,7 +116,8 @@ class Split:
         with open(os.path.join(self.root, "Procfile")) as f:
             procfile = parse_procfile(f.read())
         params = expand_processes(procfile.processes,
-                                  concurrency={"worker": workers, "web": webs, "redis": shards},
+                                  concurrency={"worker": workers, "web": webs, "redis": shards,
+                                               "terminal": 1},
                                   env=self.env, port=self.port)
         processes = {}
         for p in params:
@@ -166,6 +167,12 @@ class Split:
         return self.named("worker")
 
     @property
+    def services(self):
+        """The Procfile's other processes (the terminal service): started with the workers."""
+        return [p for name, p in sorted(self.processes.items())
+                if name.split(".")[0] not in ("web", "worker", "redis")]
+
+    @property
     def redis(self):
         return self.processes["redis.1"]
 
@@ -181,10 +188,10 @@ class Split:
     def start(self, timeout=30):
         self.manage("migrate", "--noinput")
         self.start_redis(timeout)
-        for process in self.workers:
+        for process in self.workers + self.services:
             process.start()
         self.start_web(timeout)
-        for process in self.workers:
+        for process in self.workers + self.services:
             wait_for(lambda: "Listening on channels" in process.log() or not process.alive(),
                      timeout, process.name + " to listen")
             if not process.alive():
