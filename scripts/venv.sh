@@ -5,6 +5,7 @@
 # The default is .venv, made with python3. PYTHON=python3.13 (a command or a
 # path) makes and uses .venv-3.13 instead, so each Python keeps its own venv
 # next to the default one; requirements.txt's markers pick its pins.
+# PROJECT_VENV names the venv in use, for messages that show a command.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/python.sh
@@ -28,4 +29,4 @@ if [ ! -f "$stamp" ] || ! cmp -s <(cat requirements*.txt) "$stamp"; then
   "$venv/bin/python" -m pip check
   cat requirements*.txt > "$stamp"
 fi
-export PATH="$PWD/$venv/bin:$PATH"
+export PROJECT_VENV="$venv" PATH="$PWD/$venv/bin:$PATH"
