@@ -16,6 +16,7 @@ import psutil
 import pytest
 import websocket
 
+from channels_kit.embedded_redis import server_binary
 from channels_kit.testing.split import free_port, wait_for
 from tests.paths import ARTIFACTS, ROOT
 
@@ -113,7 +114,8 @@ def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp
         assert frame["payload"]["data"]["value"] == "21"
         live.close()
 
-        for name in ("daphne", "redis-server"):
+        # The embedded server is redis-server on 3.11, valkey-server from 3.12 on.
+        for name in ("daphne", os.path.basename(server_binary())):
             victim = child_running(run, name)
             victim.kill()
             wait_for(lambda: replaced(run, name, victim.pid), 30, "%s restarted" % name)
