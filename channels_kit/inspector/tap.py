@@ -80,6 +80,7 @@ class Tap:
         self.router = None  # a worker's router, to name the consumer of a message
         self.watching = False  # read on the message path, written by the thread
         self.queue = collections.deque()  # events waiting for the thread to ship them
+        self.stopped = threading.Event()  # set by stop(): the thread ends
         self.thread = threading.Thread(target=self.run, name="inspector-tap", daemon=True)
         self.thread.start()
 
@@ -140,8 +141,8 @@ class Tap:
     ### The thread's side ###
 
     def run(self):
-        next_poll = 0.0
-        while True:
+        next_poll, delay = 0.0, 0.0
+        while not self.stopped.wait(delay):
             now = time.monotonic()
             try:
                 if now >= next_poll:
@@ -153,7 +154,12 @@ class Tap:
                     self.ship()
             except Exception:  # the thread must outlive any one bad answer
                 logger.exception("inspector tap")
-            time.sleep(self.ship_seconds if self.watching else max(0.0, next_poll - now))
+            delay = self.ship_seconds if self.watching else max(0.0, next_poll - now)
+
+    def stop(self):
+        """End the thread (a layer made for a while, as in tests); the process's own never stops."""
+        self.stopped.set()
+        self.thread.join()
 
     def anyone_watching(self):
         try:
