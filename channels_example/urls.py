@@ -20,6 +20,7 @@ urlpatterns = [
     path("live/", views.live, name="live"),
     path("progress/", views.progress, name="progress"),
     path("console/", views.console, name="console"),
+    path("inspector/", views.inspector, name="inspector"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api-token-auth/", token_views.obtain_token, name="api-token-auth"),
