@@ -18,7 +18,6 @@ to deliver.
 """
 import collections
 
-from channels_kit.inspector.redaction import redacted
 from channels_kit.inspector.tap import Tap, run_state
 from channels_kit.layer import RedisChannelLayer
 
@@ -57,7 +56,7 @@ class InspectedLayer:
             op, run_state.from_wait = "requeue", None
         else:
             op = "send"
-        self.inspector.emit(op, channel, content=redacted(message))
+        self.inspector.emit(op, channel, content=dict(message))
 
     def group_channels(self, group):
         members = super().group_channels(group)
@@ -69,7 +68,7 @@ class InspectedLayer:
         super().send_group(group, message)
         if self.inspector.watching and not run_state.quiet:
             members, full = run_state.members or [], run_state.full
-            content = redacted(message)
+            content = dict(message)
             self.inspector.emit("group_send", None, group=group, members=len(members),
                                 content=content)
             for member in members:
@@ -114,7 +113,7 @@ class InspectedLayer:
             return
         if not tap.watching or run_state.quiet or channel in self.quiet_sockets:
             return
-        event = tap.event("receive", channel, content=redacted(message))
+        event = tap.event("receive", channel, content=dict(message))
         if new_run:
             tap.begin_run(event, channel, message)
         else:
@@ -123,13 +122,14 @@ class InspectedLayer:
     def receive_twisted(self, channels):
         self.daphne_channels = channels
         received = super().receive_twisted(channels)
-        received.addCallback(self._report_twisted)
+        if self.inspector.watching:  # a callback per receive costs daphne; only while watched
+            received.addCallback(self._report_twisted)
         return received
 
     def _report_twisted(self, result):
         channel, message = result
-        if channel is not None and self.inspector.watching and channel not in self.quiet_sockets:
-            self.inspector.emit("receive", channel, content=redacted(message))
+        if channel is not None and channel not in self.quiet_sockets:
+            self.inspector.emit("receive", channel, content=dict(message))
         return result
 
 

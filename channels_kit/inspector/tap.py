@@ -12,7 +12,8 @@ one ``Tap`` with a background thread that
 - while watching, every ``ship_seconds`` moves the events the hooks queued
   into a Redis stream, pipelined, trimmed to about ``stream_maxlen`` entries.
 
-A hook only appends to an in-process deque. When Redis or the thread falls
+A hook only appends to an in-process deque (with a shallow copy of the
+message: redaction and JSON happen on the thread, off the message path). When Redis or the thread falls
 behind and the deque holds ``queue_max`` events, further events are dropped
 on the spot; each event carries a per-thread sequence number, so the relay
 sees the gap and tells the inspector how many it lost.
@@ -29,6 +30,7 @@ import time
 from channels.message import Message
 from channels.utils import name_that_thing
 
+from channels_kit.inspector.redaction import redacted
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -174,6 +176,8 @@ class Tap:
         pipeline = self.connection.pipeline(transaction=False)
         for _ in range(min(batch, len(self.queue))):
             event = self.queue.popleft()
+            if "content" in event:
+                event["content"] = redacted(event["content"])
             pipeline.execute_command("XADD", self.stream_key, "MAXLEN", "~", self.stream_maxlen,
                                      "*", "e", json.dumps(event))
         try:
