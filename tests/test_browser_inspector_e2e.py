@@ -47,7 +47,8 @@ def test_sequence_view_draws_one_room_message(split, open_page):
     for lane in ("browser", "daphne", "Redis", "worker 1"):
         expect(sequence.locator('g.lane-head[data-lane="%s"]' % lane)).to_have_count(1)
     expect(sequence.locator("g.hop", has_text="consumers.rooms.receive")).to_have_count(1)
-    expect(sequence.locator("g.hop", has_text="group_send room-%s (1 member)" % room)).to_have_count(1)
+    group_send = "group_send room-%s (1 member)" % room
+    expect(sequence.locator("g.hop", has_text=group_send)).to_have_count(1)
     # The reply daphne took off its response channel, on its way to the browser.
     expect(sequence.locator("g.hop.browser", has_text="watch me travel")).to_have_count(2)
     expect(page.locator('#events tr[data-op="group_send"]')).to_have_count(1)

@@ -1,4 +1,4 @@
-"""The channel layer with inspector hooks: every operation reported as an event while someone watches.
+"""The channel layer with inspector hooks: each operation is an event while someone watches.
 
 ``InspectedLayer`` is a mixin over the kit's Redis layer. Each hook runs the
 operation first and, only when the process's ``Tap`` says an inspector is
@@ -17,6 +17,7 @@ relay's own sends. Without that, every event delivered would be an event
 to deliver.
 """
 import collections
+import time
 
 from channels_kit.inspector.tap import Tap, run_state
 from channels_kit.layer import RedisChannelLayer
@@ -38,25 +39,35 @@ class InspectedLayer:
     ### Sending ###
 
     def send(self, channel, message):
+        began = self._began()
         super().send(channel, message)
         if message.get("path") == self.inspector_path and "reply_channel" in message:
             self._remember_quiet(message["reply_channel"])
-        elif self.inspector.watching and not run_state.quiet:
-            self._report_send(channel, message)
+        elif began and not run_state.quiet:
+            self._report_send(began, channel, message)
+
+    def _began(self):
+        """The time an operation starts, while watched (else None).
+
+        Events carry the time their operation began: a reply can reach
+        daphne before the worker's send has returned, and the sequence
+        view must still draw the send first.
+        """
+        return time.time() if self.inspector.watching else None
 
     def _remember_quiet(self, reply_channel):
         self.quiet_sockets[reply_channel] = True
         if len(self.quiet_sockets) > self.quiet_sockets_max:
             self.quiet_sockets.popitem(last=False)
 
-    def _report_send(self, channel, message):
+    def _report_send(self, began, channel, message):
         if channel.startswith("__wait__."):
             op = "park"
         elif message is run_state.from_wait:
             op, run_state.from_wait = "requeue", None
         else:
             op = "send"
-        self.inspector.emit(op, channel, content=dict(message))
+        self.inspector.emit(op, channel, ts=began, content=dict(message))
 
     def group_channels(self, group):
         members = super().group_channels(group)
@@ -64,16 +75,17 @@ class InspectedLayer:
         return members
 
     def send_group(self, group, message):
+        began = self._began()
         run_state.full = []
         super().send_group(group, message)
-        if self.inspector.watching and not run_state.quiet:
+        if began and not run_state.quiet:
             members, full = run_state.members or [], run_state.full
             content = dict(message)
-            self.inspector.emit("group_send", None, group=group, members=len(members),
+            self.inspector.emit("group_send", None, ts=began, group=group, members=len(members),
                                 content=content)
             for member in members:
                 if member not in full:
-                    self.inspector.emit("send", member, group=group, content=content)
+                    self.inspector.emit("send", member, ts=began, group=group, content=content)
         run_state.members = run_state.full = None
 
     def _report_full(self, channel, group=None):
@@ -84,14 +96,16 @@ class InspectedLayer:
             self.inspector.emit("drop", channel, group=group)
 
     def group_add(self, group, channel):
+        began = self._began()
         super().group_add(group, channel)
-        if self.inspector.watching and not run_state.quiet:
-            self.inspector.emit("group_add", channel, group=group)
+        if began and not run_state.quiet:
+            self.inspector.emit("group_add", channel, ts=began, group=group)
 
     def group_discard(self, group, channel):
+        began = self._began()
         super().group_discard(group, channel)
-        if self.inspector.watching and not run_state.quiet:
-            self.inspector.emit("group_discard", channel, group=group)
+        if began and not run_state.quiet:
+            self.inspector.emit("group_discard", channel, ts=began, group=group)
 
     ### Receiving ###
 

@@ -79,7 +79,7 @@ class Relay:
         self.deliver(self.read())
 
     def refresh_watchers(self):
-        """This daphne's registered sockets; their registrations are renewed, so they do not expire."""
+        """This daphne's registered sockets, their registrations renewed so they do not expire."""
         self.next_refresh = time.monotonic() + self.tap.poll_seconds
         if not self.tap.watching or not self.layer.daphne_channels:
             self.watchers.clear()
@@ -142,7 +142,7 @@ class Relay:
                      "op": op, "channel": self.tap.stream_key}, **fields)
 
     def send(self, watcher, frames):
-        """Every frame to the socket in one pipelined trip; what finds its channel full is counted."""
+        """Every frame to the socket in one pipelined trip; frames that find it full are counted."""
         layer, pipeline = self.layer, None
         for frame in frames:
             connection, keys, args = layer._send_call(watcher.reply_channel,

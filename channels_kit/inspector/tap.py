@@ -13,10 +13,11 @@ one ``Tap`` with a background thread that
   into a Redis stream, pipelined, trimmed to about ``stream_maxlen`` entries.
 
 A hook only appends to an in-process deque (with a shallow copy of the
-message: redaction and JSON happen on the thread, off the message path). When Redis or the thread falls
-behind and the deque holds ``queue_max`` events, further events are dropped
-on the spot; each event carries a per-thread sequence number, so the relay
-sees the gap and tells the inspector how many it lost.
+message: redaction and JSON happen on the thread, off the message path).
+When Redis or the thread falls behind and the deque holds ``queue_max``
+events, further events are dropped on the spot; each event carries a
+per-thread sequence number, so the relay sees the gap and tells the
+inspector how many it lost.
 """
 import collections
 import inspect
@@ -88,18 +89,18 @@ class Tap:
 
     ### The message path's side ###
 
-    def event(self, op, channel, **fields):
-        """A new event of this process and thread; fields that are None are left out."""
+    def event(self, op, channel, ts=None, **fields):
+        """A new event of this process and thread, at ``ts`` or now; None fields are left out."""
         if run_state.numbers is None:
             run_state.numbers = itertools.count(1)
-        event = {"ts": round(time.time(), 6), "role": self.role, "pid": self.pid, "op": op,
+        event = {"ts": round(ts or time.time(), 6), "role": self.role, "pid": self.pid, "op": op,
                  "channel": channel, "src": "%d.%d" % (self.pid, threading.get_ident()),
                  "seq": next(run_state.numbers)}
         event.update((key, value) for key, value in fields.items() if value is not None)
         return event
 
-    def emit(self, op, channel, **fields):
-        self.enqueue(self.event(op, channel, **fields))
+    def emit(self, op, channel, ts=None, **fields):
+        self.enqueue(self.event(op, channel, ts, **fields))
 
     def enqueue(self, event):
         if run_state.held is not None:
