@@ -52,7 +52,11 @@ def inspector(ws, staff):
 
 
 def collect(sock, done, timeout=15):
-    """Raw frames and their events until ``done(events)`` holds; fails on timeout."""
+    """Raw frames and their events until ``done(events)`` holds; fails on timeout.
+
+    Each process ships its events on its own, so they arrive in no fixed
+    order: the tests wait for everything they expect, then look.
+    """
     raw, events = [], []
     deadline = time.monotonic() + timeout
     sock.settimeout(0.5)
@@ -79,54 +83,58 @@ def quiet_for(sock, seconds):
     return raw
 
 
-def room_sends(events, group, count):
-    return len([e for e in events if e["op"] == "send" and e.get("group") == group]) >= count
+def hops_of_one_room_message(events, room):
+    """What the inspector must show of two sockets joining ``room`` and one message, as
+    {fact: seen}."""
+    group, path = "room-" + room, "/chat/%s/" % room
+    connects = [e for e in events if (e["role"], e["op"], e["channel"]) ==
+                ("worker", "receive", "websocket.connect") and e["content"]["path"] == path]
+    sockets = {e["content"]["reply_channel"] for e in connects}
+    said = [e for e in events if e["op"] == "receive" and e["channel"] == "websocket.receive"
+            and e["content"].get("reply_channel") in sockets]
+    group_sends = [e for e in events if e["op"] == "group_send" and e["group"] == group]
+
+    def seen(role, op, channel, **matching):
+        """Events of ``role`` doing ``op`` on ``channel`` whose fields (or content) match."""
+        return [e for e in events if (e["role"], e["op"], e["channel"]) == (role, op, channel)
+                and all(e.get(key, e.get("content", {}).get(key)) == value
+                        for key, value in matching.items())]
+
+    facts = {"two connects taken by workers": len(sockets) == 2}
+    for n, reply in enumerate(sorted(sockets)):
+        facts.update({
+            "daphne queued connect %d" % n: seen("daphne", "send", "websocket.connect",
+                                                 reply_channel=reply),
+            "accept sent to socket %d" % n: seen("worker", "send", reply, accept=True),
+            "socket %d added to the group" % n: seen("worker", "group_add", reply, group=group),
+            "one reply send to socket %d" % n: len(seen("worker", "send", reply, group=group)) == 1,
+            "daphne took the reply for socket %d" % n: any(
+                "hello inspector" in e["content"].get("text", "")
+                for e in seen("daphne", "receive", reply)),
+        })
+    facts["the frame taken by a worker"] = len(said) == 1
+    facts["one group send"] = len(group_sends) == 1
+    return {fact: bool(value) for fact, value in facts.items()}, connects, said, group_sends
 
 
 def test_one_room_message_hop_by_hop(inspector, ws):
     room = "insp-%s" % uuid.uuid4().hex[:8]
-    group = "room-" + room
     first, second = ws("/chat/%s/" % room), ws("/chat/%s/" % room)
     first.send(json.dumps({"text": "hello inspector"}))
     for sock in (first, second):
         assert recv_json(sock)["text"] == "hello inspector"
 
-    _, events = collect(inspector, lambda got: room_sends(got, group, 2))
-    connects = [e for e in events if e["op"] == "receive" and e["channel"] == "websocket.connect"
-                and e["content"]["path"] == "/chat/%s/" % room]
-    sockets = {e["content"]["reply_channel"] for e in connects}
-    assert len(connects) == 2 and len(sockets) == 2
+    _, events = collect(inspector, lambda got: all(hops_of_one_room_message(got, room)[0].values()))
+    facts, connects, said, group_sends = hops_of_one_room_message(events, room)
     for event in connects:
-        # Taken by a worker, which names the consumer and how long it ran.
-        assert event["role"] == "worker" and isinstance(event["pid"], int)
+        # The worker names the consumer it ran and how long it took.
+        assert isinstance(event["pid"], int)
         assert event["consumer"] == "consumers.rooms.connect" and event["ms"] >= 0
-    # Daphne put each connect on the layer first.
-    queued = [e for e in events if (e["role"], e["op"], e["channel"]) ==
-              ("daphne", "send", "websocket.connect")]
-    assert {e["content"]["reply_channel"] for e in queued} >= sockets
-    for reply in sockets:
-        assert any(e["op"] == "send" and e["channel"] == reply and e["content"].get("accept")
-                   and e["role"] == "worker" for e in events), "no accept sent to %s" % reply
-        assert any(e["op"] == "group_add" and e["group"] == group and e["channel"] == reply
-                   for e in events), "no group_add of %s" % reply
-
-    frame = next(e for e in events if e["op"] == "receive" and e["channel"] == "websocket.receive"
-                 and e["content"].get("reply_channel") in sockets)
-    assert json.loads(frame["content"]["text"]) == {"text": "hello inspector"}
-    assert (frame["role"], frame["consumer"]) == ("worker", "consumers.rooms.receive")
-
-    group_send = next(e for e in events if e["op"] == "group_send")
-    assert (group_send["group"], group_send["members"], group_send["role"]) == (group, 2, "worker")
+    assert json.loads(said[0]["content"]["text"]) == {"text": "hello inspector"}
+    assert (said[0]["role"], said[0]["consumer"]) == ("worker", "consumers.rooms.receive")
+    group_send = group_sends[0]
+    assert (group_send["role"], group_send["members"]) == ("worker", 2)
     assert json.loads(group_send["content"]["text"])["text"] == "hello inspector"
-    member_sends = [e["channel"] for e in events if e["op"] == "send" and e.get("group") == group]
-    assert sorted(member_sends) == sorted(sockets)  # one reply send per member
-    # ...and daphne took each reply off its response channel, for its socket.
-
-    def delivered(got):
-        return len([e for e in events + got if e["role"] == "daphne" and e["op"] == "receive"
-                    and e["channel"] in sockets
-                    and "hello inspector" in e["content"].get("text", "")]) == 2
-    collect(inspector, delivered)
 
 
 def obtain_token(split):
@@ -143,22 +151,34 @@ def test_tokens_and_session_keys_never_shown(split, inspector, ws, staff):
     by_token.send(json.dumps({"text": "my token is " + token}))
     assert recv_json(by_token)["user"] == STAFF
 
-    raw, events = collect(inspector, lambda got: room_sends(got, "room-" + room, 2))
+    path = "/chat/%s/" % room
+
+    def connects(got):
+        return [e for e in got if e["channel"] == "websocket.connect"
+                and e["content"]["path"] == path]
+
+    def frames(got):
+        return [e for e in got if e["channel"] == "websocket.receive"
+                and e["content"]["path"] == path]
+
+    def replies(got):
+        return [e for e in got if (e["role"], e["op"]) == ("daphne", "receive")
+                and "my token is" in e["content"].get("text", "")]
+
+    # Both sockets' connects and the frame, each as daphne queued it and a
+    # worker took it, and the two replies as daphne took them.
+    raw, events = collect(inspector, lambda got: (
+        len(connects(got)) == 4 and len(frames(got)) == 2 and len(replies(got)) == 2))
     shown = "\n".join(raw)
-    assert token not in shown
-    for part in token.split("."):
-        assert part not in shown
-    assert staff.cookie("sessionid") not in shown
-    connect = next(e for e in events if e["channel"] == "websocket.connect"
-                   and e["content"]["path"] == "/chat/%s/" % room and e["role"] == "worker"
-                   and e["content"]["query_string"])
-    assert connect["content"]["query_string"] == "token=[redacted]"
-    headers = dict(next(e for e in events if e["channel"] == "websocket.connect"
-                        and "cookie" in dict(e["content"]["headers"]))["content"]["headers"])
-    assert headers["cookie"] == "[redacted]"
-    said = next(e for e in events if e["channel"] == "websocket.receive"
-                and e["content"].get("text", "").startswith('{"text": "my token is'))
-    assert json.loads(said["content"]["text"]) == {"text": "my token is [redacted]"}
+    for secret in [token] + token.split(".") + [staff.cookie("sessionid")]:
+        assert secret not in shown
+    by_query = [e for e in connects(events) if e["content"]["query_string"]]
+    assert [e["content"]["query_string"] for e in by_query] == ["token=[redacted]"] * 2
+    by_cookie_header = [dict(e["content"]["headers"]) for e in connects(events)
+                        if "cookie" in dict(e["content"]["headers"])]
+    assert [headers["cookie"] for headers in by_cookie_header] == ["[redacted]"] * 2
+    for event in frames(events) + replies(events):
+        assert "my token is [redacted]" in event["content"]["text"]
     by_cookie.close()
 
 

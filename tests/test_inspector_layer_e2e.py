@@ -30,7 +30,7 @@ def layer(split):
 
 def watched(layer):
     layer.inspector.watch(WATCHER)
-    deadline = time.monotonic() + 3 * Tap.poll_seconds
+    deadline = time.monotonic() + 5 * Tap.poll_seconds
     while not layer.inspector.watching:
         assert time.monotonic() < deadline, "the tap never noticed the watcher"
         time.sleep(0.05)
@@ -97,3 +97,15 @@ def test_the_inspectors_own_messages_are_not_reported(layer):
     layer.send("websocket.receive", {"path": "/echo/", "reply_channel": "daphne.x!other",
                                      "text": "theirs"})
     assert [e["content"]["text"] for e in stream(layer, 1)] == ["theirs"]
+
+
+def test_a_watcher_nobody_renews_is_forgotten(layer):
+    # The relay of the watcher's daphne renews it every poll; if that daphne
+    # died, every process must stop reporting by itself.
+    layer.inspector.watcher_ttl = 1
+    watched(layer)
+    deadline = time.monotonic() + 3 * Tap.poll_seconds + 1
+    while layer.inspector.watching:
+        assert time.monotonic() < deadline, "a stale watcher kept the inspector open"
+        time.sleep(0.05)
+    assert layer.inspector.connection.zcard(layer.inspector.watchers_key) == 0

@@ -43,17 +43,17 @@ class InspectedLayer:
         super().send(channel, message)
         if message.get("path") == self.inspector_path and "reply_channel" in message:
             self._remember_quiet(message["reply_channel"])
-        elif began and not run_state.quiet:
+        elif began and self.inspector.admit():
             self._report_send(began, channel, message)
 
     def _began(self):
-        """The time an operation starts, while watched (else None).
+        """The time an operation starts if it may be reported (else None).
 
         Events carry the time their operation began: a reply can reach
         daphne before the worker's send has returned, and the sequence
         view must still draw the send first.
         """
-        return time.time() if self.inspector.watching else None
+        return time.time() if self.inspector.watching and not run_state.quiet else None
 
     def _remember_quiet(self, reply_channel):
         self.quiet_sockets[reply_channel] = True
@@ -78,13 +78,13 @@ class InspectedLayer:
         began = self._began()
         run_state.full = []
         super().send_group(group, message)
-        if began and not run_state.quiet:
+        if began and self.inspector.admit():
             members, full = run_state.members or [], run_state.full
             content = dict(message)
             self.inspector.emit("group_send", None, ts=began, group=group, members=len(members),
                                 content=content)
             for member in members:
-                if member not in full:
+                if member not in full and self.inspector.admit():
                     self.inspector.emit("send", member, ts=began, group=group, content=content)
         run_state.members = run_state.full = None
 
@@ -92,24 +92,26 @@ class InspectedLayer:
         super()._report_full(channel, group)
         if run_state.full is not None:
             run_state.full.append(channel)
-        if self.inspector.watching and not run_state.quiet:
+        if self.inspector.watching and not run_state.quiet and self.inspector.admit():
             self.inspector.emit("drop", channel, group=group)
 
     def group_add(self, group, channel):
         began = self._began()
         super().group_add(group, channel)
-        if began and not run_state.quiet:
+        if began and self.inspector.admit():
             self.inspector.emit("group_add", channel, ts=began, group=group)
 
     def group_discard(self, group, channel):
         began = self._began()
         super().group_discard(group, channel)
-        if began and not run_state.quiet:
+        if began and self.inspector.admit():
             self.inspector.emit("group_discard", channel, ts=began, group=group)
 
     ### Receiving ###
 
     def receive(self, channels, block=False):
+        if self.inspector.role == "daphne":  # daphne --force-sync polls here
+            self.daphne_channels = channels
         channel, message = super().receive(channels, block)
         if channel is not None:
             self._report_receive(channel, message, block)
@@ -125,7 +127,7 @@ class InspectedLayer:
         if channel.startswith("__wait__."):
             run_state.from_wait = message  # shown when it is sent back: "requeue"
             return
-        if not tap.watching or run_state.quiet or channel in self.quiet_sockets:
+        if not tap.watching or run_state.quiet or channel in self.quiet_sockets or not tap.admit():
             return
         event = tap.event("receive", channel, content=dict(message))
         if new_run:
@@ -142,7 +144,7 @@ class InspectedLayer:
 
     def _report_twisted(self, result):
         channel, message = result
-        if channel is not None and channel not in self.quiet_sockets:
+        if channel is not None and channel not in self.quiet_sockets and self.inspector.admit():
             self.inspector.emit("receive", channel, content=dict(message))
         return result
 

@@ -2,20 +2,23 @@
 
 Why a thread in daphne, and not a group the events are sent to: a
 ``Group("inspector")`` send per event would itself be a layer operation
-(an event about an event), would cost every process a round trip per
-operation, and would run through the workers' queue that the learner is
-watching. Instead the processes only append to a capped Redis stream, and
+(an event about an event, to be hidden), and would cost every process a
+Redis round trip per operation, on its message path. Instead the processes
+only append to a capped Redis stream from a background thread, and
 each daphne reads it on this thread, for the inspector sockets whose reply
 channels are its own (registered by the inspector's connect consumer), and
 sends each event to them with the layer, quietly: none of this is reported.
 Several daphnes each serve their own sockets; a daphne with no inspector
 socket open only checks every ``poll_seconds`` that it still has none.
 
-Falling behind loses events, never time on the message path: the stream
-keeps about ``Tap.stream_maxlen`` events, a socket's reply channel has a
-capacity, and each event carries a per-thread sequence number. The relay
-counts what never reached it (gaps in the numbers) and what a socket had no
-room for, and tells each socket with a ``dropped`` event carrying ``count``.
+Falling behind loses events, never time on the message path: each
+process reports at most ``Tap.rate`` events a second, the stream keeps
+about ``Tap.stream_maxlen``, the relay passes on at most ``rate`` a second
+and skips to the newest when further behind, and a socket's reply channel
+has a capacity. Each event carries a per-thread sequence number: the relay
+counts what never reached it (gaps in the numbers), what it skipped and
+what a socket had no room for, and tells each socket with a ``dropped``
+event carrying ``count``.
 """
 import json
 import logging
@@ -40,6 +43,10 @@ class Watcher:
 class Relay:
     read_count = 500
     read_block_ms = 500
+    # At most this many events a second go to the sockets; the rest are
+    # skipped and counted. A socket fed faster than anyone reads it would
+    # only take daphne's time from the sockets it serves.
+    rate = 1000
 
     def __init__(self, layer):
         self.layer = layer
@@ -48,6 +55,7 @@ class Relay:
         self.position = None  # the last stream entry read, or None before the first read
         self.numbers = {}  # event source -> the last sequence number seen
         self.next_refresh = 0.0
+        self.tokens, self.refilled = float(self.rate), time.monotonic()
         self.thread = threading.Thread(target=self.run, name="inspector-relay", daemon=True)
 
     def start(self):
@@ -76,7 +84,25 @@ class Relay:
             return
         if self.position is None:
             self.position = self.now()
-        self.deliver(self.read())
+        events = self.read()
+        lost = self.count_gaps(events)
+        kept = self.within_rate(events)
+        self.deliver(kept, lost + len(events) - len(kept))
+
+    def within_rate(self, events):
+        """The newest events the rate allows; when far behind, the next read starts at the end."""
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + self.rate * (now - self.refilled))
+        self.refilled = now
+        kept = events[len(events) - min(len(events), int(self.tokens)):]
+        self.tokens -= len(kept)
+        if len(kept) < len(events) and len(events) == self.read_count:
+            # Whatever is queued behind is older still: skip it (its gaps are counted).
+            newest = self.tap.connection.execute_command("XREVRANGE", self.tap.stream_key,
+                                                         "+", "-", "COUNT", 1)
+            if newest:
+                self.position = newest[0][0].decode("ascii")
+        return kept
 
     def refresh_watchers(self):
         """This daphne's registered sockets, their registrations renewed so they do not expire."""
@@ -90,8 +116,10 @@ class Relay:
         mine = [name for name in mine if self.layer.non_local_name(name) in own]
         self.watchers = {name: self.watchers.get(name) or Watcher(name) for name in mine}
         if mine:
+            # XX: a socket that closed since the ZRANGE stays gone.
+            renewed = [part for name in mine for part in (time.time(), name)]
             pipeline = connection.pipeline(transaction=False)
-            pipeline.zadd(key, **{name: time.time() for name in mine})
+            pipeline.execute_command("ZADD", key, "XX", *renewed)
             pipeline.expire(key, self.tap.watcher_ttl * 6)
             pipeline.execute()
 
@@ -111,8 +139,7 @@ class Relay:
                 events.append(json.loads(fields[1]))
         return events
 
-    def deliver(self, events):
-        lost = self.count_gaps(events)
+    def deliver(self, events, lost):
         for watcher in list(self.watchers.values()):
             frames = []
             if not watcher.attached:

@@ -73,6 +73,11 @@ class Tap:
     # A registered inspector socket whose daphne has not refreshed it for
     # this long (daphne died with it open) is forgotten.
     watcher_ttl = 10
+    # At most ``rate`` events a second leave a process, in bursts of up to
+    # ``burst``: past that, watching would cost the message path more than
+    # anyone can read, so further events are dropped (and counted).
+    rate = 500
+    burst = 1000
 
     def __init__(self, connection, prefix):
         self.connection = connection  # the first Redis host: stream and watchers live there
@@ -82,6 +87,8 @@ class Tap:
         self.pid = os.getpid()
         self.router = None  # a worker's router, to name the consumer of a message
         self.watching = False  # read on the message path, written by the thread
+        # Events this process may still report; refilled by the thread.
+        self.tokens = float(self.burst)
         self.queue = collections.deque()  # events waiting for the thread to ship them
         self.stopped = threading.Event()  # set by stop(): the thread ends
         self.thread = threading.Thread(target=self.run, name="inspector-tap", daemon=True)
@@ -89,13 +96,28 @@ class Tap:
 
     ### The message path's side ###
 
-    def event(self, op, channel, ts=None, **fields):
-        """A new event of this process and thread, at ``ts`` or now; None fields are left out."""
+    def admit(self):
+        """Whether one more event may be reported now.
+
+        A refused event still uses up its number in the thread's sequence,
+        so the relay counts it as dropped.
+        """
+        if self.tokens >= 1:
+            self.tokens -= 1  # unlocked: a rare lost decrement only lets one more through
+            return True
+        self.number()
+        return False
+
+    def number(self):
         if run_state.numbers is None:
             run_state.numbers = itertools.count(1)
+        return next(run_state.numbers)
+
+    def event(self, op, channel, ts=None, **fields):
+        """A new event of this process and thread, at ``ts`` or now; None fields are left out."""
         event = {"ts": round(ts or time.time(), 6), "role": self.role, "pid": self.pid, "op": op,
                  "channel": channel, "src": "%d.%d" % (self.pid, threading.get_ident()),
-                 "seq": next(run_state.numbers)}
+                 "seq": self.number()}
         event.update((key, value) for key, value in fields.items() if value is not None)
         return event
 
@@ -144,9 +166,11 @@ class Tap:
     ### The thread's side ###
 
     def run(self):
-        next_poll, delay = 0.0, 0.0
+        next_poll, delay, last = 0.0, 0.0, time.monotonic()
         while not self.stopped.wait(delay):
             now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + self.rate * (now - last))
+            last = now
             try:
                 if now >= next_poll:
                     next_poll = now + self.poll_seconds
@@ -180,7 +204,7 @@ class Tap:
             if "content" in event:
                 event["content"] = redacted(event["content"])
             pipeline.execute_command("XADD", self.stream_key, "MAXLEN", "~", self.stream_maxlen,
-                                     "*", "e", json.dumps(event))
+                                     "*", "e", json.dumps(event, default=repr))
         try:
             pipeline.execute()
         except REDIS_DOWN as error:
