@@ -84,8 +84,7 @@ def quiet_for(sock, seconds):
 
 
 def hops_of_one_room_message(events, room):
-    """What the inspector must show of two sockets joining ``room`` and one message, as
-    {fact: seen}."""
+    """Facts the inspector must show of two sockets in ``room`` and one message: {fact: seen}."""
     group, path = "room-" + room, "/chat/%s/" % room
     connects = [e for e in events if (e["role"], e["op"], e["channel"]) ==
                 ("worker", "receive", "websocket.connect") and e["content"]["path"] == path]

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from channels_kit.inspector.layer import InspectedRedisChannelLayer
+from channels_kit.inspector.relay import Relay
 from channels_kit.inspector.tap import Tap
 
 pytestmark = pytest.mark.e2e
@@ -109,3 +110,18 @@ def test_a_watcher_nobody_renews_is_forgotten(layer):
         assert time.monotonic() < deadline, "a stale watcher kept the inspector open"
         time.sleep(0.05)
     assert layer.inspector.connection.zcard(layer.inspector.watchers_key) == 0
+
+
+def test_past_its_rate_a_process_drops_events_and_the_relay_counts_them(layer):
+    watched(layer)
+    layer.inspector.rate = 0  # no refill: only the tokens set here
+    layer.inspector.tokens = 2
+    for n in range(3):
+        layer.send("numbers.%d" % n, {"n": n})  # one channel each: the fixture's hold two
+    layer.inspector.tokens = 1
+    layer.send("numbers.3", {"n": 3})
+    events = stream(layer, 3)
+    assert [e["channel"] for e in events] == ["numbers.0", "numbers.1", "numbers.3"]
+    relay = Relay.__new__(Relay)
+    relay.numbers = {}
+    assert relay.count_gaps(events) == 1  # what a watching page is told: 1 dropped
