@@ -46,7 +46,7 @@ class Relay:
     # At most this many events a second go to the sockets; the rest are
     # skipped and counted. A socket fed faster than anyone reads it would
     # only take daphne's time from the sockets it serves.
-    rate = 1000
+    rate = 500
 
     def __init__(self, layer):
         self.layer = layer

@@ -76,8 +76,8 @@ class Tap:
     # At most ``rate`` events a second leave a process, in bursts of up to
     # ``burst``: past that, watching would cost the message path more than
     # anyone can read, so further events are dropped (and counted).
-    rate = 500
-    burst = 1000
+    rate = 200
+    burst = 500
 
     def __init__(self, connection, prefix):
         self.connection = connection  # the first Redis host: stream and watchers live there
