@@ -10,8 +10,9 @@ shipping thread included), best of 5 interleaved rounds of N pairs:
 - ``channels_kit.layer.RedisChannelLayer``: the layer without the hooks;
 - ``InspectedRedisChannelLayer``, no inspector registered: the hooks read
   one flag and return;
-- the same with a registered inspector: each operation is redacted, queued
-  and shipped to the Redis stream (no relay reads it here).
+- the same with a registered inspector: up to ``Tap.rate`` events a second
+  are copied, queued, redacted and shipped to the Redis stream (no relay
+  reads it here); the rest are refused, as on a busy split.
 
 Run from the repo root: ``.venv/bin/python -m bench.inspector_hooks [N]``.
 """
