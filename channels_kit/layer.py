@@ -57,8 +57,6 @@ import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
-from channels_kit.redis_errors import REDIS_DOWN
-
 logger = logging.getLogger("channels_kit.layer")
 
 # The random parts of a reply / single-reader channel name: the segment just

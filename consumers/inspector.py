@@ -7,8 +7,12 @@ who may watch: anonymous sockets are refused with ``login-required``
 (4201), logged-in users who are not active staff with ``staff-required``
 (4203). Frames the page sends are ignored: pausing and filtering happen in
 the browser.
+
+The user comes from the login cookie on connect (``http_session_user``);
+no channel session is kept, since no later message reads one, so there is
+nothing for ``enforce_ordering`` to protect.
 """
-from channels.auth import channel_session_user_from_http
+from channels.auth import http_session_user
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 
@@ -18,7 +22,7 @@ from channels_kit.inspector.consumers import unwatch, watch
 
 
 @allowed_hosts_only
-@channel_session_user_from_http
+@http_session_user
 @reports_client_errors
 @staff_required
 def connect(message):

@@ -11,9 +11,7 @@ import uuid
 import pytest
 
 from channels_kit.inspector.tap import Tap
-from tests.test_browser import (  # noqa: F401 (browser and open_page are fixtures)
-    browser, expect, open_page, say, screenshot, unique_room, wait_open,
-)
+from tests.pages import expect, say, screenshot, unique_room, wait_open
 
 pytestmark = pytest.mark.e2e
 
