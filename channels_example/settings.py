@@ -12,7 +12,7 @@ environment here and nowhere else:
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
 - ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
-  and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
+  (with the inspector's hooks) and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
   ``database`` give the stock 1.x setup (the bench compares the two).
 - ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
@@ -138,8 +138,11 @@ REDIS_HOSTS = [url.strip() for url in (REDIS_URL or "").split(",") if url.strip(
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 # asgi_redis with one-trip sends, pipelined group sends, a persistent
-# connection for daphne's twisted mode, and counted drops (docs/performance.md).
-REDIS_CHANNEL_LAYER = env("CHANNEL_LAYER_BACKEND", "channels_kit.layer.RedisChannelLayer")
+# connection for daphne's twisted mode, and counted drops (docs/performance.md),
+# plus the hooks /inspector/ shows (docs/architecture.md);
+# channels_kit.layer.RedisChannelLayer is the same layer without them.
+REDIS_CHANNEL_LAYER = env("CHANNEL_LAYER_BACKEND",
+                          "channels_kit.inspector.layer.InspectedRedisChannelLayer")
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
