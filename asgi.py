@@ -2,9 +2,9 @@
 
 Workers (``manage.py runworker``) build the same layer from the same settings,
 so both sides of the split meet on one Redis. Daphne's copy is wrapped twice:
-in the per-socket limits of ``channels_kit.flow_control`` (they must act
-where frames enter the layer, before a flood queues up in front of other
-sockets) and in the health fallback of ``channels_kit.health`` (a health
+in the per-socket limits and outage holding of ``channels_kit.flow_control``
+(they must act where frames enter the layer, before a flood queues up in
+front of other sockets, and while Redis cannot take them) and in the health fallback of ``channels_kit.health`` (a health
 request still gets a 503 naming Redis while Redis is down).
 """
 import os
@@ -18,9 +18,13 @@ from django.urls import reverse  # noqa: E402
 
 from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
 from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
+from channels_kit.redis_watch import RedisWatch  # noqa: E402
 
 layer = channels.asgi.get_channel_layer()  # sets Django up, so URLs can be reversed
 channel_layer = FlowControlledLayer(
     AnswersHealthWhileRedisIsDown(layer, path=reverse("health")),
+    watch=RedisWatch.for_layer(layer),
     **settings.WEBSOCKET_LIMITS
 )
+# A frame whose unblocking send died with the connection goes back in line.
+layer.on_send_lost = channel_layer.hold_lost_send

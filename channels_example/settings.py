@@ -15,7 +15,10 @@ environment here and nowhere else:
 - ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
 - ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
-  per-socket limits daphne enforces (``channels_kit/flow_control.py``).
+  per-socket limits daphne enforces (``channels_kit/flow_control.py``);
+  ``WS_OUTAGE_SECONDS``, ``WS_OUTAGE_FRAMES``, ``WS_OUTAGE_BYTES``,
+  ``WS_OUTAGE_TOTAL_BYTES``: how long and how much daphne holds while Redis
+  is unreachable.
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -161,13 +164,22 @@ JWT_AUTH = {
 }
 
 # Per-socket limits, enforced by daphne before a frame is queued (0 = off).
-# 20 frames/s with bursts of 60 is far above typing speed, and a flooder
-# leaves at most about 60 frames in the shared queue in front of everyone.
+# Above WS_RATE frames a second (after a burst of WS_BURST) daphne stops
+# reading the socket until its bucket refills: the sender is slowed, never
+# closed. 100/s covers game loops and telemetry; a burst of 300 lets a page
+# send its backlog at once, and bounds what one flooder puts in the shared
+# queue in front of everyone else.
+# While Redis is unreachable daphne holds each socket's frames, up to
+# WS_OUTAGE_SECONDS and the frame / byte bounds, and sends them once it is back.
 WEBSOCKET_LIMITS = {
     "max_frame": int(env("WS_MAX_FRAME", "65536")),
-    "rate": float(env("WS_RATE", "20")),
-    "burst": int(env("WS_BURST", "60")),
+    "rate": float(env("WS_RATE", "100")),
+    "burst": int(env("WS_BURST", "300")),
     "max_per_client": int(env("WS_MAX_PER_CLIENT", "200")),
+    "outage_seconds": float(env("WS_OUTAGE_SECONDS", "10")),
+    "outage_frames": int(env("WS_OUTAGE_FRAMES", "1000")),
+    "outage_bytes": int(env("WS_OUTAGE_BYTES", str(2 ** 20))),
+    "outage_total_bytes": int(env("WS_OUTAGE_TOTAL_BYTES", str(64 * 2 ** 20))),
 }
 
 # INFO and above: problems (refused sockets, Redis outages, client errors).

@@ -177,6 +177,20 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         """
     )
 
+    ### Outages (daphne) ###
+    # Called with (channel, message) when a send daphne made without waiting
+    # was lost with the connection to Redis; daphne's layer wrapper
+    # (channels_kit.flow_control) sets it to hold the frame again.
+    on_send_lost = None
+    # txredisapi's reconnection delays (seconds): first retry, then growing
+    # by e each time up to the maximum. Its defaults (1 s, 10 s) kept daphne
+    # deaf for up to 10 s after a Redis restart.
+    reconnect_delay = 0.1
+    reconnect_delay_max = 0.5
+    # After a failed receive, daphne's reader waits this long before its next
+    # call; daphne itself would sleep 5 s.
+    receive_retry_delay = 0.2
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.drops_key = self.stats_prefix + "drops"
@@ -248,17 +262,26 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             # The length Redis reports lets the next sends go asynchronous again.
             self._list_lengths[name] = self._send_now(channel, connection, keys, args)
             return
-        self._unanswered[name] = self._unanswered.get(name, 0) + 1
         index = self._connection_list.index(connection)
-        sent = self._twisted_connection(("send", index)).eval(self.lua_send_counted, keys, args)
-        sent.addBoth(self._answered, channel, name)
+        twisted_connection = self._twisted_connection(("send", index))
+        if not self._connected(twisted_connection):
+            # Not (yet, or no longer) connected: txredisapi would hold the
+            # send until it reconnects, out of anyone's sight. Waiting for
+            # Redis instead raises at once while Redis is down.
+            self._list_lengths[name] = self._send_now(channel, connection, keys, args)
+            return
+        self._unanswered[name] = self._unanswered.get(name, 0) + 1
+        sent = twisted_connection.eval(self.lua_send_counted, keys, args)
+        sent.addBoth(self._answered, channel, name, message)
 
-    def _answered(self, result, channel, name):
+    def _answered(self, result, channel, name, message):
         self._unanswered[name] -= 1
         if not isinstance(result, failure.Failure):
             self._list_lengths[name] = result
         elif result.check(txredisapi.ResponseError) and "full" in str(result.value):
             self._report_full(channel)
+        elif result.check(txredisapi.ConnectionError) and self.on_send_lost is not None:
+            self.on_send_lost(channel, message)
         else:
             logger.error("Send to %s lost: %s", channel, result.getErrorMessage())
 
@@ -458,7 +481,11 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             defer.returnValue(buffered)
         for index, list_names in indexes.items():
             connection = self._twisted_connection(index)
-            popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
+            try:
+                popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
+            except txredisapi.ConnectionError:
+                yield self._pause(self.receive_retry_delay)
+                defer.returnValue((None, None))
             if popped:
                 local = all("!" in name for name in list_names)
                 found = yield connection.eval(
@@ -481,7 +508,18 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
                 dbid=kwargs.get("db", 0), password=kwargs.get("password"),
                 charset=None, convertNumbers=False,
             )
+            factory = self._twisted_connections[index]._factory
+            factory.initialDelay, factory.maxDelay = self.reconnect_delay, self.reconnect_delay_max
         return self._twisted_connections[index]
+
+    @staticmethod
+    def _connected(twisted_connection):
+        return bool(twisted_connection._factory.size)
+
+    @staticmethod
+    def _pause(seconds):
+        from twisted.internet import reactor, task
+        return task.deferLater(reactor, seconds, lambda: None)
 
     def _buffer(self, found):
         """Keep [list, content, ...] in order, per list; expired contents (None) are skipped."""

@@ -31,10 +31,7 @@ def require_tool(name, path, hint=""):
 @pytest.fixture(scope="session")
 def split(tmp_path_factory):
     db = tmp_path_factory.mktemp("split") / "db.sqlite3"
-    # The ordering stress test sends 300 frames back to back from one socket,
-    # beyond the default burst; the flood tests run their own split with the
-    # default limits.
-    env = {"DATABASE_PATH": str(db), "WORKER_VERBOSITY": "2", "WS_BURST": "1000"}
+    env = {"DATABASE_PATH": str(db), "WORKER_VERBOSITY": "2"}
     running = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs"), env=env)
     try:
         yield running.start()
