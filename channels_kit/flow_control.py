@@ -83,6 +83,7 @@ class Socket:
         self.timer = None           # the drain due when its next token is
         self.closed = False         # daphne reported its disconnect (waiting in ``pending``)
         self.replay_due = False     # Redis lost its groups and session: connect again
+        self.connected_at = now
 
     def held_frames(self):
         return sum(1 for channel, _ in self.pending if channel == "websocket.receive")
@@ -114,7 +115,8 @@ class FlowControlledLayer:
         self.awaiting = set()       # reply channels whose replayed connect is unanswered
         self.replay_deadline = None
         self.watching = False
-        self.probing = False
+        self.probing = False        # clock() when the probe under way started, or False
+        self.state_seen_at = None   # when the last probe that found the markers started
 
     def __getattr__(self, name):
         return getattr(self.layer, name)
@@ -334,10 +336,18 @@ class FlowControlledLayer:
         self.redis_down()
 
     def start_watch(self):
-        """Probe Redis every ``watch.interval`` seconds from now on (once daphne's reactor runs)."""
+        """Place the markers now, then probe every ``watch.interval`` seconds.
+
+        Called on the first connect that reached Redis: a loss is only
+        noticed against a marker placed before it.
+        """
         if self.watch is None or self.watching:
             return
         self.watching = True
+        try:
+            self.watch.probe()
+        except REDIS_DOWN:
+            pass  # placed by the first probe that reaches it
         self.call_later(self.watch.interval, self.watch_tick)
 
     def watch_tick(self):
@@ -348,27 +358,45 @@ class FlowControlledLayer:
         if self.replay_deadline is not None and self.clock() > self.replay_deadline:
             self.replay_finished()
         if not self.probing:
-            self.probing = True
+            self.probing = self.clock()
             threads.deferToThread(self.watch.probe).addBoth(self.probed)
 
     def probed(self, result):
-        self.probing = False
+        started, self.probing = self.probing, False
         if not isinstance(result, str):
             if result.check(*REDIS_DOWN):
                 return self.redis_down()
             logger.error("Redis probe failed: %s", result.getErrorMessage())
             return
         if result == "lost":
-            logger.warning("Redis lost its groups and channel sessions: connecting %d sockets "
-                           "again", len(self.sockets))
-            for socket in self.sockets.values():
-                socket.replay_due = socket.counted and not socket.refused
+            self.lost_state()
+        else:
+            self.state_seen_at = started
         if self.outage_since is not None:
             logger.warning("Redis answers again after %.1f s; %d bytes of frames held",
                            self.clock() - self.outage_since, self.pending_bytes)
             self.outage_since = None
         self.replay_connects()
         self.drain_all()
+
+    def lost_state(self):
+        """Mark every socket for a replayed connect, or close it where that would be wrong.
+
+        Without an outage (a flush), a socket that connected after the last
+        probe that found the markers may have connected after the flush: its
+        session and groups exist, and a second connect would be parked by
+        ``enforce_ordering`` forever. It is closed with 1012 and reconnects.
+        """
+        logger.warning("Redis lost its groups and channel sessions: connecting %d sockets "
+                       "again", len(self.sockets))
+        unsure_after = self.state_seen_at if self.outage_since is None else None
+        for socket in list(self.sockets.values()):
+            if not socket.counted or socket.refused:
+                continue
+            if unsure_after is None or socket.connected_at < unsure_after:
+                socket.replay_due = True
+            elif not socket.closed:
+                self.close_for_restart(socket)
 
     def replay_connects(self):
         """Send each due socket's websocket.connect again; frames wait until they are answered."""
