@@ -6,6 +6,9 @@ environment here and nowhere else:
 - ``REDIS_URL``: set, the asgi_redis layer on that server (the Daphne +
   runworker split); unset, asgiref's in-memory layer (``runserver``, unit tests).
   Several comma-separated URLs shard the layer across those servers.
+- ``REDIS_SENTINELS`` (``host:port,host:port,...``) and
+  ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``): the layer and channel
+  sessions on the master those Sentinels name; ``REDIS_URL`` is then ignored.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
@@ -24,6 +27,8 @@ environment here and nowhere else:
 """
 import datetime
 import os
+
+from channels_kit import sentinel
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -113,6 +118,12 @@ REDIS_URL = os.environ.get("REDIS_URL")
 # lives on one of them, chosen by a consistent hash of its name, so every
 # daphne and worker must list the same servers in the same order.
 REDIS_HOSTS = [url.strip() for url in (REDIS_URL or "").split(",") if url.strip()]
+# With Sentinels named, the layer and channel sessions use the master they
+# name for the service (channels_kit/sentinel.py), and REDIS_URL is ignored.
+REDIS_SENTINELS = [a.strip() for a in env("REDIS_SENTINELS", "").split(",") if a.strip()]
+if REDIS_SENTINELS:
+    REDIS_HOSTS = [sentinel.url(REDIS_SENTINELS, env("REDIS_SENTINEL_SERVICE", "mymaster"))]
+    REDIS_URL = REDIS_HOSTS[0]
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 # asgi_redis with one-trip sends, pipelined group sends, a persistent

@@ -53,10 +53,12 @@ import asgi_redis
 import hiredis
 import ormsgpack
 import redis
+import redis.sentinel
 import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
+from channels_kit import sentinel
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.layer")
@@ -75,8 +77,8 @@ def channel_pattern(channel):
     return RANDOM_PARTS.sub("*", channel)
 
 
-class HiredisPackedConnection(redis.connection.Connection):
-    """A redis-py connection whose commands are packed by hiredis, byte for byte as redis-py would.
+class HiredisPacking:
+    """Commands packed by hiredis, byte for byte as redis-py would (a connection mixin).
 
     Bytes and str (redis-py's default UTF-8) go to hiredis as they are;
     everything else (ints, floats, redis-py's Tokens) is encoded by redis-py
@@ -88,6 +90,14 @@ class HiredisPackedConnection(redis.connection.Connection):
         parts = args[0].split() if " " in args[0] else [args[0]]
         parts.extend(arg if type(arg) in (bytes, str) else encode(arg) for arg in args[1:])
         return [hiredis.pack_command(tuple(parts))]
+
+
+class HiredisPackedConnection(HiredisPacking, redis.connection.Connection):
+    """A redis-py connection whose commands are packed by hiredis."""
+
+
+class HiredisPackedSentinelConnection(HiredisPacking, redis.sentinel.SentinelManagedConnection):
+    """The same, on whichever server the Sentinels name the master."""
 
 
 class RedisChannelLayer(asgi_redis.RedisChannelLayer):
@@ -202,12 +212,18 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._local = threading.local()
 
     def _generate_connections(self, hosts, redis_kwargs):
-        """asgi_redis's clients, on hiredis-packed connections (redis:// hosts)."""
-        return [
-            redis.Redis.from_url(host, **dict(redis_kwargs, connection_class=HiredisPackedConnection))
-            if host.startswith("redis://") else redis.Redis.from_url(host, **redis_kwargs)
-            for host in hosts
-        ]
+        """asgi_redis's clients, on hiredis-packed connections (redis:// and sentinel:// hosts)."""
+        return [self._client(host, redis_kwargs) for host in hosts]
+
+    @staticmethod
+    def _client(host, redis_kwargs):
+        if sentinel.is_sentinel_url(host):
+            return sentinel.master_client(host, redis_class=redis.Redis,
+                                          connection_class=HiredisPackedSentinelConnection,
+                                          **redis_kwargs)
+        if host.startswith("redis://"):
+            redis_kwargs = dict(redis_kwargs, connection_class=HiredisPackedConnection)
+        return redis.Redis.from_url(host, **redis_kwargs)
 
     def _register_scripts(self):
         super()._register_scripts()
@@ -503,11 +519,17 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         if index not in self._twisted_connections:
             host = index[1] if isinstance(index, tuple) else index
             kwargs = self.connection(host).connection_pool.connection_kwargs
-            self._twisted_connections[index] = txredisapi.lazyConnection(
-                host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
-                dbid=kwargs.get("db", 0), password=kwargs.get("password"),
-                charset=None, convertNumbers=False,
-            )
+            if sentinel.is_sentinel_url(self.hosts[host]):
+                self._twisted_connections[index] = sentinel.twisted_master(
+                    self.hosts[host], dbid=kwargs.get("db", 0), password=kwargs.get("password"),
+                    charset=None, convertNumbers=False,
+                )
+            else:
+                self._twisted_connections[index] = txredisapi.lazyConnection(
+                    host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
+                    dbid=kwargs.get("db", 0), password=kwargs.get("password"),
+                    charset=None, convertNumbers=False,
+                )
             factory = self._twisted_connections[index]._factory
             factory.initialDelay, factory.maxDelay = self.reconnect_delay, self.reconnect_delay_max
         return self._twisted_connections[index]
