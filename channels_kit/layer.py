@@ -499,15 +499,16 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             connection = self._twisted_connection(index)
             try:
                 popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
+                if popped:
+                    local = all("!" in name for name in list_names)
+                    found = yield connection.eval(
+                        self.lua_take, keys=[popped[1]] + (list_names if local else []),
+                        args=[self.twisted_batch if local else 0],
+                    )
             except txredisapi.ConnectionError:
                 yield self._pause(self.receive_retry_delay)
                 defer.returnValue((None, None))
             if popped:
-                local = all("!" in name for name in list_names)
-                found = yield connection.eval(
-                    self.lua_take, keys=[popped[1]] + (list_names if local else []),
-                    args=[self.twisted_batch if local else 0],
-                )
                 self._buffer([popped[0], found[0]] + found[2:])
                 buffered = self._from_buffers(indexes)
                 if buffered:
