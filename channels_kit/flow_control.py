@@ -114,6 +114,7 @@ class FlowControlledLayer:
         self.outage_since = None    # clock() when Redis was found unreachable
         self.awaiting = set()       # reply channels whose replayed connect is unanswered
         self.replay_deadline = None
+        self.replay_pending = False  # some socket's replay_due is set
         self.watching = False
         self.probing = False        # clock() when the probe under way started, or False
         self.state_seen_at = None   # when the last probe that found the markers started
@@ -368,7 +369,8 @@ class FlowControlledLayer:
                 return self.redis_down()
             logger.error("Redis probe failed: %s", result.getErrorMessage())
             return
-        if result == "lost":
+        changed = result == "lost"
+        if changed:
             self.lost_state()
         else:
             self.state_seen_at = started
@@ -376,8 +378,10 @@ class FlowControlledLayer:
             logger.warning("Redis answers again after %.1f s; %d bytes of frames held",
                            self.clock() - self.outage_since, self.pending_bytes)
             self.outage_since = None
-        self.replay_connects()
-        self.drain_all()
+            changed = True
+        if changed or self.replay_pending:
+            self.replay_connects()
+            self.drain_all()
 
     def lost_state(self):
         """Mark every socket for a replayed connect, or close it where that would be wrong.
@@ -394,7 +398,7 @@ class FlowControlledLayer:
             if not socket.counted or socket.refused:
                 continue
             if unsure_after is None or socket.connected_at < unsure_after:
-                socket.replay_due = True
+                socket.replay_due = self.replay_pending = True
             elif not socket.closed:
                 self.close_for_restart(socket)
 
@@ -409,7 +413,7 @@ class FlowControlledLayer:
             try:
                 self.layer.send("websocket.connect", socket.connect)
             except REDIS_DOWN:
-                return self.redis_down()
+                return self.redis_down()  # the rest stay due for the next probe
             except self.layer.ChannelFull:
                 self.close_for_restart(socket)
                 continue
@@ -417,6 +421,7 @@ class FlowControlledLayer:
             socket.offset = socket.last_order
             socket.tokens = self.burst
             self.awaiting.add(reply_channel)
+        self.replay_pending = False
         if self.awaiting:
             self.replay_deadline = self.clock() + self.replay_wait
 
