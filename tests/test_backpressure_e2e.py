@@ -2,10 +2,12 @@
 
 Daphne's sends go out without blocking its reactor while the channel has
 room (channels_kit/layer.py); near full they wait for Redis again, so
-daphne still sees ChannelFull and closes the socket with 1013 "try again
-later" instead of dropping frames. Its own split: a tiny capacity and a
+daphne's layer wrapper still sees ChannelFull and tells the socket
+(``service-unavailable``, with how many of its frames were not delivered)
+and closes it with 1013 "try again later" instead of dropping frames. Its own split: a tiny capacity and a
 worker that is stopped (SIGSTOP) so nothing drains the channel.
 """
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +19,7 @@ import websocket
 from channels_kit.testing.split import Split
 from tests.paths import ROOT
 from tests.paths import ARTIFACTS
+from tests.wire import recv_close
 
 pytestmark = pytest.mark.e2e
 
@@ -45,10 +48,10 @@ def test_full_receive_channel_closes_the_socket_with_1013_and_is_counted(stalled
             except websocket.WebSocketConnectionClosedException:
                 break
         sock.settimeout(10)
-        opcode, frame = sock.recv_data_frame(True)
-        assert opcode == websocket.ABNF.OPCODE_CLOSE
-        code = int.from_bytes(frame.data[:2], "big")
-        assert code == 1013
+        error = json.loads(sock.recv())
+        assert (error["error"], error["close"]) == ("service-unavailable", 1013)
+        assert "queue is full" in error["detail"]
+        assert recv_close(sock)[0] == 1013
     finally:
         sock.close()
     stats = subprocess.run([sys.executable, "manage.py", "layerstats"], cwd=ROOT,
