@@ -237,6 +237,22 @@ def test_redis_back_empty_replays_connects_then_renumbers_frames(clock, timers):
     assert orders(layer) == [3]
 
 
+def test_a_flush_replays_older_sockets_and_closes_those_that_may_postdate_it(clock, timers):
+    layer = limited(clock, timers)
+    older = open_socket(layer, "daphne.response.x!older")
+    clock.now += 1
+    layer.probing = clock.now
+    layer.probed("ok")  # this probe saw the marker: "older" connected before any flush since
+    clock.now += 0.2
+    newer = open_socket(layer, "daphne.response.x!newer")
+    drain(layer, "websocket.connect")
+    layer.probing = clock.now
+    layer.probed("lost")  # a flush, no outage: "newer" may have connected after it
+    assert [m["reply_channel"] for m in drain(layer, "websocket.connect")] == [older]
+    closed = protocol_of(layer, newer)
+    assert (closed.written[0]["error"], closed.close_code) == ("service-restart", 1012)
+
+
 def test_a_send_lost_with_the_connection_is_held_again_in_order(clock, timers):
     layer = limited(clock, timers)
     reply = open_socket(layer)

@@ -78,6 +78,8 @@ def test_rooms_work_again_within_15s_of_the_master_being_killed(sentinels, senti
                                  "seconds_until_delivered": round(recovered, 1)})
     assert got == ["during %d" % i for i in range(10)]
     assert recovered < 15
+    # daphne read its replies on the layer's Twisted connection, through the Sentinels
+    assert "Using native Twisted mode" in sentinel_split.web.log()
 
 
 def test_the_tuned_layer_counts_drops_on_the_sentinel_master(sentinels):
