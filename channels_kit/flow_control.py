@@ -11,26 +11,16 @@ module, in daphne's own process, with no extra Redis round trip.
 Every frame a socket sends goes through the socket's ``pending`` queue,
 which is empty unless one of two things holds it back:
 
-- **its rate.** A token bucket (``rate`` frames a second, ``burst`` at once).
-  A socket out of tokens is not closed: daphne stops reading it
-  (``pauseProducing`` on its transport), so TCP slows the sender down, and
-  the frames it already read go out one per token. Reading resumes once its
-  queue is empty. At most one TCP read (64 KiB) waits in daphne per socket.
-- **an outage.** While Redis cannot be reached, frames wait in daphne (up to
-  ``outage_frames`` / ``outage_bytes`` per socket and ``outage_total_bytes``
-  for all) and go out in order when it answers again. A socket past a bound
-  gets ``service-unavailable`` and 1013; after ``outage_seconds`` every
-  socket is closed (1013 if frames of its were still waiting, else
-  ``service-restart`` 1012), and the clients reconnect.
-
-If Redis comes back *empty* (restarted without persistence, flushed, a
-replica that never had the data), every socket's groups and channel session
-went with it. ``RedisWatch`` notices (a marker key is gone), and each open
-socket's ``websocket.connect`` is sent again, numbered 0 as daphne numbered
-it: the connect consumers add the socket to its groups again and rebuild its
-channel session. Its later frames are renumbered to follow (the
-``enforce_ordering`` count starts over), and the frames that waited are
-released once the replayed connects have been answered.
+- **its rate.** A token bucket (``rate`` frames a second, ``burst`` at once),
+  and, while the shared queue is congested, a fair share (``fair_share``
+  frames per ``share_seconds``) for each socket. A socket held back is not closed: daphne stops
+  reading it (``pauseProducing`` on its transport), so TCP slows the sender
+  down, and the frames it already read go out as its tokens allow. Reading
+  resumes once its queue is empty. At most one TCP read (64 KiB) waits in
+  daphne per socket.
+- **an outage.** While Redis cannot be reached, frames wait in daphne and
+  go out in order when it answers again; if it came back empty, each
+  socket's connect is sent again first (``channels_kit/outages.py``).
 
 Frame size (``max_frame``, ``frame-too-large``) and sockets per client
 address (``max_per_client``, ``too-many-connections``) are refused with the
@@ -40,25 +30,25 @@ refused frame, which is also why this cannot live in a consumer decorator.
 """
 import collections
 import logging
+import math
 import time
 
 from channels_kit.client_errors import ClientError
 from channels_kit.daphne_sockets import calling_protocol, close_with, pause_reading, resume_reading
+from channels_kit.outages import OutageHolding, payload_size
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
 
 
 def reactor_call_later(delay, function, *args):
+    """``reactor.callLater``, importing the reactor only in daphne, when a timer is first needed.
+
+    Importing ``twisted.internet.reactor`` installs a reactor; a process that
+    merely imports this module (a unit test, a tool) should not get one.
+    """
     from twisted.internet import reactor
     return reactor.callLater(delay, function, *args)
-
-
-def payload_size(message):
-    payload = message.get("text")
-    if payload is None:
-        payload = message.get("bytes") or b""
-    return len(payload)
 
 
 class Socket:
@@ -83,17 +73,25 @@ class Socket:
         self.timer = None           # the drain due when its next token is
         self.closed = False         # daphne reported its disconnect (waiting in ``pending``)
         self.replay_due = False     # Redis lost its groups and session: connect again
+        self.recent = 0.0           # frames sent lately (decaying), for the fair share
+        self.recent_at = now
         self.connected_at = now
 
     def held_frames(self):
         return sum(1 for channel, _ in self.pending if channel == "websocket.receive")
 
 
-class FlowControlledLayer:
+class FlowControlledLayer(OutageHolding):
     """A channel layer for daphne that paces sockets and holds frames through outages."""
 
-    # How long frames wait for the replayed connects to be answered, at most (seconds).
-    replay_wait = 2.0
+    # The shared queue is congested from this many waiting frames; then a
+    # socket adds at most ``fair_share`` frames per ``share_seconds`` (see
+    # wait_before_frame).
+    congested_at = 30
+    fair_share = 20
+    share_seconds = 1.0
+    # How often a held socket looks again while the queue is congested (seconds).
+    congestion_poll = 0.05
 
     def __init__(self, layer, max_frame=0, rate=0, burst=0, max_per_client=0,
                  outage_seconds=10, outage_frames=1000, outage_bytes=2 ** 20,
@@ -103,21 +101,12 @@ class FlowControlledLayer:
         self.max_frame = max_frame
         self.rate, self.burst = rate, burst
         self.max_per_client = max_per_client
-        self.outage_seconds = outage_seconds
-        self.outage_frames, self.outage_bytes = outage_frames, outage_bytes
-        self.outage_total_bytes = outage_total_bytes
-        self.watch = watch          # RedisWatch, or None (no Redis: no outages to watch)
         self.clock, self.call_later = clock, call_later
         self.sockets = {}
         self.per_client = collections.Counter()
         self.pending_bytes = 0      # over every socket
-        self.outage_since = None    # clock() when Redis was found unreachable
-        self.awaiting = set()       # reply channels whose replayed connect is unanswered
-        self.replay_deadline = None
-        self.replay_pending = False  # some socket's replay_due is set
-        self.watching = False
-        self.probing = False        # clock() when the probe under way started, or False
-        self.state_seen_at = None   # when the last probe that found the markers started
+        self.refreshed_at = 0.0     # when the queue's length was last asked for
+        self.init_outages(watch, outage_seconds, outage_frames, outage_bytes, outage_total_bytes)
 
     def __getattr__(self, name):
         return getattr(self.layer, name)
@@ -201,8 +190,9 @@ class FlowControlledLayer:
         """Queue the socket's pending frames in Redis while its tokens, Redis and replays allow."""
         while socket.pending and self.outage_since is None and not self.replaying():
             channel, message = socket.pending[0]
-            if channel == "websocket.receive" and self.rate and not self.take_token(socket):
-                return self.throttle(socket)
+            wait = self.wait_before_frame(socket) if channel == "websocket.receive" else 0
+            if wait:
+                return self.throttle(socket, wait)
             try:
                 self.forward(socket, channel, message)
             except REDIS_DOWN:
@@ -230,28 +220,65 @@ class FlowControlledLayer:
         if channel == "websocket.receive":
             socket.last_order = message["order"] + socket.offset
 
-    def throttle(self, socket):
-        """Out of tokens: stop reading the socket, and drain again when a token is back."""
+    def throttle(self, socket, wait):
+        """Stop reading the socket, and drain again in ``wait`` seconds."""
         if not socket.paused:
             socket.paused = True
             pause_reading(socket.protocol)
         if socket.timer is None:
-            delay = max(0.0, (1 - socket.tokens) / self.rate)
-            socket.timer = self.call_later(delay, self.tokens_back, socket)
+            socket.timer = self.call_later(wait, self.tokens_back, socket)
 
     def tokens_back(self, socket):
         socket.timer = None
         if self.sockets.get(socket.reply_channel) is socket:
             self.drain(socket)
 
-    def take_token(self, socket):
+    def wait_before_frame(self, socket):
+        """0 to send the socket's next frame now (it is counted), else seconds to wait.
+
+        Two rules. A token: ``rate`` a second, up to ``burst``. And while the
+        shared queue is congested (``congested_at`` frames or more, as Redis
+        last told this daphne), a socket may add at most ``fair_share``
+        frames per ``share_seconds``: the workers are behind, and every frame
+        it adds is one that each other socket's next frame waits behind. A
+        socket that has been quiet still sends at once, so a bystander is
+        never queued behind a flooder's backlog for long. Each frame let
+        through refreshes the queue length it was judged by.
+        """
+        if not self.rate:
+            return 0
         now = self.clock()
         socket.tokens = min(self.burst, socket.tokens + (now - socket.refilled) * self.rate)
         socket.refilled = now
         if socket.tokens < 1 - 1e-9:  # a timer set for the next token may fire a hair early
-            return False
+            return (1 - socket.tokens) / self.rate
+        # Frames sent lately, decaying by e every share_seconds.
+        socket.recent *= math.exp((socket.recent_at - now) / self.share_seconds)
+        socket.recent_at = now
+        if socket.recent + 1 > self.fair_share and self.congested():
+            self.refresh_queue_length()
+            decayed = self.share_seconds * math.log((socket.recent + 1) / self.fair_share)
+            return min(decayed, self.congestion_poll) + 1e-3
         socket.tokens -= 1
-        return True
+        socket.recent += 1
+        return 0
+
+    def congested(self):
+        queued = getattr(self.layer, "queued", None)
+        return queued is not None and queued("websocket.receive") >= self.congested_at
+
+    def refresh_queue_length(self):
+        """Have the layer ask Redis for the queue's length, at most once per ``congestion_poll``.
+
+        Held sockets send nothing, so no send brings news of the workers
+        catching up; without asking, a lone fast sender would be held to
+        its fair share long after the queue had drained.
+        """
+        refresh = getattr(self.layer, "refresh_queued", None)
+        now = self.clock()
+        if refresh is not None and now - self.refreshed_at >= self.congestion_poll:
+            self.refreshed_at = now
+            refresh("websocket.receive")
 
     ### Refusing and closing ###
 
@@ -281,11 +308,6 @@ class FlowControlledLayer:
         while socket.pending:
             self.unhold(socket)
 
-    def over_outage_bounds(self, socket):
-        return (socket.held_frames() > self.outage_frames
-                or socket.pending_bytes > self.outage_bytes
-                or self.pending_bytes > self.outage_total_bytes)
-
     def release_client(self, socket):
         if socket.listed:
             socket.listed = False
@@ -310,164 +332,3 @@ class FlowControlledLayer:
                            message.get("reply_channel"), error)
         except self.layer.ChannelFull:
             pass
-
-    ### Outages ###
-
-    def redis_down(self):
-        if self.outage_since is None:
-            self.outage_since = self.clock()
-            logger.warning("Redis unreachable: holding the frames of %d sockets for up to %g s",
-                           len(self.sockets), self.outage_seconds)
-        self.start_watch()
-
-    def hold_lost_send(self, channel, message):
-        """A send the layer made without waiting failed with its connection: hold it again, in order."""
-        socket = self.sockets.get(message.get("reply_channel"))
-        if channel != "websocket.receive" or socket is None or socket.refused:
-            logger.error("Send to %s lost with the connection to Redis", channel)
-            return
-        order = message["order"] + socket.offset
-        message = dict(message, order=order)
-        index = sum(1 for _, held in socket.pending if held["order"] < order)
-        socket.pending.insert(index, (channel, message))
-        size = payload_size(message)
-        socket.pending_bytes += size
-        self.pending_bytes += size
-        socket.last_order = min(socket.last_order, order - 1)
-        self.redis_down()
-
-    def start_watch(self):
-        """Place the markers now, then probe every ``watch.interval`` seconds.
-
-        Called on the first connect that reached Redis: a loss is only
-        noticed against a marker placed before it.
-        """
-        if self.watch is None or self.watching:
-            return
-        self.watching = True
-        try:
-            self.watch.probe()
-        except REDIS_DOWN:
-            pass  # placed by the first probe that reaches it
-        self.call_later(self.watch.interval, self.watch_tick)
-
-    def watch_tick(self):
-        from twisted.internet import threads
-        self.call_later(self.watch.interval, self.watch_tick)
-        if self.outage_since is not None and self.clock() - self.outage_since > self.outage_seconds:
-            self.close_everyone()
-        if self.replay_deadline is not None and self.clock() > self.replay_deadline:
-            self.replay_finished()
-        if not self.probing:
-            self.probing = self.clock()
-            threads.deferToThread(self.watch.probe).addBoth(self.probed)
-
-    def probed(self, result):
-        started, self.probing = self.probing, False
-        if not isinstance(result, str):
-            if result.check(*REDIS_DOWN):
-                return self.redis_down()
-            logger.error("Redis probe failed: %s", result.getErrorMessage())
-            return
-        changed = result == "lost"
-        if changed:
-            self.lost_state()
-        else:
-            self.state_seen_at = started
-        if self.outage_since is not None:
-            logger.warning("Redis answers again after %.1f s; %d bytes of frames held",
-                           self.clock() - self.outage_since, self.pending_bytes)
-            self.outage_since = None
-            changed = True
-        if changed or self.replay_pending:
-            self.replay_connects()
-            self.drain_all()
-
-    def lost_state(self):
-        """Mark every socket for a replayed connect, or close it where that would be wrong.
-
-        Without an outage (a flush), a socket that connected after the last
-        probe that found the markers may have connected after the flush: its
-        session and groups exist, and a second connect would be parked by
-        ``enforce_ordering`` forever. It is closed with 1012 and reconnects.
-        """
-        logger.warning("Redis lost its groups and channel sessions: connecting %d sockets "
-                       "again", len(self.sockets))
-        unsure_after = self.state_seen_at if self.outage_since is None else None
-        for socket in list(self.sockets.values()):
-            if not socket.counted or socket.refused:
-                continue
-            if unsure_after is None or socket.connected_at < unsure_after:
-                socket.replay_due = self.replay_pending = True
-            elif not socket.closed:
-                self.close_for_restart(socket)
-
-    def replay_connects(self):
-        """Send each due socket's websocket.connect again; frames wait until they are answered."""
-        for reply_channel, socket in list(self.sockets.items()):
-            if not socket.replay_due:
-                continue
-            if socket.closed and not socket.held_frames():
-                self.forget(socket)  # gone, and nothing of it left to deliver
-                continue
-            try:
-                self.layer.send("websocket.connect", socket.connect)
-            except REDIS_DOWN:
-                return self.redis_down()  # the rest stay due for the next probe
-            except self.layer.ChannelFull:
-                self.close_for_restart(socket)
-                continue
-            socket.replay_due = False
-            socket.offset = socket.last_order
-            socket.tokens = self.burst
-            self.awaiting.add(reply_channel)
-        self.replay_pending = False
-        if self.awaiting:
-            self.replay_deadline = self.clock() + self.replay_wait
-
-    def replaying(self):
-        return bool(self.awaiting) and self.replay_deadline is not None
-
-    def replay_finished(self):
-        if self.awaiting:
-            logger.warning("%d replayed connects unanswered after %g s", len(self.awaiting),
-                           self.replay_wait)
-        self.awaiting.clear()
-        self.replay_deadline = None
-        self.drain_all()
-
-    def answered(self, result):
-        """Daphne received ``result``: a reply to a replayed connect lets frames go once all are in."""
-        if self.awaiting and result and result[0] in self.awaiting:
-            self.awaiting.discard(result[0])
-            if not self.awaiting:
-                self.call_later(0, self.replay_finished)
-        return result
-
-    def receive(self, channels, block=False):
-        return self.answered(self.layer.receive(channels, block=block))
-
-    def receive_twisted(self, channels):
-        return self.layer.receive_twisted(channels).addCallback(self.answered)
-
-    def drain_all(self):
-        for socket in list(self.sockets.values()):
-            self.drain(socket)
-
-    def close_everyone(self):
-        """Redis stayed away past ``outage_seconds``: close every socket, so clients reconnect."""
-        logger.warning("Redis unreachable for over %g s: closing %d sockets",
-                       self.outage_seconds, len(self.sockets))
-        for socket in list(self.sockets.values()):
-            if socket.refused or socket.closed:
-                continue
-            if socket.held_frames():
-                self.give_up(socket, "Redis was unreachable for over %g s" % self.outage_seconds)
-            else:
-                self.close_for_restart(socket)
-
-    def close_for_restart(self, socket):
-        socket.refused = True
-        self.drop_pending(socket)
-        close_with(socket.protocol, ClientError(
-            "service-restart", "the server lost its connections; reconnect to rejoin"))

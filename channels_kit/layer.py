@@ -290,6 +290,29 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         sent = twisted_connection.eval(self.lua_send_counted, keys, args)
         sent.addBoth(self._answered, channel, name, message)
 
+    def queued(self, channel):
+        """Messages in ``channel``: its length as Redis last told this process, plus sends unanswered.
+
+        Daphne's flow control reads it to see whether the workers are behind
+        (every send daphne makes is answered with the list's length).
+        """
+        name = self.prefix + channel
+        return self._list_lengths.get(name, 0) + self._unanswered.get(name, 0)
+
+    def refresh_queued(self, channel):
+        """Ask every host for ``channel``'s length without waiting; ``queued`` reads the answer."""
+        name = self.prefix + channel
+        asked = []
+        for index in range(len(self._connection_list)):
+            connection = self._twisted_connection(("send", index))
+            if self._connected(connection):
+                asked.append(connection.llen(name))
+        if asked:
+            defer.gatherResults(asked, consumeErrors=True).addCallbacks(
+                lambda lengths: self._list_lengths.__setitem__(name, sum(lengths)),
+                lambda failure: None,  # an outage: the flow control hears of it on its own
+            )
+
     def _answered(self, result, channel, name, message):
         self._unanswered[name] -= 1
         if not isinstance(result, failure.Failure):

@@ -158,6 +158,25 @@ def test_a_fast_sender_is_paused_not_closed_and_every_frame_arrives_at_the_rate(
     assert protocol_of(layer, reply).close_code is None
 
 
+def test_while_the_shared_queue_is_congested_a_busy_sender_yields_to_a_quiet_one(clock, timers):
+    layer = limited(clock, timers, rate=1000, burst=100)
+    layer.layer.queued = lambda channel: 80  # the workers are behind: 80 frames waiting
+    busy = open_socket(layer, "daphne.response.x!busy")
+    for order in range(1, 41):
+        frame(layer, busy, order)
+    assert len(drain(layer, "websocket.receive")) == 20  # its fair share goes at once
+    assert protocol_of(layer, busy).transport.paused
+    quiet = open_socket(layer, "daphne.response.x!quiet")
+    frame(layer, quiet, 1)
+    assert [m["reply_channel"] for m in drain(layer, "websocket.receive")] == [quiet]
+    timers.advance(1)
+    assert 15 <= len(drain(layer, "websocket.receive")) <= 25  # about 20 a second
+    layer.layer.queued = lambda channel: 0  # the workers caught up: the rest at once
+    timers.advance(0.1)
+    assert [m["order"] for m in drain(layer, "websocket.receive")][-1] == 40
+    assert not protocol_of(layer, busy).transport.paused
+
+
 def test_a_disconnect_waits_behind_the_frames_still_paced(clock, timers):
     layer = limited(clock, timers, rate=10, burst=1)
     reply = open_socket(layer)
