@@ -200,11 +200,12 @@ class OutageHolding:
 
     def close_everyone(self):
         """Redis stayed away past ``outage_seconds``: close every socket, so clients reconnect."""
-        logger.warning("Redis unreachable for over %g s: closing %d sockets",
-                       self.outage_seconds, len(self.sockets))
-        for socket in list(self.sockets.values()):
-            if socket.refused or socket.closed:
-                continue
+        open_sockets = [socket for socket in self.sockets.values()
+                        if not (socket.refused or socket.closed)]
+        if open_sockets:
+            logger.warning("Redis unreachable for over %g s: closing %d sockets",
+                           self.outage_seconds, len(open_sockets))
+        for socket in open_sockets:
             if socket.held_frames():
                 self.give_up(socket, "Redis was unreachable for over %g s" % self.outage_seconds)
             else:
