@@ -1,6 +1,6 @@
 """Benchmark the project's split against other servers, in one run.
 
-    python -m bench                 # issue 7's sizes, 3 interleaved rounds
+    python -m bench                 # full sizes, 3 interleaved rounds
     python -m bench --quick         # small sizes, 1 round: a smoke run
     python -m bench --servers project,stock,reference --scenarios echo,ordered
     python -m bench --servers project,channels4,reference
@@ -13,7 +13,7 @@ websockets server (the ceiling). ``stock`` is the same split on unmodified
 asgi_redis, database channel sessions and daphne's polling mode, for before
 / after figures. ``channels4`` is stock Channels 4.3 + channels_redis under
 one daphne 4 (bench/channels4, installed into .venv-channels4 on first
-use): issue 7's yardstick, fair only when measured in the same run.
+use): the yardstick, fair only when measured in the same run.
 """
 import argparse
 import asyncio
@@ -26,7 +26,7 @@ import time
 from bench import scenarios
 from bench.servers import Channels4Server, ProjectServer, ReferenceServer
 
-# issue 7's sizes; --quick divides them.
+# Full sizes; --quick divides them.
 FULL = {
     "echo": {"clients": 50, "round_trips": 200},
     "broadcast": {"members": 100, "messages": 100, "window": 10},

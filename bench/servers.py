@@ -19,9 +19,8 @@ import tempfile
 
 import psutil
 
-from bench import channels4_venv
+from bench import ROOT, channels4_venv
 from channels_kit import embedded_redis
-from bench import ROOT
 from channels_kit.testing.split import Process, Split, free_port, port_open, wait_for
 
 

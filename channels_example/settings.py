@@ -4,7 +4,9 @@ Everything that differs between a laptop, CI and production is read from the
 environment here and nowhere else:
 
 - ``REDIS_URL``: set, the asgi_redis layer on that server (the Daphne +
-  runworker split); unset, asgiref's in-memory layer (``runserver``, unit tests).
+  runworker split); unset, the split ``./run`` is running (``RUN_ENV_FILE``,
+  ``.run.env`` by default), or else asgiref's in-memory layer (``runserver``,
+  unit tests).
   Several comma-separated URLs shard the layer across those servers.
 - ``REDIS_SENTINELS`` (``host:port,host:port,...``) and
   ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``): the layer and channel
@@ -22,19 +24,31 @@ environment here and nowhere else:
   ``WS_OUTAGE_SECONDS``, ``WS_OUTAGE_FRAMES``, ``WS_OUTAGE_BYTES``,
   ``WS_OUTAGE_TOTAL_BYTES``: how long and how much daphne holds while Redis
   is unreachable.
+- ``TERMINAL_HOSTS_FILE``, ``TERMINAL_RECORDINGS_DIR``, ``TERMINAL_IDLE_SECONDS``,
+  ``TERMINAL_REATTACH_SECONDS``, ``TERMINAL_MAX_SESSIONS``, and every
+  ``TERMINAL_PASSWORD_*``: the web terminal (docs/terminal.md).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
 import datetime
 import os
 
-from channels_kit import sentinel
+from channels_kit import run_env, sentinel
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# While ./run runs, it leaves the settings it chose (REDIS_URL, ...) in this
+# file, so a command typed in another shell joins that split instead of an
+# in-memory layer of its own. Only when REDIS_URL is not set here: a shell
+# that names its own Redis means it. An empty RUN_ENV_FILE turns it off.
+RUN_ENV_FILE = os.environ.get("RUN_ENV_FILE", os.path.join(BASE_DIR, ".run.env"))
+RUN_ENV = {}
+if RUN_ENV_FILE and "REDIS_URL" not in os.environ:
+    RUN_ENV = run_env.read_live(RUN_ENV_FILE)
+
 
 def env(name, default):
-    return os.environ.get(name, default)
+    return os.environ.get(name, RUN_ENV.get(name, default))
 
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production")
@@ -78,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "channels_example.context_processors.socket_rules",
             ],
         },
     },
@@ -104,6 +119,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Where collectstatic puts files for nginx to serve (deploy/).
 STATIC_ROOT = env("STATIC_ROOT", os.path.join(BASE_DIR, "static"))
+# Django's standard four: not too like the username, at least 8 characters,
+# not a well-known password, not all digits. The sign-up page lists them.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -113,7 +136,7 @@ LOGOUT_REDIRECT_URL = "/"
 # served by one daphne shares that daphne's process-local response list, so a
 # busy room overflows it and Group.send drops messages without a word. The
 # capacities below are sized for rooms of hundreds of members.
-REDIS_URL = os.environ.get("REDIS_URL")
+REDIS_URL = env("REDIS_URL", None)
 # asgi_redis shards across every server in "hosts": each channel and group
 # lives on one of them, chosen by a consistent hash of its name, so every
 # daphne and worker must list the same servers in the same order.
@@ -192,6 +215,20 @@ WEBSOCKET_LIMITS = {
     "outage_bytes": int(env("WS_OUTAGE_BYTES", str(2 ** 20))),
     "outage_total_bytes": int(env("WS_OUTAGE_TOTAL_BYTES", str(64 * 2 ** 20))),
 }
+
+# --- Web terminal (docs/terminal.md) ----------------------------------------
+# The hosts a terminal may open (TOML); unset, the terminal has no hosts.
+TERMINAL_HOSTS_FILE = env("TERMINAL_HOSTS_FILE", None)
+# asciicast recordings and audit.log; var/ is ignored by git.
+TERMINAL_RECORDINGS_DIR = env("TERMINAL_RECORDINGS_DIR", os.path.join(BASE_DIR, "var", "recordings"))
+TERMINAL_IDLE_SECONDS = int(env("TERMINAL_IDLE_SECONDS", "900"))
+TERMINAL_REATTACH_SECONDS = int(env("TERMINAL_REATTACH_SECONDS", "60"))
+TERMINAL_MAX_SESSIONS = int(env("TERMINAL_MAX_SESSIONS", "5"))
+TERMINAL_CONNECT_SECONDS = 10
+TERMINAL_KEEPALIVE_SECONDS = 30
+# The passwords a hosts file may name with password_env: only these
+# variables, so the file cannot turn any other secret into an SSH password.
+TERMINAL_PASSWORDS = {k: v for k, v in os.environ.items() if k.startswith("TERMINAL_PASSWORD_")}
 
 # INFO and above: problems (refused sockets, Redis outages, client errors).
 # DEBUG: one line per message handled.

@@ -59,7 +59,6 @@ from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
 from channels_kit import sentinel
-from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.layer")
 

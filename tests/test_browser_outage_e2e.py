@@ -4,32 +4,22 @@ Daphne closes every socket with ``service-restart`` (1012) once Redis has
 been away for ``WS_OUTAGE_SECONDS`` (1 s here); the page says why, shows that
 it is reconnecting, gets back in once Redis is, and hears the room again.
 """
-import os
-import shutil
 import time
 
 import pytest
 
-from channels_kit.testing.split import Split
-from tests.paths import ARTIFACTS
-from tests.test_browser import (  # noqa: F401 (browser, open_page: fixtures)
-    RECONNECT_MS, browser, expect, line_from, open_page, say, screenshot, state_of,
-    unique_room, wait_open,
+from tests.pages import (
+    RECONNECT_MS, expect, line_from, say, screenshot, state_of, unique_room, wait_open,
 )
+from tests.splits import running_split
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def short_hold_split(tmp_path):
-    log_dir = os.path.join(ARTIFACTS, "logs", "browser-outage")
-    shutil.rmtree(log_dir, ignore_errors=True)
-    env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "WS_OUTAGE_SECONDS": "1"}
-    running = Split(workers=2, log_dir=log_dir, env=env)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_split("browser-outage", tmp_path, env={"WS_OUTAGE_SECONDS": "1"}) as running:
+        yield running
 
 
 def test_room_page_shows_the_restart_reconnects_and_hears_the_room_again(short_hold_split,

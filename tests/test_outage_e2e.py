@@ -14,9 +14,9 @@ import pytest
 import redis
 import websocket
 
-from channels_kit.testing.split import Split
 from tests.browser import signed_up
 from tests.paths import ARTIFACTS
+from tests.splits import running_split
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
@@ -26,13 +26,9 @@ FIGURES = os.path.join(ARTIFACTS, "outage-figures.json")
 
 @pytest.fixture(scope="module")
 def outage_split(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("outage")
-    env = {"DATABASE_PATH": str(tmp / "db.sqlite3"), "WORKER_VERBOSITY": "2"}
-    running = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", "outage"), env=env)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_split("outage", tmp_path_factory.mktemp("outage"),
+                       env={"WORKER_VERBOSITY": "2"}) as running:
+        yield running
 
 
 def connect(split, path, cookie=None, deadline=None):
@@ -176,12 +172,8 @@ def test_a_listener_hears_its_room_again_after_a_flush(outage_split):
 
 @pytest.fixture
 def short_hold_split(tmp_path):
-    env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "WS_OUTAGE_SECONDS": "1"}
-    running = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", "outage-short"), env=env)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_split("outage-short", tmp_path, env={"WS_OUTAGE_SECONDS": "1"}) as running:
+        yield running
 
 
 def test_an_outage_past_the_hold_time_closes_sockets_with_a_reason(short_hold_split):

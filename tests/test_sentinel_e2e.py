@@ -7,6 +7,7 @@ The Sentinels call a master down after 1 s without an answer here
 """
 import json
 import os
+import shutil
 import signal
 import time
 
@@ -16,19 +17,20 @@ import websocket
 from channels_kit import sentinel
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.testing.sentinels import SERVICE, SentinelGroup
-from channels_kit.testing.split import Split
 from tests.paths import ARTIFACTS
+from tests.splits import running_split
 from tests.test_outage_e2e import record
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e
 
-LOGS = os.path.join(ARTIFACTS, "logs", "sentinel")
+SERVERS = os.path.join(ARTIFACTS, "logs", "sentinel-servers")
 
 
 @pytest.fixture
 def sentinels():
-    group = SentinelGroup(LOGS)
+    shutil.rmtree(SERVERS, ignore_errors=True)
+    group = SentinelGroup(SERVERS)
     try:
         yield group.start()
     finally:
@@ -37,13 +39,9 @@ def sentinels():
 
 @pytest.fixture
 def sentinel_split(sentinels, tmp_path):
-    env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "REDIS_SENTINELS": sentinels.addresses,
-           "REDIS_SENTINEL_SERVICE": SERVICE}
-    running = Split(workers=2, log_dir=LOGS, env=env)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    env = {"REDIS_SENTINELS": sentinels.addresses, "REDIS_SENTINEL_SERVICE": SERVICE}
+    with running_split("sentinel", tmp_path, env=env) as running:
+        yield running
 
 
 def connect(split, path):
