@@ -24,6 +24,7 @@ layer = channels.asgi.get_channel_layer()  # sets Django up, so URLs can be reve
 channel_layer = FlowControlledLayer(
     AnswersHealthWhileRedisIsDown(layer, path=reverse("health")),
     watch=RedisWatch.for_layer(layer),
+    reconnect_paths=settings.WEBSOCKET_RECONNECT_PATHS,
     **settings.WEBSOCKET_LIMITS
 )
 # A frame whose unblocking send died with the connection goes back in line.

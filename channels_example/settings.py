@@ -215,6 +215,10 @@ WEBSOCKET_LIMITS = {
     "outage_bytes": int(env("WS_OUTAGE_BYTES", str(2 ** 20))),
     "outage_total_bytes": int(env("WS_OUTAGE_TOTAL_BYTES", str(64 * 2 ** 20))),
 }
+# When Redis comes back empty, daphne sends each open socket's connect again
+# so it rejoins its groups; a terminal's connect would open a second shell,
+# so its sockets are closed with 1012 instead and the page reattaches.
+WEBSOCKET_RECONNECT_PATHS = ["/terminal/"]
 
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.

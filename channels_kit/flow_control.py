@@ -95,7 +95,7 @@ class FlowControlledLayer(OutageHolding):
 
     def __init__(self, layer, max_frame=0, rate=0, burst=0, max_per_client=0,
                  outage_seconds=10, outage_frames=1000, outage_bytes=2 ** 20,
-                 outage_total_bytes=64 * 2 ** 20, watch=None,
+                 outage_total_bytes=64 * 2 ** 20, watch=None, reconnect_paths=(),
                  clock=time.monotonic, call_later=reactor_call_later):
         self.layer = layer
         self.max_frame = max_frame
@@ -106,7 +106,8 @@ class FlowControlledLayer(OutageHolding):
         self.per_client = collections.Counter()
         self.pending_bytes = 0      # over every socket
         self.refreshed_at = 0.0     # when the queue's length was last asked for
-        self.init_outages(watch, outage_seconds, outage_frames, outage_bytes, outage_total_bytes)
+        self.init_outages(watch, outage_seconds, outage_frames, outage_bytes, outage_total_bytes,
+                          reconnect_paths)
 
     def __getattr__(self, name):
         return getattr(self.layer, name)

@@ -11,7 +11,8 @@ writes those closes itself: Redis is not there to carry them.
 If Redis comes back *empty* (restarted without persistence, flushed, a
 replica that never had the data), every socket's groups and channel session
 went with it. ``RedisWatch`` notices (a marker key is gone), and each open
-socket's ``websocket.connect`` is sent again, numbered 0 as daphne numbered
+socket's ``websocket.connect`` is sent again (except on ``reconnect_paths``,
+whose sockets are closed with 1012 instead), numbered 0 as daphne numbered
 it: the connect consumers add the socket to its groups again and rebuild its
 channel session. Its later frames are renumbered to follow (the
 ``enforce_ordering`` count starts over), and the frames that waited are
@@ -39,8 +40,13 @@ class OutageHolding:
     # How long frames wait for the replayed connects to be answered, at most (seconds).
     replay_wait = 2.0
 
-    def init_outages(self, watch, seconds, frames, size, total_size):
+    def init_outages(self, watch, seconds, frames, size, total_size, reconnect_paths):
         self.watch = watch          # RedisWatch, or None (no Redis: no outages to watch)
+        # Path prefixes whose sockets are closed with 1012 rather than
+        # connected again when Redis lost its state: their connect does more
+        # than join groups (opens a shell, say), and their page reconnects
+        # to what it had.
+        self.reconnect_paths = tuple(reconnect_paths)
         self.outage_seconds = seconds
         self.outage_frames, self.outage_bytes = frames, size
         self.outage_total_bytes = total_size
@@ -141,7 +147,8 @@ class OutageHolding:
         for socket in list(self.sockets.values()):
             if not socket.counted or socket.refused:
                 continue
-            if unsure_after is None or socket.connected_at < unsure_after:
+            replayable = not socket.connect["path"].startswith(self.reconnect_paths)
+            if replayable and (unsure_after is None or socket.connected_at < unsure_after):
                 socket.replay_due = self.replay_pending = True
             elif not socket.closed:
                 self.close_for_restart(socket)

@@ -272,6 +272,24 @@ def test_a_flush_replays_older_sockets_and_closes_those_that_may_postdate_it(clo
     assert (closed.written[0]["error"], closed.close_code) == ("service-restart", 1012)
 
 
+def test_sockets_on_reconnect_paths_are_closed_not_replayed(clock, timers):
+    layer = FlowControlledLayer(Breakable(capacity=100), clock=clock, call_later=timers,
+                                reconnect_paths=["/terminal/"])
+    room = open_socket(layer, "daphne.response.x!room")
+    self = Protocol("daphne.response.x!shell")  # noqa: F841 (found up the stack)
+    layer.send("websocket.connect", {"reply_channel": "daphne.response.x!shell",
+                                     "path": "/terminal/box/", "client": ["10.0.0.1", 1],
+                                     "order": 0})
+    drain(layer, "websocket.connect")
+    layer.layer.down = True
+    frame(layer, room, 1)
+    layer.layer.down = False
+    layer.probed("lost")
+    assert [m["reply_channel"] for m in drain(layer, "websocket.connect")] == [room]
+    shell = protocol_of(layer, "daphne.response.x!shell")
+    assert (shell.written[0]["error"], shell.close_code) == ("service-restart", 1012)
+
+
 def test_a_send_lost_with_the_connection_is_held_again_in_order(clock, timers):
     layer = limited(clock, timers)
     reply = open_socket(layer)
