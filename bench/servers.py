@@ -83,20 +83,13 @@ class Server:
         return total(tree(self.pids()), lambda process: process.memory_info().rss) / 2 ** 20
 
 
-# Bench clients send as fast as the server answers, far past the per-socket
-# flood limit meant for people (docs/reliability.md), which would close them
-# mid-scenario. The rate limit is off here; the limiter still wraps daphne's
-# layer and checks frame sizes and connections, so its cost is measured.
-LOAD_TEST_ENV = {"WS_RATE": "0"}
-
-
 class ProjectServer(Server):
     """The project's split; ``env`` overrides settings for variants (e.g. stock asgi_redis)."""
 
     def __init__(self, name="project", workers=2, env=None):
         self.name = name
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % name)
-        env = dict(LOAD_TEST_ENV, **(env or {}))
+        env = dict(env or {})
         env["DATABASE_PATH"] = os.path.join(self.tmp.name, "db.sqlite3")
         self.split = Split(workers=workers, log_dir=os.path.join(self.tmp.name, "logs"), env=env)
 
