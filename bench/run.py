@@ -4,6 +4,7 @@
     python -m bench --quick         # small sizes, 1 round: a smoke run
     python -m bench --servers project,stock,reference --scenarios echo,ordered
     python -m bench --servers project,channels4,reference
+    python -m bench --servers project,no-inspector,inspector-open --scenarios echo
 
 Every server is started here on free 127.0.0.1 ports and stopped at the
 end. Scenarios run interleaved (project, reference, project, reference...)
@@ -14,6 +15,10 @@ asgi_redis, database channel sessions and daphne's polling mode, for before
 / after figures. ``channels4`` is stock Channels 4.3 + channels_redis under
 one daphne 4 (bench/channels4, installed into .venv-channels4 on first
 use): the yardstick, fair only when measured in the same run.
+``no-inspector`` is the project's split on the same layer without the
+inspector's hooks (``channels_kit.layer.RedisChannelLayer``), and
+``inspector-open`` the project's split with one staff ``/inspector/`` socket
+reading every event: the cost of the feature closed, and of watching.
 """
 import argparse
 import asyncio
@@ -24,7 +29,7 @@ import sys
 import time
 
 from bench import scenarios
-from bench.servers import Channels4Server, ProjectServer, ReferenceServer
+from bench.servers import Channels4Server, ProjectServer, ReferenceServer, WatchedProjectServer
 
 # Full sizes; --quick divides them.
 FULL = {
@@ -45,6 +50,8 @@ STOCK_ENV = {
     "CHANNEL_SESSION_STORE": "database",
     "DAPHNE_FLAGS": "--force-sync",
 }
+# The project's split without the inspector's hooks: the feature absent.
+NO_INSPECTOR_ENV = {"CHANNEL_LAYER_BACKEND": "channels_kit.layer.RedisChannelLayer"}
 HEADLINE = {"echo": "msg/s", "broadcast": "deliveries/s", "connect": "connects/s",
             "ordered": "ordered s"}
 
@@ -58,7 +65,12 @@ def make_server(name):
         return Channels4Server()
     if name == "project":
         return ProjectServer("project")
-    raise SystemExit("unknown server %r (project, stock, channels4, reference)" % name)
+    if name == "no-inspector":
+        return ProjectServer("no-inspector", env=NO_INSPECTOR_ENV)
+    if name == "inspector-open":
+        return WatchedProjectServer()
+    raise SystemExit("unknown server %r (project, stock, channels4, reference, no-inspector, "
+                     "inspector-open)" % name)
 
 
 def run_once(server, scenario, sizes, scenario_timeout):
@@ -129,7 +141,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, help="interleaved rounds per scenario (default 3)")
     parser.add_argument("--scenarios", default="echo,broadcast,connect,ordered")
     parser.add_argument("--servers", default="project,reference",
-                        help="comma list of project, stock, channels4, reference "
+                        help="comma list of project, stock, channels4, reference, "
+                             "no-inspector, inspector-open "
                              "(first is the ratio's numerator)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
     args = parser.parse_args(argv)

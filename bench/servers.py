@@ -20,6 +20,7 @@ import tempfile
 import psutil
 
 from bench import ROOT, channels4_venv
+from bench.inspector_watch import InspectorTab
 from channels_kit import embedded_redis
 from channels_kit.testing.split import Process, Split, free_port, port_open, wait_for
 
@@ -82,20 +83,13 @@ class Server:
         return total(tree(self.pids()), lambda process: process.memory_info().rss) / 2 ** 20
 
 
-# Bench clients send as fast as the server answers, far past the per-socket
-# flood limit meant for people (docs/reliability.md), which would close them
-# mid-scenario. The rate limit is off here; the limiter still wraps daphne's
-# layer and checks frame sizes and connections, so its cost is measured.
-LOAD_TEST_ENV = {"WS_RATE": "0"}
-
-
 class ProjectServer(Server):
     """The project's split; ``env`` overrides settings for variants (e.g. stock asgi_redis)."""
 
     def __init__(self, name="project", workers=2, env=None):
         self.name = name
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % name)
-        env = dict(LOAD_TEST_ENV, **(env or {}))
+        env = dict(env or {})
         env["DATABASE_PATH"] = os.path.join(self.tmp.name, "db.sqlite3")
         self.split = Split(workers=workers, log_dir=os.path.join(self.tmp.name, "logs"), env=env)
 
@@ -118,6 +112,24 @@ class ProjectServer(Server):
     def stop(self):
         self.split.stop()
         self.tmp.cleanup()
+
+
+class WatchedProjectServer(ProjectServer):
+    """The project's split with one staff inspector socket open throughout (bench/inspector_watch.py)."""
+
+    def __init__(self, name="inspector-open"):
+        super().__init__(name)
+        self.tab = InspectorTab(self.split)
+
+    def start(self):
+        super().start()
+        self.tab.open()
+        return self
+
+    def stop(self):
+        print("  %s: the inspector socket read %d events" % (self.name, self.tab.events))
+        self.tab.close()
+        super().stop()
 
 
 class ReferenceServer(Server):

@@ -23,6 +23,7 @@ urlpatterns = [
     path("live/", views.live, name="live"),
     path("progress/", views.progress, name="progress"),
     path("console/", views.console, name="console"),
+    path("inspector/", views.inspector, name="inspector"),
     path("terminal/", terminal.hosts, name="terminal-hosts"),
     path("terminal/recordings/", terminal.recordings, name="terminal-recordings"),
     re_path(r"^terminal/recordings/(?P<name>[^/]+)/$", terminal.replay, name="terminal-replay"),

@@ -87,3 +87,8 @@ def progress(request):
 
 def console(request):
     return render(request, "pages/console.html")
+
+
+def inspector(request):
+    """The channel-layer inspector's page; its socket refuses everyone but staff."""
+    return render(request, "pages/inspector.html")

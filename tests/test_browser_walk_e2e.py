@@ -26,6 +26,9 @@ EXTRA_PATHS = ["/accounts/signup/", "/console/", "/chat/bad%20name!/", "/admin/"
 DEBUG_PAGE = re.compile(r"Using the URLconf|Traceback|You're seeing this error because you have "
                         r"<code>DEBUG = True</code>|Server Error \(500\)")
 SETTLED = re.compile(r"^(open|closed|idle)$")
+# Staff tools: a signed-in user who is not staff gets a page saying so (403),
+# with the way back, rather than the tool.
+STAFF_ONLY = ("/terminal/",)
 # Counts the WebSockets a page creates. Page scripts run before the load event
 # that goto() waits for, so the count is complete when goto() returns (the
 # "websocket" event of Playwright may come later).
@@ -53,6 +56,10 @@ def check_page(page, role, path):
     """Visit ``path``; fail on a dead end; return whether it opened a WebSocket."""
     response = page.goto(path)
     expected = 404 if path.startswith("/chat/bad") else 200
+    if role == "user" and path.startswith(STAFF_ONLY):
+        expected = 403
+        expect(page.locator("main")).to_contain_text("Staff only")
+        expect(page.get_by_role("link", name="log in as a staff user")).to_be_visible()
     assert response.status == expected, "%s as %s answered %s" % (path, role, response.status)
     assert not DEBUG_PAGE.search(page.content()), "%s as %s is a debug/error page" % (path, role)
     sockets = page.evaluate("window.socketsOpened || 0")

@@ -52,3 +52,16 @@ def test_other_unknown_paths_get_the_site_404_page_when_debug_is_off(client, set
     assert response.status_code == 404
     page = response.content.decode()
     assert "/no/such/page/" in page and 'href="/"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("is_staff, linked", [(True, True), (False, False)])
+def test_index_links_to_the_inspector_for_staff_only(client, django_user_model, is_staff, linked):
+    user = django_user_model.objects.create_user("reader", password="x", is_staff=is_staff)
+    client.force_login(user)
+    assert ('href="/inspector/"' in client.get("/").content.decode()) is linked
+    assert client.get("/inspector/").status_code == 200  # the socket, not the page, refuses
+
+
+def test_index_does_not_link_to_the_inspector_for_anonymous(client):
+    assert 'href="/inspector/"' not in client.get("/").content.decode()
