@@ -4,6 +4,7 @@
     python -m bench --quick         # small sizes, 1 round: a smoke run
     python -m bench --servers project,stock,reference --scenarios echo,ordered
     python -m bench --servers project,channels4,reference
+    python -m bench --servers project,project+WORKER_FLAGS=--batch=1   # an A/B of one setting
 
 Every server is started here on free 127.0.0.1 ports and stopped at the
 end. Scenarios run interleaved (project, reference, project, reference...)
@@ -50,6 +51,9 @@ HEADLINE = {"echo": "msg/s", "broadcast": "deliveries/s", "connect": "connects/s
 
 
 def make_server(name):
+    """A server by name; ``project+KEY=value+KEY=value`` is the split with settings overridden (A/B)."""
+    if name.startswith("project+"):
+        return ProjectServer(name, env=dict(part.split("=", 1) for part in name.split("+")[1:]))
     if name == "reference":
         return ReferenceServer()
     if name == "stock":

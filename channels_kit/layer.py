@@ -90,6 +90,22 @@ class HiredisPackedConnection(redis.connection.Connection):
         return [hiredis.pack_command(tuple(parts))]
 
 
+class ReceiveState(threading.local):
+    """What one worker thread remembers between its receives and sends (defaults per thread)."""
+
+    # The last receive found the channels empty: the next one BLPOPs first.
+    blocked = False
+    # The message last taken from an enforce_ordering wait channel (it goes
+    # back to the head of its channel when the consumer requeues it).
+    from_wait = None
+    # The message key of the message requeued last in this consumer run.
+    requeued_key = None
+    # This consumer run parked a message in a wait channel.
+    parked = False
+    # Parks in a row, for the back-off after parking.
+    streak = 0
+
+
 class RedisChannelLayer(asgi_redis.RedisChannelLayer):
 
     # Process-local messages fetched per script call in receive_twisted.
@@ -185,7 +201,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._list_lengths = {}
         self._unanswered = {}
         self._twisted_buffers = {}
-        self._local = threading.local()
+        self._local = ReceiveState()
 
     def _generate_connections(self, hosts, redis_kwargs):
         """asgi_redis's clients, on hiredis-packed connections (redis:// hosts)."""
@@ -207,13 +223,13 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     def send(self, channel, message):
         if threading.get_ident() == self._reactor_thread:
             return self._send_from_reactor(channel, message)
-        front = message is getattr(self._local, "from_wait", None)
+        front = message is self._local.from_wait
         self._local.from_wait = None
         connection, keys, args = self._send_call(channel, message, front=front)
         if front:
             # The next requeued message goes right behind this one, keeping
             # the wait channel's order (a plain LPUSH each would reverse it).
-            args.append(getattr(self._local, "requeued_key", None) or "")
+            args.append(self._local.requeued_key or "")
             self._local.requeued_key = keys[0]
         if channel.startswith("__wait__."):
             self._local.parked = True
@@ -393,8 +409,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         a little, longer after each park in a row (at most ``park_pause_max``
         seconds), lets the other worker finish and requeue first.
         """
-        if getattr(self._local, "parked", False):
-            self._local.streak = getattr(self._local, "streak", 0) + 1
+        if self._local.parked:
+            self._local.streak += 1
             time.sleep(min(self.park_pause * 2 ** (self._local.streak - 1), self.park_pause_max))
         else:
             self._local.streak = 0
@@ -404,7 +420,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         indexes = self._receive_list_names(channels)
         if indexes is None:
             return None, None
-        if not (block and getattr(self._local, "blocked", False)):
+        if not (block and self._local.blocked):
             for index, list_names in indexes.items():
                 random.shuffle(list_names)  # as asgi_redis: no channel starves the others
                 connection = self.connection(index)
@@ -425,6 +441,83 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
                 if content is not None:
                     return self._unpack(popped[0], content)
         return None, None
+
+    ### Batches (the kit's runworker) ###
+
+    def receive_batch(self, channels, limit):
+        """Up to ``limit`` messages, ``[(channel, message), ...]``, in one trip while a backlog lasts.
+
+        A worker that takes one message per trip spends a round trip (and
+        the sleep and wake-up of a blocking read) on every message. Here one
+        script pops up to ``limit`` queued messages with their contents. When
+        the last call found fewer than ``limit``, the channels ran dry: this
+        one BLPOPs (at most ``blpop_timeout`` seconds; ``[]`` if nothing came)
+        and takes up to ``limit - 1`` more queued behind the popped one in the
+        same script call as its content.
+
+        After a batch that parked a message for ``enforce_ordering``, it takes
+        one message at a time until a receive parks none. One socket's
+        messages split between two workers' batches make the second worker
+        park its whole batch while the first runs its own, then take and park
+        the requeued ones again: 300 ordered messages took 2 to 13 s in
+        batches of 8, against under 1 s one at a time.
+        """
+        self._back_off_after_parking()
+        if self._local.streak:
+            limit = 1
+        indexes = self._receive_list_names(channels)
+        if indexes is None:
+            return []
+        if not self._local.blocked:
+            for index, list_names in indexes.items():
+                random.shuffle(list_names)  # as asgi_redis: no channel starves the others
+                found = self.pop_with_content(keys=list_names, args=[limit],
+                                              client=self.connection(index))
+                if found:
+                    self._local.blocked = len(found) < 2 * limit
+                    return self._unpack_pairs(found)
+        self._local.blocked = True
+        for index, list_names in indexes.items():
+            connection = self.connection(index)
+            popped = connection.blpop(list_names, timeout=self.blpop_timeout)
+            if popped:
+                found = self.take(keys=[popped[1], popped[0]], args=[limit - 1], client=connection)
+                self._local.blocked = not found[1]
+                pairs = [popped[0], found[0]] + found[2:] if found[0] is not None else found[2:]
+                return self._unpack_pairs(pairs)
+        return []
+
+    def start_consumer_run(self):
+        """A batched message's consumer begins: what it requeues is a new sequence (see receive)."""
+        self._local.requeued_key = None
+
+    def _unpack_pairs(self, found):
+        return [self._unpack(found[i], found[i + 1]) for i in range(0, len(found), 2)]
+
+    def send_many(self, sends):
+        """Send ``[(channel, message), ...]`` in one pipelined trip per Redis host, in order.
+
+        Returns the ``(channel, message)`` pairs refused as full (each one
+        reported like any other refusal), for the caller to retry or drop.
+        """
+        pipelines, order = {}, {}
+        for channel, message in sends:
+            connection, keys, args = self._send_call(channel, message)
+            index = self._connection_list.index(connection)
+            if index not in pipelines:
+                pipelines[index] = connection.pipeline(transaction=False)
+                order[index] = []
+            self.send_counted(keys=keys, args=args, client=pipelines[index])
+            order[index].append((channel, message))
+        refused = []
+        for index, pipeline in pipelines.items():
+            for sent, result in zip(order[index], pipeline.execute(raise_on_error=False)):
+                if isinstance(result, redis.exceptions.ResponseError):
+                    if result.args[0] != "full":
+                        raise result
+                    self._report_full(sent[0])
+                    refused.append(sent)
+        return refused
 
     def _unpack(self, list_name, content):
         if isinstance(list_name, bytes):
