@@ -15,7 +15,9 @@ environment here and nowhere else:
 - ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
 - ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
-  per-socket limits daphne enforces (``channels_kit/flow_control.py``).
+  per-socket limits daphne enforces (``channels_kit/flow_control.py``);
+  ``DAPHNES``: how many daphnes share the port (each takes its share of
+  ``WS_MAX_PER_CLIENT``).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -163,11 +165,16 @@ JWT_AUTH = {
 # Per-socket limits, enforced by daphne before a frame is queued (0 = off).
 # 20 frames/s with bursts of 60 is far above typing speed, and a flooder
 # leaves at most about 60 frames in the shared queue in front of everyone.
+# DAPHNES daphnes share the port (./run's DAPHNES, channels_kit/reuseport.py):
+# each counts only its own sockets, so each allows its share of the
+# per-address limit and the sum stays within it (docs/performance.md).
+DAPHNES = int(env("DAPHNES", "1"))
+WS_MAX_PER_CLIENT = int(env("WS_MAX_PER_CLIENT", "200"))
 WEBSOCKET_LIMITS = {
     "max_frame": int(env("WS_MAX_FRAME", "65536")),
     "rate": float(env("WS_RATE", "20")),
     "burst": int(env("WS_BURST", "60")),
-    "max_per_client": int(env("WS_MAX_PER_CLIENT", "200")),
+    "max_per_client": WS_MAX_PER_CLIENT and max(1, WS_MAX_PER_CLIENT // DAPHNES),
 }
 
 # INFO and above: problems (refused sockets, Redis outages, client errors).
