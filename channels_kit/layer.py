@@ -281,22 +281,45 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     def send_group(self, group, message):
         """Every member's send in one pipelined trip per Redis host; full members are reported."""
         assert self.valid_group_name(group), "Group name not valid"
-        pipelines, members = {}, {}
-        for channel in self.group_channels(group):
+        sends = [(channel, message) for channel in self.group_channels(group)]
+        self._send_pipelined(sends, group)
+
+    def _send_pipelined(self, sends, group=""):
+        """Send ``[(channel, message), ...]`` in one trip per Redis host; returns the pairs refused as full.
+
+        The script goes by its hash (EVALSHA) straight into the pipeline:
+        redis-py's pipelined Script objects first ask Redis whether the
+        script exists (SCRIPT EXISTS), one more round trip per pipeline.
+        """
+        calls = {}
+        for channel, message in sends:
             connection, keys, args = self._send_call(channel, message, group)
             index = self._connection_list.index(connection)
-            if index not in pipelines:
-                pipelines[index] = connection.pipeline(transaction=False)
-                members[index] = []
-            self.send_counted(keys=keys, args=args, client=pipelines[index])
-            members[index].append(channel)
-        for index, pipeline in pipelines.items():
-            results = pipeline.execute(raise_on_error=False)
-            for channel, result in zip(members[index], results):
+            calls.setdefault(index, []).append(((channel, message), keys, args))
+        refused = []
+        for index, host_calls in calls.items():
+            results = self._evalsha_all(self.connection(index), host_calls)
+            for (sent, _, _), result in zip(host_calls, results):
                 if isinstance(result, redis.exceptions.ResponseError):
                     if result.args[0] != "full":
                         raise result
-                    self._report_full(channel, group)
+                    self._report_full(sent[0], group or None)
+                    refused.append(sent)
+        return refused
+
+    def _evalsha_all(self, connection, calls):
+        """send_counted for every (_, keys, args), pipelined; loads the script once if Redis lost it."""
+        pipeline = connection.pipeline(transaction=False)
+        for _, keys, args in calls:
+            pipeline.evalsha(self.send_counted.sha, len(keys), *(keys + args))
+        results = pipeline.execute(raise_on_error=False)
+        missing = [i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)]
+        if missing:  # a restarted Redis: nothing of those ran, so they go again, in order
+            connection.script_load(self.lua_send_counted)
+            retried = self._evalsha_all(connection, [calls[i] for i in missing])
+            for i, result in zip(missing, retried):
+                results[i] = result
+        return results
 
     def _send_call(self, channel, message, group="", front=False):
         """The connection, keys and args of one send_counted call (asgi_redis's layout)."""
@@ -500,24 +523,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         Returns the ``(channel, message)`` pairs refused as full (each one
         reported like any other refusal), for the caller to retry or drop.
         """
-        pipelines, order = {}, {}
-        for channel, message in sends:
-            connection, keys, args = self._send_call(channel, message)
-            index = self._connection_list.index(connection)
-            if index not in pipelines:
-                pipelines[index] = connection.pipeline(transaction=False)
-                order[index] = []
-            self.send_counted(keys=keys, args=args, client=pipelines[index])
-            order[index].append((channel, message))
-        refused = []
-        for index, pipeline in pipelines.items():
-            for sent, result in zip(order[index], pipeline.execute(raise_on_error=False)):
-                if isinstance(result, redis.exceptions.ResponseError):
-                    if result.args[0] != "full":
-                        raise result
-                    self._report_full(sent[0])
-                    refused.append(sent)
-        return refused
+        return self._send_pipelined(sends)
 
     def _unpack(self, list_name, content):
         if isinstance(list_name, bytes):

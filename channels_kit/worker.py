@@ -125,10 +125,13 @@ class BatchWorker(Worker):
                 return
 
     def send_held(self, held):
-        """Send the held replies in order: runs of channel sends pipelined, group sends between them."""
+        """Send the held replies in order: runs of channel sends pipelined, group sends between them.
+
+        A send on another layer than the worker's goes as the stock flush sends it.
+        """
         run = []
         for sender, content in held:
-            if isinstance(sender, Channel):
+            if isinstance(sender, Channel) and sender.channel_layer is self.channel_layer:
                 run.append((sender.name, content))
                 continue
             self.send_run(run)
