@@ -86,8 +86,28 @@ class HiredisPackedConnection(redis.connection.Connection):
     def pack_command(self, *args):
         encode = self.encoder.encode
         parts = args[0].split() if " " in args[0] else [args[0]]
-        parts.extend(arg if type(arg) in (bytes, str) else encode(arg) for arg in args[1:])
+        parts.extend(arg if type(arg) in HIREDIS_AS_IS else encode(arg) for arg in args[1:])
         return [hiredis.pack_command(tuple(parts))]
+
+
+# Argument types hiredis writes exactly as redis-py 2.10 and txredisapi do
+# (str as UTF-8, int in decimal); bool, float and the rest are left to them.
+HIREDIS_AS_IS = (bytes, str, int)
+
+
+class HiredisPackedProtocol(txredisapi.RedisProtocol):
+    """txredisapi's protocol (daphne's connections) with commands packed by hiredis.
+
+    txredisapi builds every command argument by argument in Python; in
+    daphne's profile under an echo load that was a tenth of its busy time.
+    Commands whose arguments are all str, bytes or int (every command the
+    layer sends) are packed by hiredis into the same bytes.
+    """
+
+    def _build_command(self, *args, **kwargs):
+        if all(type(arg) in HIREDIS_AS_IS for arg in args):
+            return hiredis.pack_command(args)
+        return super()._build_command(*args, **kwargs)
 
 
 class ReceiveState(threading.local):
@@ -575,11 +595,15 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         if index not in self._twisted_connections:
             host = index[1] if isinstance(index, tuple) else index
             kwargs = self.connection(host).connection_pool.connection_kwargs
-            self._twisted_connections[index] = txredisapi.lazyConnection(
+            connection = txredisapi.lazyConnection(
                 host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
                 dbid=kwargs.get("db", 0), password=kwargs.get("password"),
                 charset=None, convertNumbers=False,
             )
+            # The factory builds its protocol when the connection is made (and
+            # at every reconnect), after this call has returned.
+            connection._factory.protocol = HiredisPackedProtocol
+            self._twisted_connections[index] = connection
         return self._twisted_connections[index]
 
     def _buffer(self, found):
