@@ -8,6 +8,7 @@
         --scenarios echo,broadcast,connect,ordered,bigroom,idle10k     # the README's table
     python -m bench --daphnes 2 --servers project,channels4,reference  # 2 daphnes each
     python -m bench --servers project,project+WORKER_FLAGS=--batch=1   # an A/B of one setting
+    python -m bench --servers project,project@/tmp/before              # against another checkout
 
 Every server is started here on free 127.0.0.1 ports and stopped at the
 end. Scenarios run interleaved (project, reference, project, reference...)
@@ -67,11 +68,14 @@ HEADLINE = {"echo": "msg/s", "broadcast": "deliveries/s", "connect": "connects/s
 
 
 def make_server(name, daphnes=1, workers=2):
-    """A server by name; ``project+KEY=value+KEY=value`` is the split with settings overridden (A/B).
+    """A server by name; ``project+KEY=value+KEY=value`` is the split with settings overridden,
+    ``project@PATH`` the split of another checkout (both for A/B runs).
 
     ``daphnes``: the project's daphnes on one port, and as many Channels 4
     daphnes; ``workers``: the project's runworkers.
     """
+    if name.startswith("project@"):  # another checkout of the project, e.g. before a change
+        return ProjectServer(name, workers, daphnes, root=name.split("@", 1)[1])
     if name.startswith("project+"):
         return ProjectServer(name, workers, daphnes,
                              env=dict(part.split("=", 1) for part in name.split("+")[1:]))

@@ -12,6 +12,7 @@ is also shown per role (daphne, workers, redis), which says where a
 server's time per operation goes.
 """
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -99,12 +100,12 @@ class ProjectServer(Server):
                    "the per-socket rate limit off for the load clients (WS_RATE=0: it "
                    "closes with 4500 instead of throttling).")
 
-    def __init__(self, name="project", workers=2, daphnes=1, env=None):
+    def __init__(self, name="project", workers=2, daphnes=1, env=None, root=None):
         self.name = name
-        self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % name)
+        self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % re.sub(r"\W", "_", name))
         env = dict(LOAD_TEST_ENV, **(env or {}))
         env["DATABASE_PATH"] = os.path.join(self.tmp.name, "db.sqlite3")
-        self.split = Split(workers=workers, webs=daphnes, shared_port=True, env=env,
+        self.split = Split(workers=workers, webs=daphnes, shared_port=True, env=env, root=root,
                            log_dir=os.path.join(self.tmp.name, "logs"))
 
     @property

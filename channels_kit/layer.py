@@ -124,6 +124,8 @@ class ReceiveState(threading.local):
     parked = False
     # Parks in a row, for the back-off after parking.
     streak = 0
+    # When this thread last parked a message (time.monotonic()).
+    parked_at = float("-inf")
 
 
 class RedisChannelLayer(asgi_redis.RedisChannelLayer):
@@ -134,6 +136,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     # for each park in a row up to the maximum (seconds).
     park_pause = 0.001
     park_pause_max = 0.008
+    # How long a worker that parked a message takes one message per receive_batch (seconds).
+    unbatched_after_park = 1.0
 
     # Store a message, push it, count it; or count the refusal. One trip.
     # Returns the list's new length.
@@ -253,6 +257,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             self._local.requeued_key = keys[0]
         if channel.startswith("__wait__."):
             self._local.parked = True
+            self._local.parked_at = time.monotonic()
         self._send_now(channel, connection, keys, args)
 
     def _send_now(self, channel, connection, keys, args):
@@ -498,15 +503,15 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         and takes up to ``limit - 1`` more queued behind the popped one in the
         same script call as its content.
 
-        After a batch that parked a message for ``enforce_ordering``, it takes
-        one message at a time until a receive parks none. One socket's
+        For ``unbatched_after_park`` seconds after it parked a message for
+        ``enforce_ordering``, it takes one message at a time. One socket's
         messages split between two workers' batches make the second worker
         park its whole batch while the first runs its own, then take and park
         the requeued ones again: 300 ordered messages took 2 to 13 s in
         batches of 8, against under 1 s one at a time.
         """
         self._back_off_after_parking()
-        if self._local.streak:
+        if time.monotonic() - self._local.parked_at < self.unbatched_after_park:
             limit = 1
         indexes = self._receive_list_names(channels)
         if indexes is None:
