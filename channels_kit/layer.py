@@ -42,6 +42,7 @@ process on the same Redis keep working, and changes only how it gets there:
   ``<stats_prefix>drops`` (field: channel pattern, and ``group:<name>`` for
   group sends); ``manage.py layerstats`` prints it.
 """
+import functools
 import logging
 import random
 import re
@@ -66,6 +67,7 @@ logger = logging.getLogger("channels_kit.layer")
 RANDOM_PARTS = re.compile(r"(?<=\.)[A-Za-z0-9]+(?=[!?])|(?<=[!?])[^.!?]+")
 
 
+@functools.lru_cache(maxsize=4096)  # few distinct names: one per channel, one per daphne
 def channel_pattern(channel):
     """The channel's name with its random parts starred: one counter per kind of channel.
 
