@@ -40,7 +40,7 @@ FULL = {
     "connect": {"handshakes": 1000, "in_flight": 50},
     "ordered": {"count": 300},
     "bigroom": [{"members": 100, "messages": 100}, {"members": 1000, "messages": 20},
-                {"members": 5000, "messages": 5}],
+                {"members": 5000, "messages": 4}],
     "idle10k": {"idle": 10000, "connects": 500, "in_flight": 50, "clients": 50,
                 "round_trips": 100},
 }
