@@ -9,9 +9,11 @@ time and the redis-server's (psutil) around the drain:
 
 - ``stock``: channels 1.1.8's ``Worker`` (one receive and one send trip per
   message);
-- ``batch K``: the kit's ``BatchWorker`` taking up to K messages per trip.
+- ``batch K``: the kit's ``BatchWorker`` taking up to K messages per trip;
+- ``batch K walk`` (with ``walk`` on the command line): the same, routing
+  every message through ``Router.match`` instead of the route cache.
 
-Run from the repo root: ``.venv/bin/python -m bench.worker_loop [N] [ROUNDS] [K,K...]``.
+Run from the repo root: ``.venv/bin/python -m bench.worker_loop [N] [ROUNDS] [K,K...] [walk]``.
 The queue is full when each drain starts, the worker loop's best case; under
 a live echo load the queue is often short and batches smaller.
 """
@@ -70,11 +72,17 @@ def one_round(name, layer, redis_process, count):
     from channels.worker import Worker
     from channels_kit.worker import BatchWorker
 
+    class WalkingRoutes(BatchWorker):
+        routing = staticmethod(lambda router: router)  # no route cache: the A/B of it
+
     raw = layer.channel_layer
     queue_frames(raw, count)
     batch = 1 if name == "stock" else int(name.split()[1])
+    worker_class = Worker if name == "stock" else BatchWorker
+    if name.endswith("walk"):
+        worker_class = WalkingRoutes
     cpu, redis_cpu = time.process_time(), sum(redis_process.cpu_times()[:2])
-    drain(Worker if name == "stock" else BatchWorker, layer, count, batch)
+    drain(worker_class, layer, count, batch)
     cpu = time.process_time() - cpu
     redis_cpu = sum(redis_process.cpu_times()[:2]) - redis_cpu
     for connection in raw._connection_list:
@@ -82,7 +90,7 @@ def one_round(name, layer, redis_process, count):
     return 1e6 * cpu / count, 1e6 * redis_cpu / count
 
 
-def main(count=2000, rounds=5, batches=(4, 8, 16)):
+def main(count=2000, rounds=5, batches=(4, 8, 16), walk=False):
     port = free_port()
     server = subprocess.Popen(argv(port), stdout=subprocess.DEVNULL)
     try:
@@ -90,17 +98,19 @@ def main(count=2000, rounds=5, batches=(4, 8, 16)):
         with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
             layer = setup_django("redis://127.0.0.1:%d/0" % port, tmp)
             names = ["stock"] + ["batch %d" % k for k in batches]
+            if walk:  # the same batches routing through Router.match every time
+                names += ["batch %d walk" % k for k in batches]
             results = {name: [] for name in names}
             one_round("stock", layer, psutil.Process(server.pid), count)  # warm-up
             for _ in range(rounds):
                 for name in names:  # interleaved
                     results[name].append(one_round(name, layer, psutil.Process(server.pid), count))
         print("%d echo frames per drain, %d interleaved rounds, medians (min-max)" % (count, rounds))
-        print("%-10s %26s %26s" % ("loop", "worker CPU us/message", "redis CPU us/message"))
+        print("%-14s %26s %26s" % ("loop", "worker CPU us/message", "redis CPU us/message"))
         for name in names:
             worker = [r[0] for r in results[name]]
             redis_ = [r[1] for r in results[name]]
-            print("%-10s %12.1f (%5.1f-%5.1f) %12.1f (%5.1f-%5.1f)" % (
+            print("%-14s %12.1f (%5.1f-%5.1f) %12.1f (%5.1f-%5.1f)" % (
                 name, statistics.median(worker), min(worker), max(worker),
                 statistics.median(redis_), min(redis_), max(redis_)))
     finally:
@@ -111,4 +121,5 @@ def main(count=2000, rounds=5, batches=(4, 8, 16)):
 if __name__ == "__main__":
     args = sys.argv[1:]
     sys.exit(main(int(args[0]) if args else 2000, int(args[1]) if len(args) > 1 else 5,
-                  tuple(int(k) for k in args[2].split(",")) if len(args) > 2 else (4, 8, 16)))
+                  tuple(int(k) for k in args[2].split(",")) if len(args) > 2 else (4, 8, 16),
+                  walk="walk" in args[3:]))
