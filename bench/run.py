@@ -109,7 +109,7 @@ def run_once(server, scenario, sizes, scenario_timeout):
     if "cpu_by_role" in result:
         by_role, wall = result.pop("cpu_by_role"), result.pop("wall") or wall
     cpu = sum(by_role.values())
-    ops = max(result.pop("ops"), 1)
+    ops = result.pop("ops") or float("nan")  # nothing done: no CPU per operation to show
     # CPU per operation (round trip, delivery, handshake) is the figure the
     # other processes on a shared machine disturb least.
     result["CPU ms/op"] = 1000 * cpu / ops
