@@ -29,13 +29,16 @@ process on the same Redis keep working, and changes only how it gets there:
 - ``receive`` pops and fetches in one script call while there is a backlog,
   and BLPOPs (plus one script) when the channels ran dry.
 - ``send`` is one script (capacity check, store, push and counters).
-- ``send_group`` pipelines every member's send into one round trip.
+- ``send_group`` pipelines every member's send into one round trip, by
+  script hash (redis-py's pipelined scripts would add a SCRIPT EXISTS trip).
+- for the kit's batching runworker: ``receive_batch`` takes up to K queued
+  messages in one trip and ``send_many`` sends a batch's replies in one.
 - for ``enforce_ordering``: a message requeued from a wait channel goes to
   the head of its channel, and a worker that just parked a message pauses
   a moment, so two workers stop parking each other's next messages.
-- redis-py 2.10 builds every command in Python (about 10 microseconds for
-  a send); the layer's connections have hiredis build them (the same
-  bytes, in under one).
+- redis-py 2.10 and txredisapi build every command in Python (about 10
+  microseconds for a send, several times that in txredisapi); the layer's
+  connections, daphne's included, have hiredis build them (the same bytes).
 - messages are packed with ormsgpack (compiled) instead of msgpack-python
   0.5.6, which has no compiled part on Python 3.11; the bytes are the same.
 - every full channel is logged at WARNING and counted in the Redis hash
