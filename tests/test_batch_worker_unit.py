@@ -1,9 +1,13 @@
 """BatchWorker keeps the stock worker loop's consumer semantics while batching, on a recording layer."""
+import pytest
 from channels import Channel, Group
 from channels.routing import Router, route
 from channels.signals import consumer_finished, consumer_started
 
 from channels_kit.worker import BatchWorker
+
+# consumer_finished closes Django's stale database connections, as in a worker.
+pytestmark = pytest.mark.django_db
 
 
 class RecordingLayer:
