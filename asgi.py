@@ -5,7 +5,9 @@ so both sides of the split meet on one Redis. Daphne's copy is wrapped twice:
 in the per-socket limits of ``channels_kit.flow_control`` (they must act
 where frames enter the layer, before a flood queues up in front of other
 sockets) and in the health fallback of ``channels_kit.health`` (a health
-request still gets a 503 naming Redis while Redis is down).
+request still gets a 503 naming Redis while Redis is down). ``in_daphne``
+labels this process's inspector events "daphne" and starts the thread that
+relays events to the inspector sockets this daphne serves.
 """
 import os
 
@@ -18,8 +20,10 @@ from django.urls import reverse  # noqa: E402
 
 from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
 from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
+from channels_kit.inspector import in_daphne  # noqa: E402
 
 layer = channels.asgi.get_channel_layer()  # sets Django up, so URLs can be reversed
+in_daphne(layer)
 channel_layer = FlowControlledLayer(
     AnswersHealthWhileRedisIsDown(layer, path=reverse("health")),
     **settings.WEBSOCKET_LIMITS

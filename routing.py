@@ -19,6 +19,9 @@ channel_routing = [
     include("consumers.cbc_chat.routes", path=r"^/cbc/chat/$"),
     include("consumers.json_echo.routes", path=r"^/json/$"),
     include("consumers.progress.routes", path=r"^/progress/$"),
+    # Staff only; never reports its own traffic (channels_kit.inspector).
+    include("consumers.inspector.routes", path=r"^/inspector/$"),
+    include("consumers.terminal.routes", path=r"^/terminal/(?P<alias>[^/]+)/$"),
     # Keep last: every other WebSocket path gets "not-found" and close 4004.
     include("consumers.not_found.routes"),
 ]

@@ -1,4 +1,4 @@
-"""Measure issue 5's two claims on the real split (never asserted in tests).
+"""Measure the live-data and streaming claims on the real split (never asserted in tests).
 
 1. Live values fan out at once: N sockets on /live/, ``manage.py setvalue``
    run K times as separate processes; latency = time a socket reads the

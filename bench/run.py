@@ -1,6 +1,6 @@
 """Benchmark the project's split against other servers, in one run.
 
-    python -m bench                 # issue 7's sizes, 3 interleaved rounds
+    python -m bench                 # full sizes, 3 interleaved rounds
     python -m bench --quick         # small sizes, 1 round: a smoke run
     python -m bench --servers project,stock,reference --scenarios echo,ordered
     python -m bench --servers project,channels4,reference
@@ -9,6 +9,7 @@
     python -m bench --daphnes 2 --servers project,channels4,reference  # 2 daphnes each
     python -m bench --servers project,project+WORKER_FLAGS=--batch=1   # an A/B of one setting
     python -m bench --servers project,project@/tmp/before              # against another checkout
+    python -m bench --servers project,no-inspector,inspector-open --scenarios echo
 
 Every server is started here on free 127.0.0.1 ports and stopped at the
 end. Scenarios run interleaved (project, reference, project, reference...)
@@ -18,7 +19,11 @@ websockets server (the ceiling). ``stock`` is the same split on unmodified
 asgi_redis, database channel sessions and daphne's polling mode, for before
 / after figures. ``channels4`` is stock Channels 4.3 + channels_redis under
 one daphne 4 (bench/channels4, installed into .venv-channels4 on first
-use): issue 7's yardstick, fair only when measured in the same run.
+use): the yardstick, fair only when measured in the same run.
+``no-inspector`` is the project's split on the same layer without the
+inspector's hooks (``channels_kit.layer.RedisChannelLayer``), and
+``inspector-open`` the project's split with one staff ``/inspector/`` socket
+reading every event: the cost of the feature closed, and of watching.
 """
 import argparse
 import asyncio
@@ -30,7 +35,7 @@ import sys
 import time
 
 from bench import crowds, scenarios
-from bench.servers import Channels4Server, ProjectServer, ReferenceServer
+from bench.servers import Channels4Server, ProjectServer, ReferenceServer, WatchedProjectServer
 
 # The sizes of the table in the README; --quick shrinks them. A list is one
 # row per entry (bigroom: one row per room size).
@@ -63,6 +68,8 @@ STOCK_ENV = {
     "CHANNEL_SESSION_STORE": "database",
     "DAPHNE_FLAGS": "--force-sync",
 }
+# The project's split without the inspector's hooks: the feature absent.
+NO_INSPECTOR_ENV = {"CHANNEL_LAYER_BACKEND": "channels_kit.layer.RedisChannelLayer"}
 HEADLINE = {"echo": "msg/s", "broadcast": "deliveries/s", "connect": "connects/s",
             "ordered": "ordered s"}
 
@@ -87,7 +94,12 @@ def make_server(name, daphnes=1, workers=2):
         return Channels4Server(daphnes)
     if name == "project":
         return ProjectServer("project", workers, daphnes)
-    raise SystemExit("unknown server %r (project, stock, channels4, reference)" % name)
+    if name == "no-inspector":
+        return ProjectServer("no-inspector", workers, daphnes, env=NO_INSPECTOR_ENV)
+    if name == "inspector-open":
+        return WatchedProjectServer()
+    raise SystemExit("unknown server %r (project, stock, channels4, reference, no-inspector, "
+                     "inspector-open)" % name)
 
 
 def raise_open_files():
@@ -170,7 +182,8 @@ def main(argv=None):
     parser.add_argument("--scenarios", default="echo,broadcast,connect,ordered",
                         help="comma list of echo, broadcast, connect, ordered, bigroom, idle10k")
     parser.add_argument("--servers", default="project,reference",
-                        help="comma list of project, stock, channels4, reference "
+                        help="comma list of project, stock, channels4, reference, "
+                             "no-inspector, inspector-open "
                              "(first is the ratio's numerator)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
     parser.add_argument("--daphnes", type=int, default=1,

@@ -13,7 +13,7 @@ the reference server, so their ratio is about the servers alone.
   in flight. In Channels 1.x the handshake completes only when a worker has
   run the connect consumer and daphne has read its accept.
 - ordered: one socket sends its messages back to back the instant it opens
-  (the seed 001 race, through ``enforce_ordering``); a listener in the room
+  (the receive-before-connect race, through ``enforce_ordering``); a listener in the room
   times their arrival and checks the order.
 """
 import asyncio

@@ -20,9 +20,9 @@ import tempfile
 
 import psutil
 
-from bench import channels4_venv
+from bench import ROOT, channels4_venv
+from bench.inspector_watch import InspectorTab
 from channels_kit import embedded_redis
-from bench import ROOT
 from channels_kit.testing.split import Process, Split, free_port, port_open, wait_for
 
 
@@ -127,6 +127,24 @@ class ProjectServer(Server):
     def stop(self):
         self.split.stop()
         self.tmp.cleanup()
+
+
+class WatchedProjectServer(ProjectServer):
+    """The project's split with one staff inspector socket open throughout (bench/inspector_watch.py)."""
+
+    def __init__(self, name="inspector-open"):
+        super().__init__(name)
+        self.tab = InspectorTab(self.split)
+
+    def start(self):
+        super().start()
+        self.tab.open()
+        return self
+
+    def stop(self):
+        print("  %s: the inspector socket read %d events" % (self.name, self.tab.events))
+        self.tab.close()
+        super().stop()
 
 
 class ReferenceServer(Server):

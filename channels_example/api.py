@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
-from channels_kit.client_errors import ClientError
 from channels_example.push import push_to_room, push_to_user
+from channels_kit.client_errors import ClientError
 from channels_kit.decorators import is_active_staff
 
 

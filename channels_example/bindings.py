@@ -36,8 +36,8 @@ import json
 from channels.binding.websockets import WebsocketBinding
 from django.core.exceptions import ValidationError
 
-from channels_kit.client_errors import ClientError
 from channels_example.models import LiveValue
+from channels_kit.client_errors import ClientError
 from channels_kit.decorators import is_active_staff
 
 GROUP = "live-values"

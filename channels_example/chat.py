@@ -13,7 +13,13 @@ from channels import Group
 from channels_kit.client_errors import ClientError
 from channels_kit.timestamps import server_now
 
-ROOM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# One spelling for the consumer, the URL and the pages' pattern attribute. The
+# escaped "-" matters in the browser: Chromium compiles pattern attributes
+# with the v flag, where an unescaped "-" at the end of a class is a syntax
+# error and the whole attribute is silently ignored.
+ROOM_PATTERN = r"[A-Za-z0-9_\-]{1,64}"
+ROOM_RULE = "1 to 64 letters, digits, _ or -"
+ROOM_NAME = re.compile("^%s$" % ROOM_PATTERN)
 # What a group name may hold besides the prefix (asgiref's rule, lowercased).
 GROUP_SAFE = re.compile(r"^[a-z0-9_.-]$")
 

@@ -1,4 +1,4 @@
-"""Server push from outside consumers (seed 000's controller.py, the 1.x way).
+"""Server push from outside consumers (a view, a command, the shell: the 1.x way).
 
 In Channels 1.x any process that has the channel layer can send to a group or
 to one socket's reply channel: a view, a signal handler, a management command,
@@ -25,7 +25,21 @@ import json
 from channels import Channel
 from django.contrib.auth import get_user_model
 
-from channels_example.chat import checked_room, room_group, room_message, user_group, user_message
+from channels_example.chat import (
+    checked_room,
+    room_group,
+    room_message,
+    user_group,
+    user_message,
+)
+
+
+# What a command that sends says when its layer reaches no server
+# (channels_kit.shared_layer.RequiresSharedLayer).
+UNREACHABLE_HINT = (
+    "Start the split with ./run and run this command again beside it: while ./run "
+    "runs, manage.py reads its REDIS_URL from .run.env. Or set REDIS_URL to the "
+    "Redis your daphne and workers use.")
 
 
 def push_to_room(room, text, user="server"):

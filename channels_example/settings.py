@@ -4,13 +4,15 @@ Everything that differs between a laptop, CI and production is read from the
 environment here and nowhere else:
 
 - ``REDIS_URL``: set, the asgi_redis layer on that server (the Daphne +
-  runworker split); unset, asgiref's in-memory layer (``runserver``, unit tests).
+  runworker split); unset, the split ``./run`` is running (``RUN_ENV_FILE``,
+  ``.run.env`` by default), or else asgiref's in-memory layer (``runserver``,
+  unit tests).
   Several comma-separated URLs shard the layer across those servers.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
 - ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
-  and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
+  (with the inspector's hooks) and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
   ``database`` give the stock 1.x setup (the bench compares the two).
 - ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
@@ -18,17 +20,31 @@ environment here and nowhere else:
   per-socket limits daphne enforces (``channels_kit/flow_control.py``);
   ``DAPHNES``: how many daphnes share the port (each takes its share of
   ``WS_MAX_PER_CLIENT``).
+- ``TERMINAL_HOSTS_FILE``, ``TERMINAL_RECORDINGS_DIR``, ``TERMINAL_IDLE_SECONDS``,
+  ``TERMINAL_REATTACH_SECONDS``, ``TERMINAL_MAX_SESSIONS``, and every
+  ``TERMINAL_PASSWORD_*``: the web terminal (docs/terminal.md).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
 import datetime
 import os
 
+from channels_kit import run_env
+
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# While ./run runs, it leaves the settings it chose (REDIS_URL, ...) in this
+# file, so a command typed in another shell joins that split instead of an
+# in-memory layer of its own. Only when REDIS_URL is not set here: a shell
+# that names its own Redis means it. An empty RUN_ENV_FILE turns it off.
+RUN_ENV_FILE = os.environ.get("RUN_ENV_FILE", os.path.join(BASE_DIR, ".run.env"))
+RUN_ENV = {}
+if RUN_ENV_FILE and "REDIS_URL" not in os.environ:
+    RUN_ENV = run_env.read_live(RUN_ENV_FILE)
 
 
 def env(name, default):
-    return os.environ.get(name, default)
+    return os.environ.get(name, RUN_ENV.get(name, default))
 
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production")
@@ -72,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "channels_example.context_processors.socket_rules",
             ],
         },
     },
@@ -98,6 +115,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Where collectstatic puts files for nginx to serve (deploy/).
 STATIC_ROOT = env("STATIC_ROOT", os.path.join(BASE_DIR, "static"))
+# Django's standard four: not too like the username, at least 8 characters,
+# not a well-known password, not all digits. The sign-up page lists them.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -107,7 +132,7 @@ LOGOUT_REDIRECT_URL = "/"
 # served by one daphne shares that daphne's process-local response list, so a
 # busy room overflows it and Group.send drops messages without a word. The
 # capacities below are sized for rooms of hundreds of members.
-REDIS_URL = os.environ.get("REDIS_URL")
+REDIS_URL = env("REDIS_URL", None)
 # asgi_redis shards across every server in "hosts": each channel and group
 # lives on one of them, chosen by a consistent hash of its name, so every
 # daphne and worker must list the same servers in the same order.
@@ -115,8 +140,11 @@ REDIS_HOSTS = [url.strip() for url in (REDIS_URL or "").split(",") if url.strip(
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 # asgi_redis with one-trip sends, pipelined group sends, a persistent
-# connection for daphne's twisted mode, and counted drops (docs/performance.md).
-REDIS_CHANNEL_LAYER = env("CHANNEL_LAYER_BACKEND", "channels_kit.layer.RedisChannelLayer")
+# connection for daphne's twisted mode, and counted drops (docs/performance.md),
+# plus the hooks /inspector/ shows (docs/architecture.md);
+# channels_kit.layer.RedisChannelLayer is the same layer without them.
+REDIS_CHANNEL_LAYER = env("CHANNEL_LAYER_BACKEND",
+                          "channels_kit.inspector.layer.InspectedRedisChannelLayer")
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -176,6 +204,20 @@ WEBSOCKET_LIMITS = {
     "burst": int(env("WS_BURST", "60")),
     "max_per_client": WS_MAX_PER_CLIENT and max(1, WS_MAX_PER_CLIENT // DAPHNES),
 }
+
+# --- Web terminal (docs/terminal.md) ----------------------------------------
+# The hosts a terminal may open (TOML); unset, the terminal has no hosts.
+TERMINAL_HOSTS_FILE = env("TERMINAL_HOSTS_FILE", None)
+# asciicast recordings and audit.log; var/ is ignored by git.
+TERMINAL_RECORDINGS_DIR = env("TERMINAL_RECORDINGS_DIR", os.path.join(BASE_DIR, "var", "recordings"))
+TERMINAL_IDLE_SECONDS = int(env("TERMINAL_IDLE_SECONDS", "900"))
+TERMINAL_REATTACH_SECONDS = int(env("TERMINAL_REATTACH_SECONDS", "60"))
+TERMINAL_MAX_SESSIONS = int(env("TERMINAL_MAX_SESSIONS", "5"))
+TERMINAL_CONNECT_SECONDS = 10
+TERMINAL_KEEPALIVE_SECONDS = 30
+# The passwords a hosts file may name with password_env: only these
+# variables, so the file cannot turn any other secret into an SSH password.
+TERMINAL_PASSWORDS = {k: v for k, v in os.environ.items() if k.startswith("TERMINAL_PASSWORD_")}
 
 # INFO and above: problems (refused sockets, Redis outages, client errors).
 # DEBUG: one line per message handled.

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from channels_example import api, views
+from channels_example.chat import ROOM_PATTERN
+from channels_example.terminal import views as terminal
 from channels_kit import health
 from channels_kit.jwt import views as token_views
-
-from channels_example import api, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -12,14 +13,22 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("echo/test/", views.echo_test, name="echo-test"),
     path("chat/", views.global_chat, name="global-chat"),
-    # The same name rule as consumers/rooms.py; anything else is a 404.
-    re_path(r"^chat/(?P<room>[A-Za-z0-9_-]{1,64})/$", views.room, name="room"),
+    # The same name rule as consumers/rooms.py; any other name gets a 404
+    # page that says what a room name may be and offers the room form again.
+    re_path(r"^chat/(?P<room>%s)/$" % ROOM_PATTERN, views.room, name="room"),
+    re_path(r"^chat/(?P<room>[^/]+)/$", views.bad_room, name="bad-room"),
     path("letters/", views.letters, name="letters"),
     path("notifications/", views.notifications, name="notifications"),
     path("jwt/", views.jwt, name="jwt"),
     path("live/", views.live, name="live"),
     path("progress/", views.progress, name="progress"),
     path("console/", views.console, name="console"),
+    path("inspector/", views.inspector, name="inspector"),
+    path("terminal/", terminal.hosts, name="terminal-hosts"),
+    path("terminal/recordings/", terminal.recordings, name="terminal-recordings"),
+    re_path(r"^terminal/recordings/(?P<name>[^/]+)/$", terminal.replay, name="terminal-replay"),
+    re_path(r"^terminal/recordings/(?P<name>[^/]+)\.cast$", terminal.cast, name="terminal-cast"),
+    re_path(r"^terminal/(?P<alias>[A-Za-z0-9_-]{1,64})/$", terminal.terminal, name="terminal"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api-token-auth/", token_views.obtain_token, name="api-token-auth"),

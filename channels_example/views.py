@@ -10,6 +10,8 @@ from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.shortcuts import redirect, render
 
+from channels_kit.decorators import is_active_staff
+
 
 def index(request):
     return render(request, "index.html")
@@ -50,6 +52,15 @@ def room(request, room):
                 "Everyone on this page is in Group(\"room-%s\"). Open it in a second tab." % room)
 
 
+def bad_room(request, room):
+    """A room URL the name rule refuses: say why, with the room form, as a 404.
+
+    Without this, Django's own 404 (under DEBUG, its yellow debug page) is all
+    a mistyped or hand-edited room link would show.
+    """
+    return render(request, "pages/bad_room.html", {"room": room}, status=404)
+
+
 def letters(request):
     return render_feed(request, "Letters", "/letters/",
                 "Logged-in users chat with everyone whose username starts with the same letter.")
@@ -65,7 +76,9 @@ def jwt(request):
 
 
 def live(request):
-    return render(request, "pages/live.html")
+    """Everyone watches; only active staff get a working Save form (the
+    consumer refuses the others' changes anyway, with ``not-allowed``)."""
+    return render(request, "pages/live.html", {"can_save": is_active_staff(request.user)})
 
 
 def progress(request):
@@ -74,3 +87,8 @@ def progress(request):
 
 def console(request):
     return render(request, "pages/console.html")
+
+
+def inspector(request):
+    """The channel-layer inspector's page; its socket refuses everyone but staff."""
+    return render(request, "pages/inspector.html")

@@ -2,8 +2,15 @@
 
 A Django app with no models. Put ``"channels_kit"`` before ``"channels"`` in
 INSTALLED_APPS (so ``manage.py runworker`` is the kit's), and use its pieces by
-name: ``channels_kit.layer.RedisChannelLayer`` as the layer backend,
+name: ``channels_kit.layer.RedisChannelLayer`` as the layer backend (or
+``channels_kit.inspector.layer.InspectedRedisChannelLayer``, the same with
+the live inspector's hooks: see ``channels_kit.inspector``),
 ``channels_kit.channel_sessions`` as CHANNEL_SESSION_ENGINE, and the wrappers
 in ``channels_kit.flow_control`` and ``channels_kit.health`` in your asgi.py.
+The app also registers system checks under the ``channels`` tag
+(``manage.py check --tag channels``; docs/checks.md). For your own commands
+that send, ``channels_kit.shared_layer.RequiresSharedLayer`` refuses a layer
+no server shares; ``python -m channels_kit.supervise`` runs a Procfile with
+restarts, as systemd would.
 """
 default_app_config = "channels_kit.apps.ChannelsKitConfig"

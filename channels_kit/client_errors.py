@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 # its AppConfig.ready), so a deployment's names never live in the kit.
 # Ranges: 40xx frames and protocol, 41xx the site's resources, 42xx session
 # auth, 43xx JWT, 44xx the site's features, 45xx flow control and limits,
-# 46xx the site's services.
+# 46xx services (the kit's inspector, the site's own).
 CLOSE_CODES = {
     "invalid-json": None,
     "invalid-message": None,
@@ -39,6 +39,7 @@ CLOSE_CODES = {
     "rate-limited": 4500,
     "frame-too-large": 4501,
     "too-many-connections": 4502,
+    "inspector-unavailable": 4600,
 }
 
 

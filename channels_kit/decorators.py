@@ -1,14 +1,18 @@
-"""Who may use a socket: refusals a consumer states as decorators.
+"""The decorator stacks of an ordered, session-keeping socket, and who may use it.
 
-Each goes inside a ``channel_session_user*`` decorator (which sets
-``message.user``) and inside ``reports_client_errors`` (which answers the
-JSON error frame and closes with the error's code):
+A consumer that keeps state in its channel_session needs the same stack on
+every handler, in the same order; getting the order wrong brings back the
+race where receive runs before connect. ``ordered_connect`` and
+``ordered_receive`` are that stack, written once. The refusals
+(``login_required``, ``staff_required``, ``session_intact``) go inside them:
 
-    @enforce_ordering
-    @channel_session_user_from_http
-    @reports_client_errors
+    @ordered_connect(channel_session_user_from_http)
     @login_required
     def connect(message): ...
+
+    @ordered_receive
+    @login_required
+    def receive(message): ...
 
 ``channel_session_user`` rebuilds the user with ``django.contrib.auth.get_user``,
 which *flushes* the session when the user's password hash no longer matches
@@ -19,9 +23,12 @@ clear "reconnect" instead of a KeyError in the worker.
 """
 import functools
 
+from channels.auth import channel_session_user
+from channels.security.websockets import allowed_hosts_only
+from channels.sessions import enforce_ordering
 from django.conf import settings
 
-from channels_kit.client_errors import ClientError
+from channels_kit.client_errors import ClientError, reports_client_errors
 
 
 def is_active_staff(user):
@@ -79,3 +86,31 @@ def _check_session_intact(message):
 login_required = _refuses(_check_logged_in)
 staff_required = _refuses(_check_staff)
 session_intact = _refuses(_check_session_intact)
+
+
+def ordered_connect(authenticate):
+    """The connect stack, outermost first.
+
+    1. ``allowed_hosts_only``: a foreign or missing Origin gets HTTP 403.
+    2. ``enforce_ordering``: connect is the socket's message 0; every later
+       message waits in a wait channel until it has run, on any worker.
+    3. ``authenticate``: ``channel_session_user_from_http`` or a token
+       decorator; sets ``message.user`` and fills the channel_session.
+    4. ``reports_client_errors``: a ClientError raised below becomes the
+       JSON error frame and close code; the ordering counter still advances.
+    """
+    def decorator(consumer):
+        return allowed_hosts_only(enforce_ordering(authenticate(reports_client_errors(consumer))))
+    return decorator
+
+
+def ordered_receive(consumer):
+    """The receive stack, outermost first.
+
+    1. ``enforce_ordering``: runs only after every earlier message of the socket.
+    2. ``channel_session_user``: ``message.user`` back from the channel_session.
+    3. ``reports_client_errors``: a ClientError becomes a frame, not a traceback.
+    4. ``session_intact``: refuses a frame whose session a password change wiped.
+    """
+    return enforce_ordering(channel_session_user(reports_client_errors(session_intact(consumer))))
+

@@ -61,8 +61,6 @@ import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
-from channels_kit.redis_errors import REDIS_DOWN
-
 logger = logging.getLogger("channels_kit.layer")
 
 # The random parts of a reply / single-reader channel name: the segment just
@@ -548,7 +546,11 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
                 return self._unpack_pairs(pairs)
         return []
 
-    def start_consumer_run(self):
+    # Whether a batch's replies may wait for its last consumer (BatchWorker);
+    # a layer that reports each consumer run as it happens says no.
+    replies_wait_for_batch = True
+
+    def start_consumer_run(self, channel, message):
         """A batched message's consumer begins: what it requeues is a new sequence (see receive)."""
         self._local.requeued_key = None
 

@@ -1,6 +1,6 @@
 """Leaving the group a socket joined, by what its channel_session remembers.
 
-The 1.x pattern of seed 001: connect works out which group a socket belongs
+The 1.x rooms pattern: connect works out which group a socket belongs
 to (a room from the path, a letter or a user id from the logged-in user),
 stores that in the socket's ``channel_session`` and joins the group. Later
 messages on the socket no longer carry that context, so disconnect reads it

@@ -22,7 +22,9 @@ What a consumer sees does not change:
   earlier messages in the batch still held: ``enforce_ordering`` publishes
   the socket's next order in the session, and another worker may then run
   the next message at once, so holding this one's replies any longer could
-  let the next reply overtake it;
+  let the next reply overtake it; the same when the layer's
+  ``replies_wait_for_batch`` says no (the inspector, while watched, shows
+  each consumer run with what it sent);
 - ``DenyConnection``, ``ChannelSocketException`` and ``ConsumeLater`` are
   handled as the stock loop handles them;
 - a stop signal ends the loop after the batch in hand is done, so nothing
@@ -88,7 +90,7 @@ class BatchWorker(Worker):
             self.callback(channel, message)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Dispatching message on %s to %s", channel, name_that_thing(consumer))
-        self.channel_layer.start_consumer_run()
+        self.channel_layer.start_consumer_run(channel, content)
         # Sent as the stock Worker class sends them, for receivers bound to that sender.
         consumer_started.send(sender=Worker, environ={})
         try:
@@ -98,9 +100,9 @@ class BatchWorker(Worker):
             # consumer_finished; that flush then finds nothing to send.
             held.extend(pending_message_store.threadlocal.messages)
             pending_message_store.threadlocal.messages = []
+            if hasattr(message, "channel_session") or not self.channel_layer.replies_wait_for_batch:
+                self.send_held(held)  # where the stock flush sends them
             consumer_finished.send(sender=Worker)
-        if hasattr(message, "channel_session"):
-            self.send_held(held)
 
     def run_consumer(self, consumer, message, kwargs):
         """The stock loop's consumer call and its three exceptions."""

@@ -1,4 +1,4 @@
-"""Seed 002's MyConsumer as a 1.x class-based consumer: ``/cbc/chat/``.
+"""Group chat as a 1.x class-based consumer: ``/cbc/chat/``.
 
 A ``WebsocketConsumer`` subclass is one object per message: the worker
 routes ``websocket.connect``, ``.receive`` and ``.disconnect`` to the class,
@@ -10,7 +10,7 @@ consumer would carry:
   Django login moves into the channel session) and ``channel_session_user``
   on every message, so ``self.message.user`` is the logged-in user;
 - ``strict_ordering = True``: ``enforce_ordering``, so a frame never runs
-  before connect finished (seed 001's race) and frames run in order;
+  before connect finished (the receive-before-connect race) and frames run in order;
 - ``connection_groups()``: groups joined in ``raw_connect`` before
   ``connect()`` and left in ``raw_disconnect`` before ``disconnect()``.
 
@@ -24,10 +24,10 @@ import json
 from channels import Group
 from channels.generic.websockets import WebsocketConsumer
 
+from channels_example.chat import username_of
 from channels_kit.class_consumers import CheckedConsumerMixin
 from channels_kit.frames import chat_text_of
 from channels_kit.timestamps import server_now
-from channels_example.chat import username_of
 
 GROUP = "cbc-chat"
 

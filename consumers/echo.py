@@ -1,4 +1,4 @@
-"""Echo (seeds 002, 003): every frame comes back as sent, text as text, bytes as bytes."""
+"""Echo: every frame comes back as sent, text as text, bytes as bytes."""
 from channels.routing import route
 from channels.security.websockets import allowed_hosts_only
 

@@ -1,4 +1,4 @@
-"""Letters (seed 002's session-auth example): you chat only with users whose
+"""Letters (session auth by example): you chat only with users whose
 username starts with the same letter as yours.
 
 Connect runs under ``channel_session_user_from_http``: the ``sessionid``
@@ -7,10 +7,10 @@ into the socket's channel_session. Receive and disconnect run under
 ``channel_session_user`` and get ``message.user`` back from there; no HTTP
 request, no cookie, is involved after connect.
 
-The seed computes ``Group("chat-%s" % message.user.username[0])`` in every
+The naive version computes ``Group("chat-%s" % message.user.username[0])`` in every
 handler. Two things change here:
 
-- Anonymous users are refused (``login-required``, close 4201). In the seed
+- Anonymous users are refused (``login-required``, close 4201). In the naive version
   an anonymous socket's ``username`` is ``""`` and ``[0]`` raises IndexError:
   a worker traceback and a dead socket with no reason.
 - The group is decided once, on connect, and kept in the channel_session as
@@ -27,22 +27,16 @@ Handlers are ordered (``enforce_ordering``) and send with
 ``{"text": "..."}``. Frames out, to everyone with the same letter:
 ``{"letter", "user", "text", "ts"}``.
 """
-from channels.auth import channel_session_user, channel_session_user_from_http
+from channels.auth import channel_session_user_from_http
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
-from channels.sessions import enforce_ordering
-
-from channels_kit.client_errors import reports_client_errors
-from channels_kit.frames import chat_text_of
-from channels_kit.session_groups import leave_remembered_group
-from channels_kit.decorators import login_required, session_intact
 
 from channels_example.chat import letter_group, letter_message, letter_of
+from channels_kit.decorators import login_required, ordered_connect, ordered_receive
+from channels_kit.frames import chat_text_of
+from channels_kit.session_groups import leave_remembered_group
 
-@allowed_hosts_only
-@enforce_ordering
-@channel_session_user_from_http
-@reports_client_errors
+
+@ordered_connect(channel_session_user_from_http)
 @login_required
 def connect(message):
     letter = letter_of(message.user.username)
@@ -51,10 +45,7 @@ def connect(message):
     message.reply_channel.send({"accept": True})
 
 
-@enforce_ordering
-@channel_session_user
-@reports_client_errors
-@session_intact
+@ordered_receive
 @login_required
 def receive(message):
     letter = message.channel_session["letter"]

@@ -1,6 +1,6 @@
-"""Live values (seed 002's "wait until the value changes"), the 1.x way.
+"""Live values ("tell me when the value changes"), the 1.x way.
 
-Seed 002 answers a frame by looping ``while True: sleep(1)`` until a cache
+The naive version answers a frame by looping ``while True: sleep(1)`` until a cache
 key changes, inside ``receive``. In Channels 1.x that starves the server:
 
 - a worker runs one consumer at a time, so that worker does nothing else

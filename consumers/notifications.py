@@ -1,4 +1,4 @@
-"""Per-user groups (seed 004): all of one user's sockets share ``Group("user-<id>")``.
+"""Per-user groups: all of one user's sockets share ``Group("user-<id>")``.
 
 Every socket a logged-in user opens (each browser tab, each device) joins
 the group named after the user's primary key, so a frame sent on any one of
@@ -6,12 +6,12 @@ them is delivered to all of them, and to nobody else. It is the building
 block for "notify this user wherever they are": any code holding a user id
 can ``Group("user-%d" % user.pk).send(...)``.
 
-The key is the id, not the username as in the seed: ids never change and
+The key is the id, not the username: ids never change and
 are always valid in a group name; usernames can be renamed and may hold
 characters (``@``, ``+``, non-ASCII letters) a group name may not.
 
 Why anonymous connections are refused (``login-required``, close 4201): the
-seed gives every anonymous socket the name "anonymous" and so puts all of
+naive version gives every anonymous socket the name "anonymous" and so puts all of
 them into ONE group. A per-user group for people the server cannot tell
 apart is a shared room of strangers: what one anonymous visitor sends,
 every other anonymous visitor receives, on a channel meant to be private.
@@ -24,23 +24,16 @@ Handlers are ordered (``enforce_ordering``) and send with
 ``{"type": "user.message", "user", "text", "ts"}``, ``ts`` being the
 server's time when it relayed the frame.
 """
-from channels.auth import channel_session_user, channel_session_user_from_http
+from channels.auth import channel_session_user_from_http
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
-from channels.sessions import enforce_ordering
-
-from channels_kit.client_errors import reports_client_errors
-from channels_kit.frames import chat_text_of
-from channels_kit.session_groups import leave_remembered_group
-from channels_kit.decorators import login_required, session_intact
 
 from channels_example.chat import user_group, user_message
+from channels_kit.decorators import login_required, ordered_connect, ordered_receive
+from channels_kit.frames import chat_text_of
+from channels_kit.session_groups import leave_remembered_group
 
 
-@allowed_hosts_only
-@enforce_ordering
-@channel_session_user_from_http
-@reports_client_errors
+@ordered_connect(channel_session_user_from_http)
 @login_required
 def connect(message):
     message.channel_session["user_id"] = message.user.pk
@@ -48,10 +41,7 @@ def connect(message):
     message.reply_channel.send({"accept": True})
 
 
-@enforce_ordering
-@channel_session_user
-@reports_client_errors
-@session_intact
+@ordered_receive
 @login_required
 def receive(message):
     frame = user_message(message.user.username, chat_text_of(message))

@@ -1,6 +1,6 @@
 """Several messages from one handler: ``/progress/`` streams a job's progress.
 
-Seed 002 concluded that a 1.x handler can send only one message. It can send
+It is often said that a 1.x handler can send only one message. It can send
 any number; what it cannot do is send them *while it runs*, unless asked:
 
 - Inside a consumer, ``Channel.send`` and ``Group.send`` are buffered and

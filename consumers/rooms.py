@@ -1,13 +1,14 @@
-"""Chat rooms (seed 001): ``/chat/<room>/``, the room kept in channel_session.
+"""Chat rooms: ``/chat/<room>/``, the room kept in channel_session.
 
 connect reads the room from the path, checks it, stores it in the socket's
 channel_session and joins ``Group("room-<room>")``; receive and disconnect
-read it back from the session, as the seed does.
+read it back from the session, the classic 1.x rooms pattern.
 
-Seed 001 saw receive run before connect had stored the room. Two things
-close that race in 1.x:
+Under several workers, receive can run before connect has stored the room.
+Two things close that race in 1.x:
 
-- ``enforce_ordering`` on every handler: daphne numbers each socket's
+- ``enforce_ordering`` on every handler (``ordered_connect`` and
+  ``ordered_receive`` apply it, in the right place): daphne numbers each socket's
   messages (connect is 0) and a message is held in a wait channel until the
   one before it has been consumed, whichever worker picks it up.
 - ``immediately=True`` on the group send: a consumer's sends are otherwise
@@ -17,23 +18,16 @@ close that race in 1.x:
 Frames in: ``{"text": "..."}``. Frames out, to everyone in the room:
 ``{"room", "user", "text", "ts"}`` with ``ts`` in ISO 8601 UTC.
 """
-from channels.auth import channel_session_user
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
-from channels.sessions import enforce_ordering
 
-from channels_kit.client_errors import reports_client_errors
+from channels_example.chat import checked_room, room_group, room_message, username_of
+from channels_kit.decorators import ordered_connect, ordered_receive
 from channels_kit.frames import chat_text_of
 from channels_kit.jwt.auth import channel_session_user_from_token_or_http
 from channels_kit.session_groups import leave_remembered_group
-from channels_kit.decorators import session_intact
 
-from channels_example.chat import checked_room, room_group, room_message, username_of
 
-@allowed_hosts_only
-@enforce_ordering
-@channel_session_user_from_token_or_http
-@reports_client_errors
+@ordered_connect(channel_session_user_from_token_or_http)
 def connect(message, room):
     room = checked_room(room)
     message.channel_session["room"] = room
@@ -41,10 +35,7 @@ def connect(message, room):
     message.reply_channel.send({"accept": True})
 
 
-@enforce_ordering
-@channel_session_user
-@reports_client_errors
-@session_intact
+@ordered_receive
 def receive(message, room):
     room = message.channel_session["room"]
     text = chat_text_of(message)

@@ -1,7 +1,7 @@
-"""``/whoami/?token=...``: token auth on a class-based consumer (seed 002's MyConsumer).
+"""``/whoami/?token=...``: token auth on a class-based consumer (``WebsocketConsumer`` with a token mixin).
 
-Seed 002 moves its consumers into a ``WebsocketConsumer`` subclass and
-authenticates in ``connect()``. Here ``TokenAuthMixin`` does the
+A site that moves its consumers into a ``WebsocketConsumer`` subclass is
+tempted to authenticate inside ``connect()``. Here ``TokenAuthMixin`` does the
 authenticating, and the class only uses the result: after connect it sends
 ``{"user": <username>}``, and answers every later frame the same way. The
 later answers come from the channel session (``channel_session_user``), not
@@ -10,15 +10,19 @@ from the token, which is what shows the user was kept.
 ``strict_ordering`` wraps every handler in ``enforce_ordering``, so a frame
 sent the instant the socket opens cannot be handled before connect has
 stored the user.
+
+``CheckedConsumerMixin`` comes first: the Origin is checked before the token,
+as on every other connect.
 """
 import json
 
 from channels.generic.websockets import WebsocketConsumer
 
+from channels_kit.class_consumers import CheckedConsumerMixin
 from channels_kit.jwt.auth import TokenAuthMixin
 
 
-class WhoAmIConsumer(TokenAuthMixin, WebsocketConsumer):
+class WhoAmIConsumer(CheckedConsumerMixin, TokenAuthMixin, WebsocketConsumer):
     strict_ordering = True
 
     def connect(self, message, **kwargs):

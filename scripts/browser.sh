@@ -1,5 +1,5 @@
 # Sourced by ./run-tests: make sure Debian's Chromium is there for the
-# browser tests (tests/test_browser.py). Playwright drives this binary;
+# browser tests (tests/test_browser_*_e2e.py). Playwright drives this binary;
 # its own browser download is never used.
 #
 # Installs only when chromium is missing and we can: root with apt-get.

@@ -20,3 +20,17 @@ class DaphneWSClient(WSClient):
 
 def as_bytes(value):
     return value if isinstance(value, bytes) else value.encode()
+
+
+def in_process_layer():
+    """Let a command send on the in-memory layer, for a test that reads that layer itself.
+
+    Commands that send refuse the in-memory layer (nothing outside their
+    process hears it: ``RequiresSharedLayer``). Under ``call_command`` in a
+    ChannelTestCase the test is the listener, in the same process, so the
+    refusal would be wrong there.
+    """
+    from unittest import mock
+
+    from channels_kit.shared_layer import RequiresSharedLayer
+    return mock.patch.object(RequiresSharedLayer, "local_backends", ())

@@ -4,13 +4,15 @@
 from the Procfile by channels_kit.testing.split (the code path the run command
 shares), on free 127.0.0.1 ports, stopped by PID when the session ends.
 """
+import importlib.util
 import os
+import shutil
 
 import pytest
 import websocket
 
-from channels_kit.testing.split import Split
-from tests.paths import ARTIFACTS
+from tests.pages import CHROMIUM_ARGS, WAIT_MS
+from tests.splits import running_split
 
 
 def require_tool(name, path, hint=""):
@@ -30,16 +32,16 @@ def require_tool(name, path, hint=""):
 
 @pytest.fixture(scope="session")
 def split(tmp_path_factory):
-    db = tmp_path_factory.mktemp("split") / "db.sqlite3"
     # The ordering stress test sends 300 frames back to back from one socket,
     # beyond the default burst; the flood tests run their own split with the
-    # default limits.
-    env = {"DATABASE_PATH": str(db), "WORKER_VERBOSITY": "2", "WS_BURST": "1000"}
-    running = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs"), env=env)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    # default limits. The terminal tests write the hosts file once their sshd
+    # runs (it is read on every open).
+    files = tmp_path_factory.mktemp("split")
+    env = {"WORKER_VERBOSITY": "2", "WS_BURST": "1000",
+           "TERMINAL_HOSTS_FILE": str(files / "terminal-hosts.toml"),
+           "TERMINAL_RECORDINGS_DIR": str(files / "recordings")}
+    with running_split("shared", files, env=env) as running:
+        yield running
 
 
 @pytest.fixture
@@ -58,3 +60,41 @@ def ws(split):
     yield connect
     for sock in opened:
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = require_tool("chromium", shutil.which("chromium"),
+                            "./run-tests installs it as root (scripts/browser.sh)")
+    spec = importlib.util.find_spec("playwright")
+    require_tool("playwright (Python)", spec and spec.origin,
+                 "install requirements-test.txt")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a page in a fresh browser context (its own cookies, like a second person)."""
+    contexts = []
+
+    def page_at(base_url, path):
+        context = browser.new_context(base_url=base_url)
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        response = page.goto(path)
+        assert response.status == 200, "%s answered %s" % (path, response.status)
+        return page
+
+    yield page_at
+    for context in contexts:
+        context.close()

@@ -1,9 +1,9 @@
 """Sign-up, letters and notifications on the in-memory layer (Django test client, channels.test)."""
+from channels.test import ChannelTestCase
 from django.contrib.auth.models import User
 from django.test import TestCase
 
-from channels.test import ChannelTestCase
-from consumers.letters import letter_of
+from channels_example.chat import letter_of
 from tests.clients import DaphneWSClient
 
 
@@ -35,6 +35,21 @@ class SignupTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "password fields didn")
         self.assertFalse(User.objects.filter(username="newcomer").exists())
+
+    def test_a_weak_password_is_refused_with_the_validators_reasons(self):
+        response = self.client.post("/accounts/signup/", {
+            "username": "newcomer", "password1": "123", "password2": "123",
+        })
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "This password is too short.")
+        self.assertContains(response, "This password is too common.")
+        self.assertContains(response, "This password is entirely numeric.")
+        self.assertFalse(User.objects.filter(username="newcomer").exists())
+
+    def test_the_sign_up_page_lists_the_password_rules_before_anyone_types(self):
+        response = self.client.get("/accounts/signup/")
+        self.assertContains(response, "at least 8 characters")
+        self.assertContains(response, "can&#39;t be entirely numeric")
 
 
 class LetterOfTests(TestCase):

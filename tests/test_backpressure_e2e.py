@@ -6,7 +6,6 @@ daphne still sees ChannelFull and closes the socket with 1013 "try again
 later" instead of dropping frames. Its own split: a tiny capacity and a
 worker that is stopped (SIGSTOP) so nothing drains the channel.
 """
-import os
 import signal
 import subprocess
 import sys
@@ -14,22 +13,19 @@ import sys
 import pytest
 import websocket
 
-from channels_kit.testing.split import Split
 from tests.paths import ROOT
-from tests.paths import ARTIFACTS
+from tests.splits import running_split
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def stalled_split(tmp_path):
-    env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "CHANNEL_CAPACITY": "6"}
-    split = Split(workers=1, log_dir=os.path.join(ARTIFACTS, "logs", "backpressure"), env=env)
-    try:
-        yield split.start()
-    finally:
-        split.workers[0].signal(signal.SIGCONT)
-        split.stop()
+    with running_split("backpressure", tmp_path, env={"CHANNEL_CAPACITY": "6"}, workers=1) as split:
+        try:
+            yield split
+        finally:
+            split.workers[0].signal(signal.SIGCONT)
 
 
 def test_full_receive_channel_closes_the_socket_with_1013_and_is_counted(stalled_split):

@@ -16,6 +16,8 @@ class RecordingLayer:
     class ChannelFull(Exception):
         pass
 
+    replies_wait_for_batch = True
+
     def __init__(self, routes, batches, worker_stops):
         self.router = Router(routes)
         self.batches = list(batches)
@@ -28,7 +30,7 @@ class RecordingLayer:
             self.worker_stops()
         return batch
 
-    def start_consumer_run(self):
+    def start_consumer_run(self, channel, message):
         pass
 
     def send(self, channel, message):
@@ -47,9 +49,10 @@ def frame(n, path="/echo/"):
                                   "order": 1, "text": "f%d" % n})
 
 
-def run(routes, batches):
+def run(routes, batches, replies_wait=True):
     worker = BatchWorker(channel_layer=None, signal_handlers=False)
     layer = RecordingLayer(routes, batches, lambda: setattr(worker, "termed", True))
+    layer.replies_wait_for_batch = replies_wait
     worker.channel_layer = layer
     worker.run()
     return layer.events
@@ -85,6 +88,15 @@ def test_a_consumer_with_a_channel_session_sends_before_the_next_message_runs():
         ("send_many", [("daphne.response.x!s1", "f1"), ("daphne.response.x!s2", "f2")]),
         ("consumer", "f3"),
         ("send_many", [("daphne.response.x!s3", "f3")]),
+    ]
+
+
+def test_a_layer_that_reports_each_run_gets_its_replies_before_the_next_consumer():
+    """The inspector, while watched, shows each consumer run with what it sent."""
+    events = run([route("websocket.receive", echo)], [[frame(1), frame(2)]], replies_wait=False)
+    assert events == [
+        ("consumer", "f1"), ("send_many", [("daphne.response.x!s1", "f1")]),
+        ("consumer", "f2"), ("send_many", [("daphne.response.x!s2", "f2")]),
     ]
 
 

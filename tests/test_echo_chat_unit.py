@@ -27,8 +27,10 @@ class EchoTests(ChannelTestCase):
 
 
 class ChatTests(ChannelTestCase):
+    # /chat/ runs under enforce_ordering: messages carry daphne's order numbers.
+
     def test_text_goes_to_everyone_in_the_group(self):
-        alice, bob = client(), client()
+        alice, bob = client(ordered=True), client(ordered=True)
         for c in (alice, bob):
             c.send_and_consume("websocket.connect", path="/chat/")
         alice.send_and_consume("websocket.receive", {"text": "hi"}, path="/chat/")
@@ -36,13 +38,13 @@ class ChatTests(ChannelTestCase):
         self.assertEqual(bob.receive(json=False), "[anonymous] hi")
 
     def test_disconnect_leaves_the_group(self):
-        c = client()
+        c = client(ordered=True)
         c.send_and_consume("websocket.connect", path="/chat/")
         c.send_and_consume("websocket.disconnect", {"code": 1000}, path="/chat/")
         self.assertNotIn(c.reply_channel, Group("chat").channel_layer.group_channels("chat"))
 
     def test_binary_frame_gets_json_error_and_close(self):
-        c = client()
+        c = client(ordered=True)
         c.send_and_consume("websocket.connect", path="/chat/")
         c.send_and_consume("websocket.receive", {"bytes": b"\x01"}, path="/chat/")
         reply = c.get_next_message(c.reply_channel).content

@@ -11,8 +11,8 @@ import time
 import pytest
 import websocket
 
-from channels_kit.testing.split import Split
 from tests.paths import ROOT
+from tests.splits import running_split
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e
@@ -22,12 +22,8 @@ FIGURES = os.path.join(ROOT, "test-artifacts", "fault-figures.json")
 
 @pytest.fixture
 def own_split(tmp_path):
-    env = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"), "WORKER_VERBOSITY": "2"}
-    running = Split(workers=2, log_dir=str(tmp_path / "logs"), env=env)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_split("faults", tmp_path, env={"WORKER_VERBOSITY": "2"}) as running:
+        yield running
 
 
 def connect(split, path):

@@ -6,19 +6,15 @@ import urllib.request
 
 import pytest
 
-from channels_kit.testing.split import Split
+from tests.splits import running_split
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def own_split(tmp_path):
-    running = Split(workers=2, log_dir=str(tmp_path / "logs"),
-                    env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")})
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_split("health", tmp_path) as running:
+        yield running
 
 
 def health(split):

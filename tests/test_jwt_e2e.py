@@ -6,7 +6,6 @@ the same settings from the same environment.
 """
 import base64
 import json
-import os
 import re
 import time
 import urllib.error
@@ -18,9 +17,8 @@ import pytest
 import websocket
 from django.conf import settings
 
-from channels_kit.testing.split import Split
 from tests.browser import logged_in
-from tests.paths import ARTIFACTS
+from tests.splits import running_split
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
@@ -184,15 +182,10 @@ def test_bad_token_is_refused_even_with_a_valid_session_cookie(split, ws, users)
 @pytest.fixture(scope="module")
 def lenient_split(tmp_path_factory):
     """A second split whose JWT_LEEWAY is 30 s (the shared one has drf-jwt's 0)."""
-    env = {"DATABASE_PATH": str(tmp_path_factory.mktemp("jwt-leeway") / "db.sqlite3"),
-           "JWT_LEEWAY_SECONDS": "30"}
-    running = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", "jwt-leeway"), env=env)
-    try:
-        running.start()
+    with running_split("jwt-leeway", tmp_path_factory.mktemp("jwt-leeway"),
+                       env={"JWT_LEEWAY_SECONDS": "30"}) as running:
         running.manage("shell", "-c", CREATE_USERS)
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.mark.parametrize("expired_ago, expected", [(5, {"user": "jwt_alice"}), (120, "token-expired")])

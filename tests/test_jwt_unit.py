@@ -13,8 +13,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.test import SimpleTestCase, TestCase, override_settings
 
-from channels_kit.jwt import tokens as jwt_tokens
 from channels_kit.client_errors import CLOSE_CODES, ClientError
+from channels_kit.jwt import tokens as jwt_tokens
 from tests.clients import DaphneWSClient
 
 OTHER_KEY = "a-different-secret-key-that-is-long-enough-for-hs256"
@@ -123,6 +123,32 @@ class TokenTests(TestCase):
             refused_as(self, signed(claims()), "token-invalid-claim")
             refused_as(self, signed(claims(aud="other", iss="example")), "token-invalid-claim")
             refused_as(self, signed(claims(aud="chat", iss="other")), "token-invalid-claim")
+
+    def test_each_refusal_detail_describes_its_own_cause(self):
+        def detail(token):
+            with self.assertRaises(ClientError) as caught:
+                jwt_tokens.authenticate(token)
+            return caught.exception.detail
+
+        no_username = signed({"exp": int(time.time()) + 60})
+        expected = {
+            "not-a-jwt": "Not a well-formed JWT: not enough segments.",
+            unsigned(claims()): "algorithm this server does not accept (it accepts HS256 only)",
+            signed(claims(), key=OTHER_KEY): "Signature does not match",
+            signed(claims(expires_in=-5)): "Signature has expired.",
+            no_username: "Token has no username claim.",
+            signed(claims("nobody")): "User doesn't exist.",
+        }
+        details = {token: detail(token) for token in expected}
+        for token, phrase in expected.items():
+            with self.subTest(token=token[:20]):
+                self.assertIn(phrase, details[token])
+        self.assertNotIn("signature", details["not-a-jwt"].lower())
+        with jwt_auth(JWT_AUDIENCE="chat", JWT_ISSUER="example"):
+            self.assertIn("audience (aud)", detail(signed(claims(aud="other", iss="example"))))
+            self.assertIn("issuer (iss)", detail(signed(claims(aud="chat", iss="other"))))
+            self.assertIn("no aud claim", detail(signed(claims(iss="example"))))
+        self.assertIn("nbf is in the future", detail(signed(claims(nbf=int(time.time()) + 600))))
 
     def test_rs256_signs_with_private_key_and_verifies_with_public_key(self):
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)

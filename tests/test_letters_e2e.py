@@ -1,4 +1,4 @@
-"""/letters/ through the real split: seed 002's same-first-letter chat."""
+"""/letters/ through the real split: the same-first-letter chat."""
 import pytest
 
 from tests.browser import signed_up

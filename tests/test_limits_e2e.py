@@ -11,7 +11,7 @@ import pytest
 import websocket
 from asgi_redis import RedisChannelLayer
 
-from channels_kit.testing.split import Split
+from tests.splits import running_split
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
@@ -21,13 +21,9 @@ MAX_PER_CLIENT = 10
 
 @pytest.fixture(scope="module")
 def limits_split(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("limits")
-    env = {"DATABASE_PATH": str(tmp / "db.sqlite3"), "WS_MAX_PER_CLIENT": str(MAX_PER_CLIENT)}
-    running = Split(workers=2, log_dir=str(tmp / "logs"), env=env)
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_split("limits", tmp_path_factory.mktemp("limits"),
+                       env={"WS_MAX_PER_CLIENT": str(MAX_PER_CLIENT)}) as running:
+        yield running
 
 
 @pytest.fixture

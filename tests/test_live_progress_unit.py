@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from channels_example.models import LiveValue
-from tests.clients import DaphneWSClient as client
+from tests.clients import DaphneWSClient as client, in_process_layer
 from tests.replies import error_of
 
 
@@ -57,8 +57,9 @@ class LiveValueTests(ChannelTestCase):
 
     def test_setvalue_command_creates_then_updates(self):
         c = self.subscriber()
-        call_command("setvalue", "load", "0.5", stdout=open("/dev/null", "w"))
-        call_command("setvalue", "load", "0.7", stdout=open("/dev/null", "w"))
+        with in_process_layer():
+            call_command("setvalue", "load", "0.5", stdout=open("/dev/null", "w"))
+            call_command("setvalue", "load", "0.7", stdout=open("/dev/null", "w"))
         first, second = c.receive()["payload"], c.receive()["payload"]
         self.assertEqual((first["action"], first["data"]["value"]), ("create", "0.5"))
         self.assertEqual((second["action"], second["data"]["value"]), ("update", "0.7"))

@@ -1,4 +1,4 @@
-"""/notifications/ through the real split: seed 004's per-user group."""
+"""/notifications/ through the real split: the per-user group."""
 import pytest
 
 from tests.browser import Browser, signed_up

@@ -1,6 +1,6 @@
 """The pages through Django's test client: which paths exist and which socket each opens.
 
-The browser tests (test_browser.py) show the pages working; these pin the
+The browser tests (test_browser_*_e2e.py) show the pages working; these pin the
 URL rules without a browser, so they run everywhere.
 """
 import pytest
@@ -35,3 +35,33 @@ def test_other_pages_load_with_the_stylesheet(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert "/static/channels_example/site.css" in response.content.decode()
+
+
+def test_a_bad_room_url_gets_the_rule_and_the_room_form_not_a_debug_page(client):
+    response = client.get("/chat/bad%20name!/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "1 to 64 letters, digits, _ or -" in page
+    assert 'id="room-form"' in page
+    assert "Using the URLconf" not in page
+
+
+def test_other_unknown_paths_get_the_site_404_page_when_debug_is_off(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "/no/such/page/" in page and 'href="/"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("is_staff, linked", [(True, True), (False, False)])
+def test_index_links_to_the_inspector_for_staff_only(client, django_user_model, is_staff, linked):
+    user = django_user_model.objects.create_user("reader", password="x", is_staff=is_staff)
+    client.force_login(user)
+    assert ('href="/inspector/"' in client.get("/").content.decode()) is linked
+    assert client.get("/inspector/").status_code == 200  # the socket, not the page, refuses
+
+
+def test_index_does_not_link_to_the_inspector_for_anonymous(client):
+    assert 'href="/inspector/"' not in client.get("/").content.decode()

@@ -1,4 +1,4 @@
-"""Issue 5 through the real split: pushes and value changes made by OTHER
+"""Push and live data through the real split: pushes and value changes made by OTHER
 processes (manage.py commands, HTTP requests served by the workers) reach
 connected sockets; class-based, JSON and progress endpoints behave over a
 real WebSocket."""

@@ -7,10 +7,10 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from channels_kit.client_errors import ClientError
+from channels_example.chat import user_group
 from channels_example.push import push_to_channel, push_to_room, push_to_user
-from consumers.notifications import user_group
-from tests.clients import DaphneWSClient
+from channels_kit.client_errors import ClientError
+from tests.clients import DaphneWSClient, in_process_layer
 
 
 def in_room(room):
@@ -112,11 +112,12 @@ class PushCommandTests(ChannelTestCase):
         dana = User.objects.create_user("dana")
         tab = DaphneWSClient()
         user_group(dana.pk).add(Channel(tab.reply_channel))
-        call_command("push", "--user", "dana", "done", stdout=open("/dev/null", "w"))
+        with in_process_layer():
+            call_command("push", "--user", "dana", "done", stdout=open("/dev/null", "w"))
         self.assertEqual(tab.receive()["text"], "done")
 
     def test_unknown_user_is_a_command_error(self):
-        with self.assertRaisesMessage(CommandError, "no user named 'ghost'"):
+        with in_process_layer(), self.assertRaisesMessage(CommandError, "no user named 'ghost'"):
             call_command("push", "--user", "ghost", "x")
 
     def test_room_and_user_together_are_refused(self):

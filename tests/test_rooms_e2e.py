@@ -1,4 +1,4 @@
-"""Rooms through the real split: isolation, bad names, and the seed 001 race."""
+"""Rooms through the real split: isolation, bad names, and the receive-before-connect race."""
 import pytest
 
 from tests.wire import recv_close, recv_json

@@ -12,7 +12,7 @@ import redis
 import websocket
 from asgi_redis import RedisChannelLayer
 
-from channels_kit.testing.split import Split
+from tests.splits import running_split
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +22,8 @@ ROOMS = ["north", "blue", "green", "amber"]
 
 @pytest.fixture(scope="module")
 def sharded(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("sharded")
-    running = Split(workers=2, webs=2, shards=2, log_dir=str(tmp / "logs"),
-                    env={"DATABASE_PATH": str(tmp / "db.sqlite3")})
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_split("sharded", tmp_path_factory.mktemp("sharded"), webs=2, shards=2) as running:
+        yield running
 
 
 def test_the_rooms_used_here_live_on_both_shards(sharded):

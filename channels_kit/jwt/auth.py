@@ -1,4 +1,4 @@
-"""Token authentication for WebSocket consumers (seed 002's ws_auth_request_token).
+"""Token authentication for WebSocket consumers (a decorator, like the session-auth ones).
 
 A browser cannot set headers on a WebSocket, so the token travels in the
 URL: ``ws://HOST/path/?token=<jwt>``. Daphne 1.4 does not put the query
@@ -26,8 +26,8 @@ from channels.sessions import channel_session
 from django.conf import settings
 from django.contrib import auth
 
-from channels_kit.jwt import tokens as jwt_tokens
 from channels_kit.client_errors import ClientError, reports_client_errors
+from channels_kit.jwt import tokens as jwt_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ channel_session_user_from_token_or_http = token_or(channel_session_user_from_htt
 class TokenAuthMixin:
     """Token auth for a class-based ``WebsocketConsumer``.
 
-    Seed 002 authenticates inside ``connect()``; this does it one step
+    Authenticating inside ``connect()`` itself is the naive form; this does it one step
     earlier, in ``raw_connect``, so a refused socket never joins the class's
     ``connection_groups``. ``connect()``, ``receive()`` and ``disconnect()``
     all see ``message.user``, restored from the channel session after connect.

@@ -1,7 +1,7 @@
 """JSON Web Tokens that django-rest-framework-jwt deployments already have.
 
 A WebSocket cannot carry an ``Authorization`` header from a browser, so a
-token-based site (seed 002) hands its token to the socket some other way and
+token-based site hands its token to the socket some other way and
 the worker validates it on ``websocket.connect``. This module is the
 validating half, plus issuing and refreshing for the HTTP endpoints.
 
@@ -15,8 +15,11 @@ algorithm (``alg: none`` is never accepted), ``exp`` is always required, and
 ``JWT_VERIFY = False`` is refused outright.
 
 Failures raise ``ClientError`` with one name per cause (see ``CLOSE_CODES``)
-and drf-jwt's message as the detail, so both the WebSocket and the HTTP side
-can tell the client why.
+and a detail that says what is wrong with this token, so both the WebSocket
+and the HTTP side can tell the client why. Where drf-jwt's message already
+says that ("Signature has expired."), it is kept word for word, since legacy
+clients compare it; its catch-all "Error decoding signature." is not, as it
+named the signature for tokens that were simply not JWTs.
 """
 import datetime
 import time
@@ -123,24 +126,38 @@ def decode(token):
         )
     except jwt.ExpiredSignatureError:
         raise ClientError("token-expired", "Signature has expired.")
-    except (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError):
-        raise ClientError("token-bad-signature", "Error decoding signature.")
-    except (jwt.InvalidAudienceError, jwt.InvalidIssuerError, jwt.ImmatureSignatureError):
-        raise ClientError("token-invalid-claim", "Token audience, issuer or not-before is wrong.")
+    except jwt.InvalidAlgorithmError:
+        raise ClientError("token-bad-signature", "Token signed with an algorithm this server "
+                          "does not accept (it accepts %s only)." % config["JWT_ALGORITHM"])
+    except jwt.InvalidSignatureError:
+        raise ClientError("token-bad-signature", "Signature does not match: signed with "
+                          "another key, or changed after signing.")
+    except jwt.InvalidAudienceError:
+        raise ClientError("token-invalid-claim", "Token audience (aud) is not this server's.")
+    except jwt.InvalidIssuerError:
+        raise ClientError("token-invalid-claim", "Token issuer (iss) is not this server's.")
+    except jwt.ImmatureSignatureError:
+        raise ClientError("token-invalid-claim", "Token not valid yet (nbf is in the future).")
     except jwt.MissingRequiredClaimError as error:
         if error.claim in ("aud", "iss"):
             raise ClientError("token-invalid-claim", "Token has no %s claim." % error.claim)
         raise ClientError("token-malformed", "Token has no %s claim." % error.claim)
-    except jwt.InvalidTokenError:
+    except jwt.InvalidTokenError as error:
         # DecodeError: not three base64url parts, not JSON, a non-numeric exp, ...
-        raise ClientError("token-malformed", "Error decoding signature.")
+        raise ClientError("token-malformed", "Not a well-formed JWT: %s." % reason(error))
+
+
+def reason(error):
+    """PyJWT's message as the tail of a sentence: "Not enough segments" -> "not enough segments"."""
+    text = str(error).rstrip(".") or type(error).__name__
+    return text[0].lower() + text[1:]
 
 
 def user_for(payload):
     """The active user a verified payload names, looked up by natural key."""
     username = payload.get("username")
     if not isinstance(username, str) or not username:
-        raise ClientError("token-malformed", "Invalid payload.")
+        raise ClientError("token-malformed", "Token has no username claim.")
     User = get_user_model()
     try:
         user = User.objects.get_by_natural_key(username)

@@ -23,8 +23,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from channels_kit.jwt import tokens as jwt_tokens
 from channels_kit.client_errors import ClientError
+from channels_kit.jwt import tokens as jwt_tokens
 
 logger = logging.getLogger(__name__)
 

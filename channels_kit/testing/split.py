@@ -1,8 +1,8 @@
 """Start and stop the Channels 1.x process split described by the Procfile.
 
-The run command hands the Procfile to honcho. Tests and benchmarks use this
-module instead: it asks honcho to expand the *same* Procfile into processes
-and then owns each one, so a test can kill or restart daphne or a single
+The run command hands the Procfile to ``channels_kit.supervise``. Tests and
+benchmarks use this module instead: it asks honcho to expand the *same*
+Procfile into processes and then owns each one, so a test can kill or restart daphne or a single
 worker while the rest keep running. Every process runs in its own session and
 is stopped by PID (its process group), also when a test fails.
 """
@@ -90,9 +90,13 @@ class Split:
     """
 
     def __init__(self, workers=2, log_dir=None, env=None, port=None, redis_port=None,
-                 webs=1, shards=1, root=None, shared_port=False):
+                 webs=1, shards=1, root=None, python=None, shared_port=False):
         # The project directory: its Procfile and manage.py; the current one by default.
         self.root = os.path.abspath(root or os.getcwd())
+        # The interpreter of the project's environment: it runs manage.py, and
+        # its bin directory comes first on PATH, so the Procfile's "python" and
+        # "daphne" are that environment's too. This one by default.
+        self.python = python or sys.executable
         self.shared_port = shared_port
         first = port or free_port()
         self.ports = [first] + [first if shared_port else free_port() for _ in range(webs - 1)]
@@ -107,7 +111,7 @@ class Split:
 
     def _environment(self, extra):
         env = dict(os.environ)
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        env["PATH"] = os.path.dirname(self.python) + os.pathsep + env.get("PATH", "")
         env["REDIS_URL"] = self.redis_url
         env["PYTHONUNBUFFERED"] = "1"
         env.update(extra)
@@ -117,7 +121,8 @@ class Split:
         with open(os.path.join(self.root, "Procfile")) as f:
             procfile = parse_procfile(f.read())
         params = expand_processes(procfile.processes,
-                                  concurrency={"worker": workers, "web": webs, "redis": shards},
+                                  concurrency={"worker": workers, "web": webs, "redis": shards,
+                                               "terminal": 1},
                                   env=self.env, port=self.port)
         processes = {}
         for p in params:
@@ -167,6 +172,12 @@ class Split:
         return self.named("worker")
 
     @property
+    def services(self):
+        """The Procfile's other processes (the terminal service): started with the workers."""
+        return [p for name, p in sorted(self.processes.items())
+                if name.split(".")[0] not in ("web", "worker", "redis")]
+
+    @property
     def redis(self):
         return self.processes["redis.1"]
 
@@ -176,16 +187,16 @@ class Split:
 
     def manage(self, *args):
         """Run a manage.py command against this split's settings."""
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=self.root, env=self.env,
+        return subprocess.run([self.python, "manage.py", *args], cwd=self.root, env=self.env,
                               check=True, capture_output=True, text=True)
 
     def start(self, timeout=30):
         self.manage("migrate", "--noinput")
         self.start_redis(timeout)
-        for process in self.workers:
+        for process in self.workers + self.services:
             process.start()
         self.start_web(timeout)
-        for process in self.workers:
+        for process in self.workers + self.services:
             wait_for(lambda: "Listening on channels" in process.log() or not process.alive(),
                      timeout, process.name + " to listen")
             if not process.alive():

@@ -1,4 +1,4 @@
-"""Stock Channels 4 serving the bench's routes: the yardstick for issue 7.
+"""Stock Channels 4 serving the bench's routes: the yardstick the bench measures the split against.
 
 Runs only in .venv-channels4 (bench/channels4/requirements.txt), under one
 daphne 4 started by bench.servers.Channels4Server; never imported by the

@@ -1,17 +1,20 @@
 """``manage.py push``: send a message to a room or a user from the command line.
 
 The command runs in its own process, outside any worker: it only needs the
-channel layer (``REDIS_URL``) that daphne and the workers use.
+channel layer (``REDIS_URL``) that daphne and the workers use, and it refuses
+to run, with exit status 1, when that layer reaches no server.
 """
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from channels_example.push import UNREACHABLE_HINT, push_to_room, push_to_user
 from channels_kit.client_errors import ClientError
-from channels_example.push import push_to_room, push_to_user
+from channels_kit.shared_layer import RequiresSharedLayer
 
 
-class Command(BaseCommand):
+class Command(RequiresSharedLayer, BaseCommand):
     help = "Push a text message to a chat room or to every socket of one user."
+    unreachable_hint = UNREACHABLE_HINT
 
     def add_arguments(self, parser):
         target = parser.add_mutually_exclusive_group(required=True)

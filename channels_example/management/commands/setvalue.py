@@ -2,14 +2,19 @@
 
 An ordinary ``save()``: the data binding's post_save handler, connected in
 this process by apps.py, sends the change to every ws://HOST/live/ socket.
+So it refuses to run, with exit status 1, when the channel layer reaches no
+server: the value would be saved and no page would hear of it.
 """
 from django.core.management.base import BaseCommand
 
+from channels_kit.shared_layer import RequiresSharedLayer
 from channels_example.models import LiveValue
+from channels_example.push import UNREACHABLE_HINT
 
 
-class Command(BaseCommand):
+class Command(RequiresSharedLayer, BaseCommand):
     help = "Create or update a LiveValue; subscribers of /live/ see it at once."
+    unreachable_hint = UNREACHABLE_HINT
 
     def add_arguments(self, parser):
         parser.add_argument("name")

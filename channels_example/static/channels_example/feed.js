@@ -8,6 +8,10 @@
  *   "json":  in {"text"}, out {"user", "text", "ts", ...} or {"error", "detail"}
  *   "plain": in and out plain text, out as "[user] text" (the global chat)
  * A root with a data-path attribute starts by itself on page load.
+ *
+ * A line longer than the server's frame limit (data-max-frame on <body>,
+ * from settings) is not sent: daphne would close the socket with 4501 and
+ * the page would need a reload. The line stays in the box, with the reason.
  */
 (function (global) {
   "use strict";
@@ -19,6 +23,7 @@
     var button = form.querySelector("button");
     var badge = root.querySelector("#state");
     var plain = format === "plain";
+    var maxFrame = Number(document.body.getAttribute("data-max-frame")) || 0;
 
     function add(kind, user, text, ts) {
       var item = document.createElement("li");
@@ -73,10 +78,26 @@
 
     var socket = new ReconnectingSocket(path, {onframe: onframe, onstate: onstate});
 
+    /* The frame as it goes on the wire. JavaScript counts UTF-16 units,
+     * never fewer than the characters daphne counts, so a line that passes
+     * here is never refused there. */
+    function tooLong(frame) {
+      return maxFrame > 0 && frame.length > maxFrame;
+    }
+
     function submit(event) {
       event.preventDefault();
       var text = input.value.trim();
-      if (text && socket.send(plain ? text : {text: text})) {
+      var frame = plain ? text : JSON.stringify({text: text});
+      if (!text) {
+        return;
+      }
+      if (tooLong(frame)) {
+        add("error", "not sent", "this line is " + frame.length + " characters as a frame; " +
+            "the server takes at most " + maxFrame + ". Shorten it and send again.", null);
+        return;
+      }
+      if (socket.send(frame)) {
         input.value = "";
       }
     }

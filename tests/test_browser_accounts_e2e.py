@@ -1,6 +1,6 @@
 """The per-user pages in a real browser: notifications, letters, JWT, sign-up.
 
-The same Chromium and real split as test_browser.py, but these pages need
+The same Chromium and real split as test_browser_pages_e2e.py, but these pages need
 people with accounts: each person is a browser context (its own cookie jar),
 logged in through the login page, or signing up through the sign-up form, as
 they would by hand. Users are created over HTTP with the sign-up view
@@ -18,8 +18,15 @@ import uuid
 import pytest
 
 from tests.browser import Browser
-from tests.test_browser import (  # noqa: F401 (browser is a fixture)
-    WAIT_MS, browser, expect, line_from, say, screenshot, state_of, unique_room, wait_open,
+from tests.pages import (
+    WAIT_MS,
+    expect,
+    line_from,
+    say,
+    screenshot,
+    state_of,
+    unique_room,
+    wait_open,
 )
 
 pytestmark = pytest.mark.e2e

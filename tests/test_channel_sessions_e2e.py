@@ -13,6 +13,8 @@ from django.test import override_settings
 from channels_kit.channel_sessions import KEY_PREFIX, SessionStore
 from tests.wire import recv_json
 
+pytestmark = pytest.mark.e2e
+
 DB = 3
 
 
@@ -25,7 +27,6 @@ def redis_url(split):
         yield url
 
 
-@pytest.mark.e2e
 def test_channel_session_round_trip_and_ttl(redis_url):
     """As channel_session uses it: keyed by the reply channel, created, saved, read back."""
     reply = "daphne.response.AbCdEfGhIj!kLmNoPqRsTuV"
@@ -42,14 +43,12 @@ def test_channel_session_round_trip_and_ttl(redis_url):
     assert 0 < ttl <= again.get_expiry_age()
 
 
-@pytest.mark.e2e
 def test_second_create_of_the_same_key_is_refused(redis_url):
     SessionStore("chn" + "b" * 29).save(must_create=True)
     with pytest.raises(CreateError):
         SessionStore("chn" + "b" * 29).save(must_create=True)
 
 
-@pytest.mark.e2e
 def test_delete_and_new_keys(redis_url):
     session = SessionStore()
     session["x"] = 1
@@ -61,7 +60,6 @@ def test_delete_and_new_keys(redis_url):
     assert SessionStore(key).load() == {}
 
 
-@pytest.mark.e2e
 def test_the_split_keeps_channel_sessions_in_redis(split, ws):
     """A room socket's session (its room, its order counter) lands in the split's Redis."""
     sock = ws("/chat/sessioned/")

@@ -23,7 +23,8 @@ def read(name):
         return f.read()
 
 
-@pytest.mark.parametrize("name", ["channels-daphne@.service", "channels-worker@.service"])
+@pytest.mark.parametrize("name", ["channels-daphne@.service", "channels-worker@.service",
+                                  "channels-terminal.service"])
 def test_units_restart_always_and_read_the_env_file(name):
     service = unit(name)["Service"]
     assert service["Restart"] == "always"
@@ -51,6 +52,11 @@ def test_every_daphne_instance_gets_its_own_reuseport_socket_on_the_one_port():
 def test_worker_unit_is_a_template_running_our_runworker():
     argv = shlex.split(unit("channels-worker@.service")["Service"]["ExecStart"])
     assert argv[-2:] == ["manage.py", "runworker"]
+
+
+def test_terminal_unit_runs_the_terminal_service():
+    argv = shlex.split(unit("channels-terminal.service")["Service"]["ExecStart"])
+    assert argv[-2:] == ["manage.py", "runterminal"]
 
 
 def test_nginx_site_upgrades_websockets_and_serves_static_root():

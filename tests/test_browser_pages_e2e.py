@@ -10,104 +10,23 @@ Chromium comes from apt (``scripts/browser.sh``, run by ./run-tests);
 Playwright's own browser download is not used. Without Chromium or Playwright
 these tests skip, or fail under STRICT_TOOLS=1 (CI).
 """
-import importlib.util
-import os
-import shutil
 import uuid
 
 import pytest
 
-from channels_kit.testing.split import Split
-from tests.conftest import require_tool
-from tests.paths import ARTIFACTS
+from tests.pages import (
+    RECONNECT_MS,
+    expect,
+    line_from,
+    say,
+    screenshot,
+    state_of,
+    unique_room,
+    wait_open,
+)
+from tests.splits import running_split
 
 pytestmark = pytest.mark.e2e
-
-SCREENSHOTS = os.path.join(ARTIFACTS, "screenshots")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-# Generous: six test suites may share two cores, and a reconnect waits out
-# a backoff of up to 10 s.
-WAIT_MS = 20_000
-RECONNECT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = require_tool("chromium", shutil.which("chromium"),
-                            "./run-tests installs it as root (scripts/browser.sh)")
-    spec = importlib.util.find_spec("playwright")
-    require_tool("playwright (Python)", spec and spec.origin,
-                 "install requirements-test.txt")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        launched = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture
-def open_page(browser):
-    """Open a page in a fresh browser context (its own cookies, like a second person)."""
-    contexts = []
-
-    def page_at(base_url, path):
-        context = browser.new_context(base_url=base_url)
-        context.set_default_timeout(WAIT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        response = page.goto(path)
-        assert response.status == 200, "%s answered %s" % (path, response.status)
-        return page
-
-    yield page_at
-    for context in contexts:
-        context.close()
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(locator)
-
-
-def screenshot(page, name):
-    os.makedirs(SCREENSHOTS, exist_ok=True)
-    page.screenshot(path=os.path.join(SCREENSHOTS, name + ".png"), full_page=True)
-
-
-def state_of(page):
-    return page.locator("#state")
-
-
-def wait_open(page, timeout=WAIT_MS):
-    expect(state_of(page)).to_have_attribute("data-state", "open", timeout=timeout)
-
-
-def say(page, text):
-    """Type a line and press Enter, as a person would."""
-    box = page.get_by_label("message")
-    expect(box).to_be_enabled()
-    box.fill(text)
-    box.press("Enter")
-    expect(box).to_have_value("")
-
-
-def line_from(page, user, text):
-    """The message line showing ``text`` from ``user``."""
-    return page.locator("#messages li.message").filter(has_text=text).filter(
-        has=page.locator(".user", has_text=user))
-
-
-def unique_room(prefix):
-    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
-
 
 def test_two_browsers_in_one_room_see_each_others_messages(split, open_page):
     room = unique_room("pair")
@@ -164,15 +83,8 @@ def test_logged_in_user_name_shows_on_messages(split, open_page):
 @pytest.fixture
 def own_split(tmp_path):
     """A split of our own: this test kills daphne, which the shared one must not see."""
-    # Fresh logs: Split waits for "Listening on channels" in them, which a
-    # previous run's log would already contain.
-    log_dir = os.path.join(ARTIFACTS, "logs", "browser-restart")
-    shutil.rmtree(log_dir, ignore_errors=True)
-    running = Split(workers=2, log_dir=log_dir, env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")})
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with running_split("browser-restart", tmp_path) as running:
+        yield running
 
 
 def test_page_reconnects_and_rejoins_room_after_daphne_restart(own_split, open_page):
@@ -305,7 +217,7 @@ def test_refusal_frame_stands_in_for_a_lost_close_frame(split, open_page):
     assert outcome["kept_open"][0][0] == "reconnecting"
 
 
-def test_seed_websocket_test_page_shows_hello_world(split, open_page):
+def test_echo_test_page_shows_hello_world(split, open_page):
     page = open_page(split.url, "/echo/test/")
     page.get_by_role("link", name="Run WebSocket").click()
     expect(page.locator("#replies li")).to_have_text(["hello world"])
@@ -318,8 +230,8 @@ def test_index_lists_every_demo(split, open_page):
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert hrefs == [
         "/echo/test/", "/chat/", "/chat/lobby/", "/letters/", "/notifications/", "/jwt/",
-        "/live/", "/console/?path=/cbc/chat/", "/console/?path=/json/", "/progress/",
-        "/accounts/login/",
+        "/live/", "/console/?path=/cbc/chat/", "/console/?path=/json/", "/progress/", "/terminal/",
+        "/accounts/login/", "/admin/",
     ]
     expect(page.get_by_role("link", name="sign up").first).to_have_attribute(
         "href", "/accounts/signup/")

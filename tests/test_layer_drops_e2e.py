@@ -61,7 +61,7 @@ def test_group_send_to_full_member_is_counted_and_shown_by_layerstats(tiny, capl
     assert tiny.drop_counts() == {"reply?*": 1, "group:room-red": 1}
 
     out = layerstats(tiny)
-    assert "channels_kit.layer.RedisChannelLayer" in out
+    assert "channels_kit.inspector.layer.InspectedRedisChannelLayer" in out  # the default
     assert [line.split() for line in out.splitlines() if "room-red" in line] == [["group:room-red", "1"]]
     assert [line.split() for line in out.splitlines() if "reply?*" in line] == [["reply?*", "1"]]
     assert "refused as full" in out

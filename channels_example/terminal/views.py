@@ -1,0 +1,81 @@
+"""The terminal's pages, for active staff only: hosts, a terminal, recordings and their replay.
+
+The terminal page is served on the same path as its WebSocket
+(``/terminal/<alias>/``), like the other demos. Recordings are served by
+Django itself, through the same staff check: they hold everything a shell
+printed, and must not sit under STATIC_ROOT for anyone to fetch.
+"""
+import functools
+import os
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+
+from channels_kit.decorators import is_active_staff
+from channels_example.terminal.hosts import HostsError, load_hosts
+from channels_example.terminal.recording import RECORDING_NAME, list_recordings
+
+
+def staff_page(view):
+    """Anonymous visitors go to the login page; logged-in non-staff get a 403 page saying why."""
+    @functools.wraps(view)
+    def inner(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_active_staff(request.user):
+            return render(request, "terminal/staff_only.html", status=403)
+        return view(request, *args, **kwargs)
+    return inner
+
+
+@staff_page
+def hosts(request):
+    try:
+        configured, error = load_hosts(), None
+    except HostsError as problem:
+        configured, error = {}, str(problem)
+    return render(request, "terminal/hosts.html", {
+        "hosts": sorted(configured.values(), key=lambda h: h.alias), "error": error,
+        "hosts_file": settings.TERMINAL_HOSTS_FILE,
+    })
+
+
+@staff_page
+def terminal(request, alias):
+    try:
+        known = alias in load_hosts()
+    except HostsError:
+        known = False
+    if not known:
+        raise Http404("no such terminal host")
+    return render(request, "terminal/terminal.html", {"alias": alias})
+
+
+@staff_page
+def recordings(request):
+    found = [{"name": name[:-len(".cast")], "header": header}
+             for name, header in list_recordings(settings.TERMINAL_RECORDINGS_DIR)]
+    return render(request, "terminal/recordings.html", {"recordings": found})
+
+
+@staff_page
+def replay(request, name):
+    recording_file(name)
+    return render(request, "terminal/replay.html", {"name": name})
+
+
+@staff_page
+def cast(request, name):
+    return FileResponse(open(recording_file(name), "rb"), content_type="application/x-asciicast")
+
+
+def recording_file(name):
+    """The path of recording ``name`` (no .cast), or 404; names never leave the directory."""
+    if not RECORDING_NAME.match(name + ".cast"):
+        raise Http404("no such recording")
+    path = os.path.join(settings.TERMINAL_RECORDINGS_DIR, name + ".cast")
+    if not os.path.isfile(path):
+        raise Http404("no such recording")
+    return path

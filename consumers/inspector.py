@@ -1,0 +1,44 @@
+"""The channel-layer inspector: ``/inspector/``, staff only, one JSON frame per layer event.
+
+Each frame is ``{"ts", "role", "pid", "op", "channel", "group"?,
+"members"?, "content"?, "consumer"?, "ms"?}`` (docs/architecture.md). The
+mechanism lives in ``channels_kit.inspector``; this module only decides
+who may watch: anonymous sockets are refused with ``login-required``
+(4201), logged-in users who are not active staff with ``staff-required``
+(4203). Frames the page sends are ignored: pausing and filtering happen in
+the browser.
+
+The user comes from the login cookie on connect (``http_session_user``);
+no channel session is kept, since no later message reads one, so there is
+nothing for ``enforce_ordering`` to protect.
+"""
+from channels.auth import http_session_user
+from channels.routing import route
+from channels.security.websockets import allowed_hosts_only
+
+from channels_kit.client_errors import reports_client_errors
+from channels_kit.decorators import staff_required
+from channels_kit.inspector.consumers import unwatch, watch
+
+
+@allowed_hosts_only
+@http_session_user
+@reports_client_errors
+@staff_required
+def connect(message):
+    watch(message)
+
+
+def receive(message):
+    """Nothing to do: the page filters and pauses on its side."""
+
+
+def disconnect(message):
+    unwatch(message)
+
+
+routes = [
+    route("websocket.connect", connect),
+    route("websocket.receive", receive),
+    route("websocket.disconnect", disconnect),
+]

@@ -1,0 +1,14 @@
+"""The guide's asgi.py, with daphne's layer wrapped as the kit's README shows."""
+import os
+
+from channels.asgi import get_channel_layer
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "echosite.settings")
+
+from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
+from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
+
+channel_layer = FlowControlledLayer(
+    AnswersHealthWhileRedisIsDown(get_channel_layer(), path="/health/"),
+    max_frame=65536, rate=20, burst=60, max_per_client=200,
+)

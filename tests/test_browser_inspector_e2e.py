@@ -1,0 +1,59 @@
+"""The inspector page in a real browser: a staff member watches one room message cross the split.
+
+A second person (another browser context) chats in a room; the staff
+member's sequence view draws the lanes (browser, daphne, Redis, the
+workers) and the hops of that message, from the frame daphne queued to the
+reply daphne wrote to the socket. Screenshot: inspector-sequence.png.
+"""
+import time
+import uuid
+
+import pytest
+
+from channels_kit.inspector.tap import Tap
+from tests.pages import expect, say, screenshot, unique_room, wait_open
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "inspector browser pass"
+
+
+def staff_user(split):
+    username = "watcher_%s" % uuid.uuid4().hex[:6]
+    split.manage("shell", "-c",
+                 "from django.contrib.auth.models import User; "
+                 "User.objects.create_user(%r, password=%r, is_staff=True)" % (username, PASSWORD))
+    return username
+
+
+def test_sequence_view_draws_one_room_message(split, open_page):
+    page = open_page(split.url, "/accounts/login/?next=/inspector/")
+    page.get_by_label("Username").fill(staff_user(split))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    wait_open(page)
+    expect(page.locator("#relay")).to_have_attribute("data-attached", "yes")
+    time.sleep(Tap.poll_seconds + 0.5)  # every process has noticed the inspector
+
+    room = unique_room("seq")
+    chat = open_page(split.url, "/chat/%s/" % room)
+    wait_open(chat)
+    page.get_by_role("button", name="Clear").click()  # the page load and connect: not this test's
+    say(chat, "watch me travel")
+
+    sequence = page.locator("#sequence")
+    for lane in ("browser", "daphne", "Redis", "worker 1"):
+        expect(sequence.locator('g.lane-head[data-lane="%s"]' % lane)).to_have_count(1)
+    expect(sequence.locator("g.hop", has_text="consumers.rooms.receive")).to_have_count(1)
+    group_send = "group_send room-%s (1 member)" % room
+    expect(sequence.locator("g.hop", has_text=group_send)).to_have_count(1)
+    # The reply daphne took off its response channel, on its way to the browser.
+    expect(sequence.locator("g.hop.browser", has_text="watch me travel")).to_have_count(2)
+    expect(page.locator('#events tr[data-op="group_send"]')).to_have_count(1)
+    screenshot(page, "inspector-sequence")
+
+    # Filtered to the room's group, only its group operations and member sends remain.
+    page.get_by_label("filter by group").fill("room-" + room)
+    expect(page.locator('#events tr[data-op="receive"]')).to_have_count(0)
+    expect(page.locator('#events tr[data-op="group_send"]')).to_have_count(1)
+    expect(page.locator("#events tr")).to_have_count(2)  # the group send and its one member send

@@ -1,0 +1,213 @@
+"""The channel-layer inspector on the real split: what a staff socket on /inspector/ sees.
+
+Everything here goes through redis-server, daphne and two runworkers: the
+events come from the layer hooks in those processes, through the Redis
+stream and daphne's relay, to a WebSocket client.
+"""
+import json
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+import websocket
+
+from channels_kit.inspector.tap import Tap
+from tests.browser import logged_in
+from tests.wire import recv_close, recv_json
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "inspector-pass-123"
+STAFF, MEMBER = "insp_staff", "insp_member"
+CREATE_USERS = (
+    "from django.contrib.auth.models import User; "
+    "User.objects.filter(username__in=[%(staff)r, %(member)r]).delete(); "
+    "User.objects.create_user(%(staff)r, password=%(pw)r, is_staff=True); "
+    "User.objects.create_user(%(member)r, password=%(pw)r)"
+    % {"staff": STAFF, "member": MEMBER, "pw": PASSWORD}
+)
+
+
+@pytest.fixture(scope="module")
+def users(split):
+    split.manage("shell", "-c", CREATE_USERS)
+
+
+@pytest.fixture(scope="module")
+def staff(split, users):
+    return logged_in(split, STAFF, PASSWORD)
+
+
+@pytest.fixture
+def inspector(ws, staff):
+    """A staff inspector socket, once every process of the split reports to it."""
+    sock = ws("/inspector/", cookie=staff.cookie_header)
+    first = recv_json(sock)
+    assert (first["role"], first["op"]) == ("inspector", "attached"), first
+    # Each process notices an open inspector within one poll.
+    time.sleep(Tap.poll_seconds + 0.5)
+    return sock
+
+
+def collect(sock, done, timeout=15):
+    """Raw frames and their events until ``done(events)`` holds; fails on timeout.
+
+    Each process ships its events on its own, so they arrive in no fixed
+    order: the tests wait for everything they expect, then look.
+    """
+    raw, events = [], []
+    deadline = time.monotonic() + timeout
+    sock.settimeout(0.5)
+    while not done(events):
+        assert time.monotonic() < deadline, "inspector never showed it; got:\n%s" % "\n".join(raw)
+        try:
+            frame = sock.recv()
+        except websocket.WebSocketTimeoutException:
+            continue
+        raw.append(frame)
+        events.append(json.loads(frame))
+    return raw, events
+
+
+def quiet_for(sock, seconds):
+    """Every frame the socket gets within ``seconds``."""
+    raw, deadline = [], time.monotonic() + seconds
+    sock.settimeout(0.2)
+    while time.monotonic() < deadline:
+        try:
+            raw.append(sock.recv())
+        except websocket.WebSocketTimeoutException:
+            pass
+    return raw
+
+
+def hops_of_one_room_message(events, room):
+    """Facts the inspector must show of two sockets in ``room`` and one message: {fact: seen}."""
+    group, path = "room-" + room, "/chat/%s/" % room
+    connects = [e for e in events if (e["role"], e["op"], e["channel"]) ==
+                ("worker", "receive", "websocket.connect") and e["content"]["path"] == path]
+    sockets = {e["content"]["reply_channel"] for e in connects}
+    said = [e for e in events if e["op"] == "receive" and e["channel"] == "websocket.receive"
+            and e["content"].get("reply_channel") in sockets]
+    group_sends = [e for e in events if e["op"] == "group_send" and e["group"] == group]
+
+    def seen(role, op, channel, **matching):
+        """Events of ``role`` doing ``op`` on ``channel`` whose fields (or content) match."""
+        return [e for e in events if (e["role"], e["op"], e["channel"]) == (role, op, channel)
+                and all(e.get(key, e.get("content", {}).get(key)) == value
+                        for key, value in matching.items())]
+
+    facts = {"two connects taken by workers": len(sockets) == 2}
+    for n, reply in enumerate(sorted(sockets)):
+        facts.update({
+            "daphne queued connect %d" % n: seen("daphne", "send", "websocket.connect",
+                                                 reply_channel=reply),
+            "accept sent to socket %d" % n: seen("worker", "send", reply, accept=True),
+            "socket %d added to the group" % n: seen("worker", "group_add", reply, group=group),
+            "one reply send to socket %d" % n: len(seen("worker", "send", reply, group=group)) == 1,
+            "daphne took the reply for socket %d" % n: any(
+                "hello inspector" in e["content"].get("text", "")
+                for e in seen("daphne", "receive", reply)),
+        })
+    facts["the frame taken by a worker"] = len(said) == 1
+    facts["one group send"] = len(group_sends) == 1
+    return {fact: bool(value) for fact, value in facts.items()}, connects, said, group_sends
+
+
+def test_one_room_message_hop_by_hop(inspector, ws):
+    room = "insp-%s" % uuid.uuid4().hex[:8]
+    first, second = ws("/chat/%s/" % room), ws("/chat/%s/" % room)
+    first.send(json.dumps({"text": "hello inspector"}))
+    for sock in (first, second):
+        assert recv_json(sock)["text"] == "hello inspector"
+
+    _, events = collect(inspector, lambda got: all(hops_of_one_room_message(got, room)[0].values()))
+    facts, connects, said, group_sends = hops_of_one_room_message(events, room)
+    for event in connects:
+        # The worker names the consumer it ran and how long it took.
+        assert isinstance(event["pid"], int)
+        assert event["consumer"] == "consumers.rooms.connect" and event["ms"] >= 0
+    assert json.loads(said[0]["content"]["text"]) == {"text": "hello inspector"}
+    assert (said[0]["role"], said[0]["consumer"]) == ("worker", "consumers.rooms.receive")
+    group_send = group_sends[0]
+    assert (group_send["role"], group_send["members"]) == ("worker", 2)
+    assert json.loads(group_send["content"]["text"])["text"] == "hello inspector"
+
+
+def obtain_token(split):
+    data = urllib.parse.urlencode({"username": STAFF, "password": PASSWORD}).encode()
+    with urllib.request.urlopen(split.url + "/api-token-auth/", data, timeout=10) as response:
+        return json.loads(response.read())["token"]
+
+
+def test_tokens_and_session_keys_never_shown(split, inspector, ws, staff):
+    token = obtain_token(split)
+    room = "insp-%s" % uuid.uuid4().hex[:8]
+    by_token = ws("/chat/%s/?token=%s" % (room, token))
+    by_cookie = ws("/chat/%s/" % room, cookie=staff.cookie_header)
+    by_token.send(json.dumps({"text": "my token is " + token}))
+    assert recv_json(by_token)["user"] == STAFF
+
+    path = "/chat/%s/" % room
+
+    def connects(got):
+        return [e for e in got if e["channel"] == "websocket.connect"
+                and e["content"]["path"] == path]
+
+    def frames(got):
+        return [e for e in got if e["channel"] == "websocket.receive"
+                and e["content"]["path"] == path]
+
+    def replies(got):
+        return [e for e in got if (e["role"], e["op"]) == ("daphne", "receive")
+                and "my token is" in e["content"].get("text", "")]
+
+    # Both sockets' connects and the frame, each as daphne queued it and a
+    # worker took it, and the two replies as daphne took them.
+    raw, events = collect(inspector, lambda got: (
+        len(connects(got)) == 4 and len(frames(got)) == 2 and len(replies(got)) == 2))
+    shown = "\n".join(raw)
+    for secret in [token] + token.split(".") + [staff.cookie("sessionid")]:
+        assert secret not in shown
+    by_query = [e for e in connects(events) if e["content"]["query_string"]]
+    assert [e["content"]["query_string"] for e in by_query] == ["token=[redacted]"] * 2
+    by_cookie_header = [dict(e["content"]["headers"]) for e in connects(events)
+                        if "cookie" in dict(e["content"]["headers"])]
+    assert [headers["cookie"] for headers in by_cookie_header] == ["[redacted]"] * 2
+    for event in frames(events) + replies(events):
+        assert "my token is [redacted]" in event["content"]["text"]
+    by_cookie.close()
+
+
+def test_the_inspector_never_shows_itself(inspector, ws, staff):
+    # Idle, it hears nothing: an inspector that reported its own traffic
+    # would report each event it was sent, for ever.
+    assert quiet_for(inspector, 2.0) == []
+    # A second inspector opening, watching and closing is not shown either.
+    other = ws("/inspector/", cookie=staff.cookie_header)
+    assert recv_json(other)["op"] == "attached"
+    echo = ws("/echo/")
+    echo.send("marker")
+    assert echo.recv() == "marker"
+    other.close()
+    raw, events = collect(inspector, lambda got: any(
+        e["op"] == "receive" and e["role"] == "daphne" and e["content"].get("text") == "marker"
+        for e in got))
+    time.sleep(0.5)
+    raw += quiet_for(inspector, 1.0)
+    assert "/inspector/" not in "\n".join(raw)
+    assert not any('\\"op\\"' in frame for frame in raw)  # no event carried inside another
+
+
+@pytest.mark.parametrize("who, error, code", [
+    (None, "login-required", 4201),
+    (MEMBER, "staff-required", 4203),
+])
+def test_anonymous_and_non_staff_are_refused(split, users, ws, who, error, code):
+    cookie = logged_in(split, who, PASSWORD).cookie_header if who else None
+    sock = ws("/inspector/", cookie=cookie) if cookie else ws("/inspector/")
+    frame = recv_json(sock)
+    assert (frame["error"], frame["close"]) == (error, code)
+    assert recv_close(sock)[0] == code
