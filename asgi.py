@@ -2,12 +2,13 @@
 
 Workers (``manage.py runworker``) build the same layer from the same settings,
 so both sides of the split meet on one Redis. Daphne's copy is wrapped twice:
-in the per-socket limits of ``channels_kit.flow_control`` (they must act
-where frames enter the layer, before a flood queues up in front of other
-sockets) and in the health fallback of ``channels_kit.health`` (a health
-request still gets a 503 naming Redis while Redis is down). ``in_daphne``
-labels this process's inspector events "daphne" and starts the thread that
-relays events to the inspector sockets this daphne serves.
+in the per-socket limits and outage holding of ``channels_kit.flow_control``
+(they must act where frames enter the layer, before a flood queues up in
+front of other sockets, and while Redis cannot take them) and in the health
+fallback of ``channels_kit.health`` (a health request still gets a 503 naming
+Redis while Redis is down). ``in_daphne`` labels this process's inspector
+events "daphne" and starts the thread that relays events to the inspector
+sockets this daphne serves.
 """
 import os
 
@@ -21,10 +22,15 @@ from django.urls import reverse  # noqa: E402
 from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
 from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
 from channels_kit.inspector import in_daphne  # noqa: E402
+from channels_kit.redis_watch import RedisWatch  # noqa: E402
 
 layer = channels.asgi.get_channel_layer()  # sets Django up, so URLs can be reversed
 in_daphne(layer)
 channel_layer = FlowControlledLayer(
     AnswersHealthWhileRedisIsDown(layer, path=reverse("health")),
+    watch=RedisWatch.for_layer(layer),
+    reconnect_paths=settings.WEBSOCKET_RECONNECT_PATHS,
     **settings.WEBSOCKET_LIMITS
 )
+# A frame whose unblocking send died with the connection goes back in line.
+layer.on_send_lost = channel_layer.hold_lost_send

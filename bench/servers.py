@@ -84,26 +84,16 @@ class Server:
         return total(tree(self.pids()), lambda process: process.memory_info().rss) / 2 ** 20
 
 
-# Bench clients send as fast as the server answers, far past the per-socket
-# flood limit meant for people (docs/reliability.md), which closes a socket
-# with 4500 today and would end them mid-scenario. The rate limit is off
-# here until the limiter throttles instead of closing; the limiter still wraps
-# daphne's layer and checks frame sizes and sockets per address, so its cost
-# is measured.
-LOAD_TEST_ENV = {"WS_RATE": "0"}
-
-
 class ProjectServer(Server):
     """The project's split, ``daphnes`` on one port; ``env`` overrides settings for variants."""
 
-    LIMITS_NOTE = ("Project limits: frame size and sockets per address on (defaults); "
-                   "the per-socket rate limit off for the load clients (WS_RATE=0: it "
-                   "closes with 4500 instead of throttling).")
+    LIMITS_NOTE = ("Project limits: every per-socket limit on at its default (frame size, "
+                   "sockets per address, and the frame rate, which throttles).")
 
     def __init__(self, name="project", workers=2, daphnes=1, env=None, root=None):
         self.name = name
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % re.sub(r"\W", "_", name))
-        env = dict(LOAD_TEST_ENV, **(env or {}))
+        env = dict(env or {})
         env["DATABASE_PATH"] = os.path.join(self.tmp.name, "db.sqlite3")
         self.split = Split(workers=workers, webs=daphnes, shared_port=True, env=env, root=root,
                            log_dir=os.path.join(self.tmp.name, "logs"))

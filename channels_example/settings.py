@@ -8,6 +8,9 @@ environment here and nowhere else:
   ``.run.env`` by default), or else asgiref's in-memory layer (``runserver``,
   unit tests).
   Several comma-separated URLs shard the layer across those servers.
+- ``REDIS_SENTINELS`` (``host:port,host:port,...``) and
+  ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``): the layer and channel
+  sessions on the master those Sentinels name; ``REDIS_URL`` is then ignored.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
@@ -19,7 +22,10 @@ environment here and nowhere else:
 - ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
   per-socket limits daphne enforces (``channels_kit/flow_control.py``);
   ``DAPHNES``: how many daphnes share the port (each takes its share of
-  ``WS_MAX_PER_CLIENT``).
+  ``WS_MAX_PER_CLIENT``);
+  ``WS_OUTAGE_SECONDS``, ``WS_OUTAGE_FRAMES``, ``WS_OUTAGE_BYTES``,
+  ``WS_OUTAGE_TOTAL_BYTES``: how long and how much daphne holds while Redis
+  is unreachable.
 - ``TERMINAL_HOSTS_FILE``, ``TERMINAL_RECORDINGS_DIR``, ``TERMINAL_IDLE_SECONDS``,
   ``TERMINAL_REATTACH_SECONDS``, ``TERMINAL_MAX_SESSIONS``, and every
   ``TERMINAL_PASSWORD_*``: the web terminal (docs/terminal.md).
@@ -29,7 +35,7 @@ environment here and nowhere else:
 import datetime
 import os
 
-from channels_kit import run_env
+from channels_kit import run_env, sentinel
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -137,6 +143,12 @@ REDIS_URL = env("REDIS_URL", None)
 # lives on one of them, chosen by a consistent hash of its name, so every
 # daphne and worker must list the same servers in the same order.
 REDIS_HOSTS = [url.strip() for url in (REDIS_URL or "").split(",") if url.strip()]
+# With Sentinels named, the layer and channel sessions use the master they
+# name for the service (channels_kit/sentinel.py), and REDIS_URL is ignored.
+REDIS_SENTINELS = [a.strip() for a in env("REDIS_SENTINELS", "").split(",") if a.strip()]
+if REDIS_SENTINELS:
+    REDIS_HOSTS = [sentinel.url(REDIS_SENTINELS, env("REDIS_SENTINEL_SERVICE", "mymaster"))]
+    REDIS_URL = REDIS_HOSTS[0]
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 # asgi_redis with one-trip sends, pipelined group sends, a persistent
@@ -191,8 +203,13 @@ JWT_AUTH = {
 }
 
 # Per-socket limits, enforced by daphne before a frame is queued (0 = off).
-# 20 frames/s with bursts of 60 is far above typing speed, and a flooder
-# leaves at most about 60 frames in the shared queue in front of everyone.
+# Above WS_RATE frames a second (after a burst of WS_BURST) daphne stops
+# reading the socket until its bucket refills: the sender is slowed, never
+# closed. 100/s covers game loops and telemetry; a burst of 300 lets a page
+# send its backlog at once, and bounds what one flooder puts in the shared
+# queue in front of everyone else.
+# While Redis is unreachable daphne holds each socket's frames, up to
+# WS_OUTAGE_SECONDS and the frame / byte bounds, and sends them once it is back.
 # DAPHNES daphnes share the port (./run's DAPHNES, channels_kit/reuseport.py):
 # each counts only its own sockets, so each allows its share of the
 # per-address limit and the sum stays within it (docs/performance.md).
@@ -200,10 +217,18 @@ DAPHNES = int(env("DAPHNES", "1"))
 WS_MAX_PER_CLIENT = int(env("WS_MAX_PER_CLIENT", "200"))
 WEBSOCKET_LIMITS = {
     "max_frame": int(env("WS_MAX_FRAME", "65536")),
-    "rate": float(env("WS_RATE", "20")),
-    "burst": int(env("WS_BURST", "60")),
+    "rate": float(env("WS_RATE", "100")),
+    "burst": int(env("WS_BURST", "300")),
     "max_per_client": WS_MAX_PER_CLIENT and max(1, WS_MAX_PER_CLIENT // DAPHNES),
+    "outage_seconds": float(env("WS_OUTAGE_SECONDS", "10")),
+    "outage_frames": int(env("WS_OUTAGE_FRAMES", "1000")),
+    "outage_bytes": int(env("WS_OUTAGE_BYTES", str(2 ** 20))),
+    "outage_total_bytes": int(env("WS_OUTAGE_TOTAL_BYTES", str(64 * 2 ** 20))),
 }
+# When Redis comes back empty, daphne sends each open socket's connect again
+# so it rejoins its groups; a terminal's connect would open a second shell,
+# so its sockets are closed with 1012 instead and the page reattaches.
+WEBSOCKET_RECONNECT_PATHS = ["/terminal/"]
 
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.

@@ -7,7 +7,8 @@ name: ``channels_kit.layer.RedisChannelLayer`` as the layer backend (or
 the live inspector's hooks: see ``channels_kit.inspector``),
 ``channels_kit.channel_sessions`` as CHANNEL_SESSION_ENGINE, and the wrappers
 in ``channels_kit.flow_control`` and ``channels_kit.health`` in your asgi.py.
-The app also registers system checks under the ``channels`` tag
+Both take ``sentinel://host:port,.../service`` hosts for Redis Sentinel
+(``channels_kit.sentinel``). The app also registers system checks under the ``channels`` tag
 (``manage.py check --tag channels``; docs/checks.md). For your own commands
 that send, ``channels_kit.shared_layer.RequiresSharedLayer`` refuses a layer
 no server shares; ``python -m channels_kit.supervise`` runs a Procfile with

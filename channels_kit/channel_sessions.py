@@ -18,6 +18,8 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase
 from django.utils.module_loading import import_string
 
+from channels_kit import sentinel
+
 KEY_PREFIX = "channel-session:"
 
 _connections = {}
@@ -27,7 +29,8 @@ def connection():
     """One client (and pool) per process and URL; redis-py's pool is thread-safe."""
     url = settings.CHANNEL_SESSION_REDIS_URL
     if url not in _connections:
-        _connections[url] = redis.StrictRedis.from_url(url)
+        _connections[url] = sentinel.master_client(url) if sentinel.is_sentinel_url(url) \
+            else redis.StrictRedis.from_url(url)
     return _connections[url]
 
 

@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 # its AppConfig.ready), so a deployment's names never live in the kit.
 # Ranges: 40xx frames and protocol, 41xx the site's resources, 42xx session
 # auth, 43xx JWT, 44xx the site's features, 45xx flow control and limits,
-# 46xx services (the kit's inspector, the site's own).
+# 46xx services (the kit's inspector, the site's own); 1012 and 1013
+# (standard codes) tell the client to reconnect after a Redis outage.
 CLOSE_CODES = {
     "invalid-json": None,
     "invalid-message": None,
@@ -36,10 +37,12 @@ CLOSE_CODES = {
     "token-unknown-user": 4304,
     "token-inactive-user": 4305,
     "token-invalid-claim": 4306,
-    "rate-limited": 4500,
     "frame-too-large": 4501,
     "too-many-connections": 4502,
     "inspector-unavailable": 4600,
+    # Not refusals: the standard "come back" codes, on which clients reconnect.
+    "service-restart": 1012,
+    "service-unavailable": 1013,
 }
 
 

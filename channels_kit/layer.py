@@ -57,9 +57,12 @@ import asgi_redis
 import hiredis
 import ormsgpack
 import redis
+import redis.sentinel
 import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
+
+from channels_kit import sentinel
 
 logger = logging.getLogger("channels_kit.layer")
 
@@ -78,8 +81,13 @@ def channel_pattern(channel):
     return RANDOM_PARTS.sub("*", channel)
 
 
-class HiredisPackedConnection(redis.connection.Connection):
-    """A redis-py connection whose commands are packed by hiredis, byte for byte as redis-py would.
+# Argument types hiredis writes exactly as redis-py 2.10 and txredisapi do
+# (str as UTF-8, int in decimal); bool, float and the rest are left to them.
+HIREDIS_AS_IS = (bytes, str, int)
+
+
+class HiredisPacking:
+    """Commands packed by hiredis, byte for byte as redis-py would (a connection mixin).
 
     Bytes and str (redis-py's default UTF-8) go to hiredis as they are;
     everything else (ints, floats, redis-py's Tokens) is encoded by redis-py
@@ -93,9 +101,12 @@ class HiredisPackedConnection(redis.connection.Connection):
         return [hiredis.pack_command(tuple(parts))]
 
 
-# Argument types hiredis writes exactly as redis-py 2.10 and txredisapi do
-# (str as UTF-8, int in decimal); bool, float and the rest are left to them.
-HIREDIS_AS_IS = (bytes, str, int)
+class HiredisPackedConnection(HiredisPacking, redis.connection.Connection):
+    """A redis-py connection whose commands are packed by hiredis."""
+
+
+class HiredisPackedSentinelConnection(HiredisPacking, redis.sentinel.SentinelManagedConnection):
+    """The same, on whichever server the Sentinels name the master."""
 
 
 class HiredisPackedProtocol(txredisapi.RedisProtocol):
@@ -220,6 +231,20 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         """
     )
 
+    ### Outages (daphne) ###
+    # Called with (channel, message) when a send daphne made without waiting
+    # was lost with the connection to Redis; daphne's layer wrapper
+    # (channels_kit.flow_control) sets it to hold the frame again.
+    on_send_lost = None
+    # txredisapi's reconnection delays (seconds): first retry, then growing
+    # by e each time up to the maximum. Its defaults (1 s, 10 s) kept daphne
+    # deaf for up to 10 s after a Redis restart.
+    reconnect_delay = 0.1
+    reconnect_delay_max = 0.5
+    # After a failed receive, daphne's reader waits this long before its next
+    # call; daphne itself would sleep 5 s.
+    receive_retry_delay = 0.2
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The Redis hash of full-channel refusals, by channel pattern and group.
@@ -239,12 +264,18 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._local = ReceiveState()
 
     def _generate_connections(self, hosts, redis_kwargs):
-        """asgi_redis's clients, on hiredis-packed connections (redis:// hosts)."""
-        return [
-            redis.Redis.from_url(host, **dict(redis_kwargs, connection_class=HiredisPackedConnection))
-            if host.startswith("redis://") else redis.Redis.from_url(host, **redis_kwargs)
-            for host in hosts
-        ]
+        """asgi_redis's clients, on hiredis-packed connections (redis:// and sentinel:// hosts)."""
+        return [self._client(host, redis_kwargs) for host in hosts]
+
+    @staticmethod
+    def _client(host, redis_kwargs):
+        if sentinel.is_sentinel_url(host):
+            return sentinel.master_client(host, redis_class=redis.Redis,
+                                          connection_class=HiredisPackedSentinelConnection,
+                                          **redis_kwargs)
+        if host.startswith("redis://"):
+            redis_kwargs = dict(redis_kwargs, connection_class=HiredisPackedConnection)
+        return redis.Redis.from_url(host, **redis_kwargs)
 
     def _register_scripts(self):
         super()._register_scripts()
@@ -300,17 +331,49 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             # The length Redis reports lets the next sends go asynchronous again.
             self._list_lengths[name] = self._send_now(channel, connection, keys, args)
             return
-        self._unanswered[name] = self._unanswered.get(name, 0) + 1
         index = self._connection_list.index(connection)
-        sent = self._twisted_connection(("send", index)).eval(self.lua_send_counted, keys, args)
-        sent.addBoth(self._answered, channel, name)
+        twisted_connection = self._twisted_connection(("send", index))
+        if not self._connected(twisted_connection):
+            # Not (yet, or no longer) connected: txredisapi would hold the
+            # send until it reconnects, out of anyone's sight. Waiting for
+            # Redis instead raises at once while Redis is down.
+            self._list_lengths[name] = self._send_now(channel, connection, keys, args)
+            return
+        self._unanswered[name] = self._unanswered.get(name, 0) + 1
+        sent = twisted_connection.eval(self.lua_send_counted, keys, args)
+        sent.addBoth(self._answered, channel, name, message)
 
-    def _answered(self, result, channel, name):
+    def queued(self, channel):
+        """Messages in ``channel``: its length as Redis last told this process, plus sends unanswered.
+
+        Daphne's flow control reads it to see whether the workers are behind
+        (every send daphne makes is answered with the list's length).
+        """
+        name = self.prefix + channel
+        return self._list_lengths.get(name, 0) + self._unanswered.get(name, 0)
+
+    def refresh_queued(self, channel):
+        """Ask every host for ``channel``'s length without waiting; ``queued`` reads the answer."""
+        name = self.prefix + channel
+        asked = []
+        for index in range(len(self._connection_list)):
+            connection = self._twisted_connection(("send", index))
+            if self._connected(connection):
+                asked.append(connection.llen(name))
+        if asked:
+            defer.gatherResults(asked, consumeErrors=True).addCallbacks(
+                lambda lengths: self._list_lengths.__setitem__(name, sum(lengths)),
+                lambda failure: None,  # an outage: the flow control hears of it on its own
+            )
+
+    def _answered(self, result, channel, name, message):
         self._unanswered[name] -= 1
         if not isinstance(result, failure.Failure):
             self._list_lengths[name] = result
         elif result.check(txredisapi.ResponseError) and "full" in str(result.value):
             self._report_full(channel)
+        elif result.check(txredisapi.ConnectionError) and self.on_send_lost is not None:
+            self.on_send_lost(channel, message)
         else:
             logger.error("Send to %s lost: %s", channel, result.getErrorMessage())
 
@@ -618,13 +681,18 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     def _receive_twisted_from_redis(self, indexes):
         for index, list_names in indexes.items():
             connection = self._twisted_connection(index)
-            popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
+            try:
+                popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
+                if popped:
+                    local = all("!" in name for name in list_names)
+                    found = yield connection.eval(
+                        self.lua_take, keys=[popped[1]] + (list_names if local else []),
+                        args=[self.twisted_batch if local else 0],
+                    )
+            except txredisapi.ConnectionError:
+                yield self._pause(self.receive_retry_delay)
+                defer.returnValue((None, None))
             if popped:
-                local = all("!" in name for name in list_names)
-                found = yield connection.eval(
-                    self.lua_take, keys=[popped[1]] + (list_names if local else []),
-                    args=[self.twisted_batch if local else 0],
-                )
                 self._buffer([popped[0], found[0]] + found[2:])
                 buffered = self._from_buffers(indexes)
                 if buffered:
@@ -636,16 +704,32 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         if index not in self._twisted_connections:
             host = index[1] if isinstance(index, tuple) else index
             kwargs = self.connection(host).connection_pool.connection_kwargs
-            connection = txredisapi.lazyConnection(
-                host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
-                dbid=kwargs.get("db", 0), password=kwargs.get("password"),
-                charset=None, convertNumbers=False,
-            )
-            # The factory builds its protocol when the connection is made (and
-            # at every reconnect), after this call has returned.
-            connection._factory.protocol = HiredisPackedProtocol
-            self._twisted_connections[index] = connection
+            if sentinel.is_sentinel_url(self.hosts[host]):
+                self._twisted_connections[index] = sentinel.twisted_master(
+                    self.hosts[host], dbid=kwargs.get("db", 0), password=kwargs.get("password"),
+                    charset=None, convertNumbers=False,
+                )
+            else:
+                self._twisted_connections[index] = txredisapi.lazyConnection(
+                    host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
+                    dbid=kwargs.get("db", 0), password=kwargs.get("password"),
+                    charset=None, convertNumbers=False,
+                )
+                # The factory builds its protocol when the connection is made (and
+                # at every reconnect), after this call has returned.
+                self._twisted_connections[index]._factory.protocol = HiredisPackedProtocol
+            factory = self._twisted_connections[index]._factory
+            factory.initialDelay, factory.maxDelay = self.reconnect_delay, self.reconnect_delay_max
         return self._twisted_connections[index]
+
+    @staticmethod
+    def _connected(twisted_connection):
+        return bool(twisted_connection._factory.size)
+
+    @staticmethod
+    def _pause(seconds):
+        from twisted.internet import reactor, task
+        return task.deferLater(reactor, seconds, lambda: None)
 
     def _buffer(self, found):
         """Keep [list, content, ...] in order, per list; expired contents (None) are skipped."""

@@ -32,12 +32,10 @@ def require_tool(name, path, hint=""):
 
 @pytest.fixture(scope="session")
 def split(tmp_path_factory):
-    # The ordering stress test sends 300 frames back to back from one socket,
-    # beyond the default burst; the flood tests run their own split with the
-    # default limits. The terminal tests write the hosts file once their sshd
-    # runs (it is read on every open).
+    # The terminal tests write the hosts file once their sshd runs (it is
+    # read on every open).
     files = tmp_path_factory.mktemp("split")
-    env = {"WORKER_VERBOSITY": "2", "WS_BURST": "1000",
+    env = {"WORKER_VERBOSITY": "2",
            "TERMINAL_HOSTS_FILE": str(files / "terminal-hosts.toml"),
            "TERMINAL_RECORDINGS_DIR": str(files / "recordings")}
     with running_split("shared", files, env=env) as running:

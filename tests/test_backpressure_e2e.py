@@ -2,10 +2,13 @@
 
 Daphne's sends go out without blocking its reactor while the channel has
 room (channels_kit/layer.py); near full they wait for Redis again, so
-daphne still sees ChannelFull and closes the socket with 1013 "try again
-later" instead of dropping frames. Its own split: a tiny capacity and a
-worker that is stopped (SIGSTOP) so nothing drains the channel.
+daphne's layer wrapper still sees ChannelFull and tells the socket
+(``service-unavailable``, with how many of its frames were not delivered)
+and closes it with 1013 "try again later" instead of dropping frames. Its
+own split: a tiny capacity and a worker that is stopped (SIGSTOP) so
+nothing drains the channel.
 """
+import json
 import signal
 import subprocess
 import sys
@@ -15,6 +18,7 @@ import websocket
 
 from tests.paths import ROOT
 from tests.splits import running_split
+from tests.wire import recv_close
 
 pytestmark = pytest.mark.e2e
 
@@ -41,10 +45,10 @@ def test_full_receive_channel_closes_the_socket_with_1013_and_is_counted(stalled
             except websocket.WebSocketConnectionClosedException:
                 break
         sock.settimeout(10)
-        opcode, frame = sock.recv_data_frame(True)
-        assert opcode == websocket.ABNF.OPCODE_CLOSE
-        code = int.from_bytes(frame.data[:2], "big")
-        assert code == 1013
+        error = json.loads(sock.recv())
+        assert (error["error"], error["close"]) == ("service-unavailable", 1013)
+        assert "queue is full" in error["detail"]
+        assert recv_close(sock)[0] == 1013
     finally:
         sock.close()
     stats = subprocess.run([sys.executable, "manage.py", "layerstats"], cwd=ROOT,

@@ -1,15 +1,17 @@
 """Per-socket limits through a real split with the default limits.
 
-The flood test is the issue's stated requirement: while one client floods a
-room, everyone else stays connected and is served within 2 s. The split is
+While one client floods a room it is slowed, not closed, and everyone else
+stays connected and is served within 2 s; legitimate fast clients (sequential
+round trips, a steady 100 frames a second) complete untouched. The split is
 this module's own, so a flood cannot slow down other tests' sockets.
 """
 import json
+import threading
 import time
 
+import psutil
 import pytest
 import websocket
-from asgi_redis import RedisChannelLayer
 
 from tests.splits import running_split
 from tests.wire import recv_close, recv_json
@@ -51,52 +53,64 @@ def served_after(sock, text):
     return time.monotonic() - started
 
 
-def frames_until_close(sock):
-    """Every JSON error the socket got before its close, and the close code.
-
-    Reads raw frames: answering the close (as recv() does) would hit a reset,
-    since daphne drops the connection with the flooder's frames still unread.
-    """
-    errors = []
-    while True:
-        frame = sock.recv_frame()
-        if frame.opcode == websocket.ABNF.OPCODE_CLOSE:
-            return errors, int.from_bytes(frame.data[:2], "big")
-        if frame.opcode == websocket.ABNF.OPCODE_TEXT:
-            payload = json.loads(frame.data)
-            if "error" in payload:
-                errors.append(payload["error"])
-
-
-def test_flooder_is_closed_with_4500_and_others_are_served_within_2s(limits_split, connect):
-    present = connect(limits_split, "/chat/calm/")
-    flooder = connect(limits_split, "/chat/flood/")
-    sent = 0
+def flood(sock, frames, sent):
+    """Send ``frames`` chat frames as fast as the socket takes them (TCP slows it once paused)."""
     try:
-        for i in range(3000):
-            flooder.send(json.dumps({"text": "flood %d" % i}))
-            sent += 1
+        for i in range(frames):
+            sock.send(json.dumps({"text": "flood %d" % i}))
+            sent.append(i)
     except (websocket.WebSocketException, OSError):
-        pass  # daphne may already have closed it
+        pass  # the test is over and closed the socket
+
+
+def rss_mb(process):
+    return psutil.Process(process.pid).memory_info().rss / 2 ** 20
+
+
+def test_flooder_is_slowed_not_closed_and_others_are_served_within_2s(limits_split, connect):
+    present = connect(limits_split, "/chat/calm/")
+    listener = connect(limits_split, "/chat/flood/")
+    flooder = connect(limits_split, "/chat/flood/")
+    rss_before = rss_mb(limits_split.web)
+    sent = []
+    pushing = threading.Thread(target=flood, args=(flooder, 3000, sent), daemon=True)
+    pushing.start()
+    while len(sent) < 1000:  # its burst and a TCP window's worth, at least, are in daphne
+        time.sleep(0.01)
     started = time.monotonic()
     newcomer = connect(limits_split, "/chat/calm-too/")
     newcomer_served = time.monotonic() - started + served_after(newcomer, "hello")
     present_served = served_after(present, "still here")
-    print("\nflood of %d frames: newcomer connected and served in %.2fs, present client in %.2fs"
-          % (sent, newcomer_served, present_served))
+    # The flooder is still open and its frames still reach its room, in order.
+    got = [recv_json(listener)["text"] for _ in range(400)]
+    rss_after = rss_mb(limits_split.web)
+    print("\nflood of 3000 frames (%d taken by the kernel and daphne so far): newcomer served in "
+          "%.2fs, present client in %.2fs; daphne RSS %.1f -> %.1f MiB"
+          % (len(sent), newcomer_served, present_served, rss_before, rss_after))
     assert newcomer_served < 2.0
     assert present_served < 2.0
-    errors, code = frames_until_close(flooder)
-    assert "rate-limited" in errors
-    assert code == 4500
-    assert "WARNING channels_kit.flow_control" in limits_split.web.log()
-    # Its disconnect still runs after its last queued frame (daphne numbered
-    # the dropped frames too), so it leaves the room's group.
-    layer = RedisChannelLayer(hosts=[limits_split.redis_url])
-    deadline = time.monotonic() + 30
-    while layer.group_channels("room-flood") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert layer.group_channels("room-flood") == []
+    assert got == ["flood %d" % i for i in range(400)]
+    assert flooder.connected
+    assert rss_after - rss_before < 20, "daphne grew with the flood"
+
+
+def test_200_sequential_echo_round_trips_complete(limits_split, connect):
+    sock = connect(limits_split, "/echo/")
+    for i in range(200):
+        sock.send("trip %d" % i)
+        assert sock.recv() == "trip %d" % i
+
+
+def test_100_frames_a_second_for_10s_all_arrive_in_order(limits_split, connect):
+    listener = connect(limits_split, "/chat/telemetry/")
+    sender = connect(limits_split, "/chat/telemetry/")
+    started = time.monotonic()
+    for i in range(1000):
+        sender.send(json.dumps({"text": str(i)}))
+        time.sleep(max(0.0, started + (i + 1) / 100 - time.monotonic()))
+    got = [recv_json(listener)["text"] for _ in range(1000)]
+    print("\n1000 frames at 100/s: last one in %.1fs" % (time.monotonic() - started))
+    assert got == [str(i) for i in range(1000)]
 
 
 def test_oversized_frame_is_refused_with_4501(limits_split, connect):

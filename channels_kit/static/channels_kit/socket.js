@@ -12,7 +12,9 @@
  *   shown. If the close frame itself is lost (a reset reported as 1006), the
  *   frame's "close" code stands in for it: the refusal is still final.
  * - A normal close (1000) is final too: the server finished on purpose.
- * - Any other close (daphne restarted: 1006, going away: 1001, ...) is an
+ * - Any other close (daphne restarted: 1006, going away: 1001, Redis away
+ *   longer than daphne holds frames: 1012 "service restart" or 1013 "try
+ *   again later", each after a JSON frame saying so) is an
  *   outage: reconnect after an exponentially growing delay with jitter, so a
  *   restarted server is not hit by every browser at the same instant.
  *   Reconnecting to the same path is what rejoins a room: the connect

@@ -1,0 +1,326 @@
+"""Soak: mixed load on the split while a worker is SIGKILLed and Redis restarted, then the books.
+
+    .venv/bin/python -m bench.soak --minutes N
+
+Starts its own split (Redis + daphne + 2 workers) on free ports. For N
+minutes, room speakers (20 frames/s each, a listener per room), echo clients
+doing round trips and a stream of short-lived connections run together; every
+``--period`` seconds one worker is SIGKILLed (and started again a second
+later), and half a period later Redis is stopped for 2 s and started again.
+
+Every frame a client sent is then put in one row:
+
+- delivered: the room's listener heard it, the echo came back;
+- refused, with the reason the client was given (an error frame, a close
+  code, an HTTP status on connect);
+- held by a SIGKILLed worker: the one message in hand when a worker was
+  killed (Channels 1.x is at-most-once; nothing can bring it back). If it was
+  a room frame, ``enforce_ordering`` parks that socket's later frames behind
+  it; those are counted on their own row, and the speaker, hearing nothing
+  back, reconnects, as the pages do;
+- inside Redis when it stopped: sent just before the stop and never seen
+  again. The embedded Redis keeps nothing on disk, so whatever was queued
+  in it (a frame waiting for a worker, a reply waiting for daphne) went
+  with it; daphne only holds what it could not hand to Redis;
+- lost without a reason: everything else. The exit status is 1 unless this
+  is 0.
+"""
+import argparse
+import collections
+import json
+import os
+import signal
+import tempfile
+import threading
+import time
+
+import websocket
+
+from channels_kit.testing.split import Split
+
+ROOMS = 4
+ECHOERS = 2
+SPEAKER_INTERVAL = 0.05
+STALL_SECONDS = 3.0
+# After the load stops: time for held and queued frames to arrive.
+SETTLE_SECONDS = 8.0
+# A frame lost this close to a SIGKILL (seconds) may be the one the worker held.
+KILL_WINDOW = 2.0
+# A frame sent this long before Redis stopped (seconds) may still have been inside it.
+IN_REDIS_WINDOW = 1.5
+
+HELD = "held by a SIGKILLed worker"
+PARKED = "parked behind it (enforce_ordering)"
+IN_REDIS = "inside Redis when it stopped (it keeps nothing on disk)"
+LOST = "lost without a reason"
+
+
+class Books:
+    """What every client sent and what became of it; one lock for all threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sent = {}                 # frame id -> (kind, socket id, sent at)
+        self.delivered = set()
+        self.refused = {}              # frame id -> reason
+        self.refused_sockets = {}      # socket id -> reason (frames on it not delivered)
+        self.kills = []                # when a worker was SIGKILLed
+        self.redis_stops = []          # when Redis was stopped
+        self.connects = collections.Counter()
+        self.started = time.monotonic()
+
+    def send(self, frame_id, kind, socket_id):
+        with self.lock:
+            self.sent[frame_id] = (kind, socket_id, time.monotonic())
+
+    def deliver(self, frame_id):
+        with self.lock:
+            self.delivered.add(frame_id)
+
+    def refuse(self, frame_id, reason):
+        with self.lock:
+            self.refused[frame_id] = reason
+            self.sent.setdefault(frame_id, ("refused", None, time.monotonic()))
+
+    def refuse_socket(self, socket_id, reason):
+        with self.lock:
+            self.refused_sockets.setdefault(socket_id, reason)
+
+
+def open_socket(split, path):
+    return websocket.create_connection(split.ws_url + path, origin=split.url, timeout=10)
+
+
+def reason_of(error):
+    return "%s (%s)" % (type(error).__name__, str(error)[:40])
+
+
+class Room(threading.Thread):
+    """A speaker sending numbered frames and a listener hearing them."""
+
+    def __init__(self, split, books, number, stop):
+        super().__init__(daemon=True)
+        self.split, self.books, self.stop = split, books, stop
+        self.path = "/chat/soak-%d/" % number
+        self.name = "room%d" % number
+        self.listener = open_socket(split, self.path)
+        self.sequence = 0
+        self.last_heard = {}          # speaker socket id -> when its own frame came back
+        threading.Thread(target=self.listen, daemon=True).start()
+
+    def listen(self):
+        while True:
+            try:
+                frame = json.loads(self.listener.recv())
+            except (websocket.WebSocketException, OSError, ValueError):
+                if self.stop.is_set():
+                    return
+                self.listener = self.reopen()
+                continue
+            if "text" in frame and "error" not in frame:
+                self.books.deliver(frame["text"])
+
+    def reopen(self):
+        while True:
+            try:
+                return open_socket(self.split, self.path)
+            except (websocket.WebSocketException, OSError) as error:
+                self.books.connects["refused: " + reason_of(error)] += 1
+                time.sleep(0.5)
+
+    def run(self):
+        speaker, socket_id = None, None
+        while not self.stop.is_set():
+            if speaker is None:
+                speaker = self.reopen()
+                socket_id = "%s-%f" % (self.name, time.monotonic())
+                self.last_heard[socket_id] = time.monotonic()
+                threading.Thread(target=self.hear_own, args=(speaker, socket_id),
+                                 daemon=True).start()
+            frame_id = "%s:%d" % (self.name, self.sequence)
+            self.sequence += 1
+            try:
+                speaker.send(json.dumps({"text": frame_id}))
+            except (websocket.WebSocketException, OSError) as error:
+                self.books.refuse(frame_id, "send failed: " + reason_of(error))
+                speaker = None
+                continue
+            self.books.send(frame_id, "room", socket_id)
+            if time.monotonic() - self.last_heard[socket_id] > STALL_SECONDS:
+                speaker.close()  # nothing of its own came back: reconnect, as a page would
+                speaker = None
+            time.sleep(SPEAKER_INTERVAL)
+
+    def hear_own(self, sock, socket_id):
+        while True:
+            try:
+                frame = json.loads(sock.recv())
+            except (websocket.WebSocketException, OSError, ValueError):
+                return
+            if "error" in frame:
+                self.books.refuse_socket(socket_id, "%s (close %s)" % (frame["error"],
+                                                                        frame.get("close")))
+            else:
+                self.last_heard[socket_id] = time.monotonic()
+
+
+class Echoer(threading.Thread):
+    def __init__(self, split, books, number, stop):
+        super().__init__(daemon=True)
+        self.split, self.books, self.stop, self.name = split, books, stop, "echo%d" % number
+
+    def run(self):
+        sock, sequence, opened = None, 0, 0
+        while not self.stop.is_set():
+            frame_id = "%s:%d" % (self.name, sequence)
+            sequence += 1
+            try:
+                if sock is None:
+                    sock = open_socket(self.split, "/echo/")
+                    sock.settimeout(STALL_SECONDS)
+                    opened += 1
+                sock.send(frame_id)
+                self.books.send(frame_id, "echo", "%s-%d" % (self.name, opened))
+                while sock.recv() != frame_id:
+                    pass
+                self.books.deliver(frame_id)
+            except (websocket.WebSocketException, OSError) as error:
+                if frame_id not in self.books.sent:
+                    self.books.refuse(frame_id, "send failed: " + reason_of(error))
+                if sock is not None:
+                    sock.close()
+                sock = None
+                time.sleep(0.2)
+            time.sleep(0.01)
+
+
+class Connector(threading.Thread):
+    """Short-lived sockets: connect, one echo, close."""
+
+    def __init__(self, split, books, stop):
+        super().__init__(daemon=True)
+        self.split, self.books, self.stop = split, books, stop
+
+    def run(self):
+        number = 0
+        while not self.stop.is_set():
+            frame_id = "connect:%d" % number
+            number += 1
+            try:
+                sock = open_socket(self.split, "/echo/")
+            except (websocket.WebSocketException, OSError) as error:
+                self.books.refuse(frame_id, "connect refused: " + reason_of(error))
+                time.sleep(0.5)
+                continue
+            try:
+                self.books.send(frame_id, "connect", frame_id)
+                sock.send(frame_id)
+                if sock.recv() == frame_id:
+                    self.books.deliver(frame_id)
+            except (websocket.WebSocketException, OSError):
+                pass  # counted below: sent, never delivered
+            finally:
+                sock.close()
+            time.sleep(0.2)
+
+
+def faults(split, books, stop, period):
+    """Every period: SIGKILL a worker (back after 1 s); half a period on, restart Redis."""
+    while not stop.wait(period / 2):
+        victim = split.workers[0]
+        victim.signal(signal.SIGKILL)
+        books.kills.append(time.monotonic())
+        print("%.1fs: SIGKILL" % (time.monotonic() - books.started), flush=True)
+        victim.popen.wait(10)
+        time.sleep(1)
+        victim.start()
+        print("%s SIGKILLed worker.1 and started it again" % time.strftime("%H:%M:%S"), flush=True)
+        if stop.wait(period / 2):
+            return
+        books.redis_stops.append(time.monotonic())
+        split.redis.stop()
+        print("%.1fs: Redis stopped" % (time.monotonic() - books.started), flush=True)
+        time.sleep(2)
+        split.start_redis()
+        print("%s restarted Redis (down 2 s)" % time.strftime("%H:%M:%S"), flush=True)
+
+
+def classify(books):
+    """Every frame sent, in exactly one row."""
+    rows = collections.Counter()
+    reasons = collections.Counter()
+    lost_on_socket = collections.defaultdict(list)
+    for frame_id, (kind, socket_id, sent_at) in sorted(books.sent.items(),
+                                                      key=lambda item: item[1][2]):
+        if frame_id in books.delivered:
+            rows["delivered"] += 1
+        elif frame_id in books.refused:
+            rows["refused"] += 1
+            reasons[books.refused[frame_id]] += 1
+        elif socket_id in books.refused_sockets:
+            rows["refused"] += 1
+            reasons[books.refused_sockets[socket_id]] += 1
+        else:
+            lost_on_socket[socket_id].append((sent_at, frame_id, kind))
+    unused_kills = list(books.kills)
+    for lost in lost_on_socket.values():
+        parked = False
+        for sent_at, frame_id, kind in lost:
+            kill = next((k for k in unused_kills if abs(sent_at - k) < KILL_WINDOW), None)
+            if parked:
+                rows[PARKED] += 1
+            elif kill is not None:
+                unused_kills.remove(kill)
+                rows[HELD] += 1
+                parked = kind == "room"  # enforce_ordering waits for it from now on
+            elif any(-IN_REDIS_WINDOW <= sent_at - stop <= 0.5 for stop in books.redis_stops):
+                rows[IN_REDIS] += 1
+            else:
+                rows[LOST] += 1
+                print("lost without a reason: %s, sent %.1fs after the start"
+                      % (frame_id, sent_at - books.started))
+    return rows, reasons
+
+
+def report(books, rows, reasons, minutes, redis_outages):
+    sent = len(books.sent)
+    print("\n| soak: %g min, %d worker SIGKILLs, %d Redis outages seen by daphne | frames |"
+          % (minutes, len(books.kills), redis_outages))
+    print("|---|---|")
+    print("| sent | %d |" % sent)
+    for row in ("delivered", "refused", HELD, PARKED, IN_REDIS, LOST):
+        print("| %s | %d |" % (row, rows.get(row, 0)))
+    for reason, count in reasons.most_common():
+        print("| refused: %s | %d |" % (reason, count))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--period", type=float, default=30,
+                        help="seconds between worker kills (Redis restarts half-way between)")
+    args = parser.parse_args(argv)
+    books, stop = Books(), threading.Event()
+    with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
+        env = {"DATABASE_PATH": os.path.join(tmp, "db.sqlite3")}
+        with Split(workers=2, log_dir=os.path.join(tmp, "logs"), env=env) as split:
+            load = [Room(split, books, n, stop) for n in range(ROOMS)]
+            load += [Echoer(split, books, n, stop) for n in range(ECHOERS)]
+            load.append(Connector(split, books, stop))
+            breaker = threading.Thread(target=faults, args=(split, books, stop, args.period),
+                                       daemon=True)
+            for thread in load + [breaker]:
+                thread.start()
+            time.sleep(args.minutes * 60)
+            stop.set()
+            breaker.join(30)
+            time.sleep(SETTLE_SECONDS)
+            redis_outages = sum(1 for line in split.web.log().splitlines()
+                                if "Redis answers again" in line)
+    rows, reasons = classify(books)
+    report(books, rows, reasons, args.minutes, redis_outages)
+    return 0 if rows.get(LOST, 0) == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""Sentinel for real: the split on a master three Sentinels watch, then the master SIGKILLed.
+
+A master, a replica and three Sentinels, all from the embedded redis-server
+binary; daphne and two workers find the master through REDIS_SENTINELS.
+The Sentinels call a master down after 1 s without an answer here
+(``down-after-milliseconds``), so a failover takes a few seconds.
+"""
+import json
+import os
+import shutil
+import signal
+import time
+
+import pytest
+import websocket
+
+from channels_kit import sentinel
+from channels_kit.layer import RedisChannelLayer
+from channels_kit.testing.sentinels import SERVICE, SentinelGroup
+from tests.paths import ARTIFACTS
+from tests.splits import running_split
+from tests.test_outage_e2e import record
+from tests.wire import recv_json
+
+pytestmark = pytest.mark.e2e
+
+SERVERS = os.path.join(ARTIFACTS, "logs", "sentinel-servers")
+
+
+@pytest.fixture
+def sentinels():
+    shutil.rmtree(SERVERS, ignore_errors=True)
+    group = SentinelGroup(SERVERS)
+    try:
+        yield group.start()
+    finally:
+        group.stop()
+
+
+@pytest.fixture
+def sentinel_split(sentinels, tmp_path):
+    env = {"REDIS_SENTINELS": sentinels.addresses, "REDIS_SENTINEL_SERVICE": SERVICE}
+    with running_split("sentinel", tmp_path, env=env) as running:
+        yield running
+
+
+def connect(split, path):
+    return websocket.create_connection(split.ws_url + path, origin=split.url, timeout=10)
+
+
+def say(sock, text):
+    sock.send(json.dumps({"text": text}))
+
+
+def test_rooms_work_again_within_15s_of_the_master_being_killed(sentinels, sentinel_split):
+    alice, bob = connect(sentinel_split, "/chat/ha/"), connect(sentinel_split, "/chat/ha/")
+    say(alice, "before")
+    assert recv_json(bob)["text"] == "before"
+    time.sleep(1)  # the replica has the group by now (replication is asynchronous)
+
+    sentinels.master.signal(signal.SIGKILL)
+    killed = time.monotonic()
+    for i in range(10):  # held by daphne while there is no master
+        say(alice, "during %d" % i)
+        time.sleep(0.2)
+    bob.settimeout(15)
+    got = [recv_json(bob)["text"] for _ in range(10)]
+    recovered = time.monotonic() - killed
+    carol = connect(sentinel_split, "/chat/ha/")
+    say(carol, "newcomer")
+    assert recv_json(bob)["text"] == "newcomer"
+
+    print("\nmaster SIGKILLed: the open sockets' 10 held frames delivered in order %.1fs later"
+          % recovered)
+    record("sentinel_failover", {"down_after_ms": sentinels.down_after_ms,
+                                 "seconds_until_delivered": round(recovered, 1)})
+    assert got == ["during %d" % i for i in range(10)]
+    assert recovered < 15
+    # daphne read its replies on the layer's Twisted connection, through the Sentinels
+    assert "Using native Twisted mode" in sentinel_split.web.log()
+
+
+def test_the_tuned_layer_counts_drops_on_the_sentinel_master(sentinels):
+    url = sentinel.url(sentinels.addresses.split(","), SERVICE)
+    layer = RedisChannelLayer(hosts=[url], capacity=2)
+    layer.send("sentinel.full", {"n": 1})
+    layer.send("sentinel.full", {"n": 2})
+    with pytest.raises(layer.ChannelFull):
+        layer.send("sentinel.full", {"n": 3})
+    layer.group_add("sentinel-group", "sentinel.full")
+    layer.send_group("sentinel-group", {"n": 4})  # pipelined; the full member is counted
+    assert layer.drop_counts() == {"sentinel.full": 2, "group:sentinel-group": 1}
+    assert layer.receive(["sentinel.full"]) == ("sentinel.full", {"n": 1})
+    master = layer.connection(0).connection_pool.get_master_address()
+    assert master == ("127.0.0.1", sentinels.master_port)
