@@ -4,6 +4,11 @@
     python -m bench --quick         # small sizes, 1 round: a smoke run
     python -m bench --servers project,stock,reference --scenarios echo,ordered
     python -m bench --servers project,channels4,reference
+    python -m bench --servers project,channels4,reference \
+        --scenarios echo,broadcast,connect,ordered,bigroom,idle10k     # the README's table
+    python -m bench --daphnes 2 --servers project,channels4,reference  # 2 daphnes each
+    python -m bench --servers project,project+WORKER_FLAGS=--batch=1   # an A/B of one setting
+    python -m bench --servers project,project@/tmp/before              # against another checkout
     python -m bench --servers project,no-inspector,inspector-open --scenarios echo
 
 Every server is started here on free 127.0.0.1 ports and stopped at the
@@ -24,26 +29,39 @@ import argparse
 import asyncio
 import datetime
 import os
+import resource
 import statistics
 import sys
 import time
 
-from bench import scenarios
+from bench import crowds, scenarios
 from bench.servers import Channels4Server, ProjectServer, ReferenceServer, WatchedProjectServer
 
-# Full sizes; --quick divides them.
+# The sizes of the table in the README; --quick shrinks them. A list is one
+# row per entry (bigroom: one row per room size).
 FULL = {
     "echo": {"clients": 50, "round_trips": 200},
     "broadcast": {"members": 100, "messages": 100, "window": 10},
     "connect": {"handshakes": 1000, "in_flight": 50},
     "ordered": {"count": 300},
+    "bigroom": [{"members": 100, "messages": 100}, {"members": 1000, "messages": 20},
+                {"members": 5000, "messages": 4}],
+    "idle10k": {"idle": 10000, "connects": 500, "in_flight": 50, "clients": 50,
+                "round_trips": 100},
 }
 QUICK = {
     "echo": {"clients": 10, "round_trips": 50},
     "broadcast": {"members": 20, "messages": 30, "window": 10},
     "connect": {"handshakes": 200, "in_flight": 20},
     "ordered": {"count": 100},
+    "bigroom": [{"members": 50, "messages": 5}, {"members": 200, "messages": 3}],
+    "idle10k": {"idle": 200, "connects": 50, "in_flight": 10, "clients": 5, "round_trips": 20},
 }
+# Scenarios that open thousands of sockets run one round unless --rounds says otherwise.
+CROWDS = set(crowds.SCENARIOS)
+SCENARIOS = dict(scenarios.SCENARIOS, **crowds.SCENARIOS)
+# Sockets the bench process and each server may hold (the hard limit here is 20000).
+OPEN_FILES = 20000
 # Settings overrides for the "stock" split (see channels_example/settings.py).
 STOCK_ENV = {
     "CHANNEL_LAYER_BACKEND": "asgi_redis.RedisChannelLayer",
@@ -56,32 +74,54 @@ HEADLINE = {"echo": "msg/s", "broadcast": "deliveries/s", "connect": "connects/s
             "ordered": "ordered s"}
 
 
-def make_server(name):
+def make_server(name, daphnes=1, workers=2):
+    """A server by name; ``project+KEY=value+KEY=value`` is the split with settings overridden,
+    ``project@PATH`` the split of another checkout (both for A/B runs).
+
+    ``daphnes``: the project's daphnes on one port, and as many Channels 4
+    daphnes; ``workers``: the project's runworkers.
+    """
+    if name.startswith("project@"):  # another checkout of the project, e.g. before a change
+        return ProjectServer(name, workers, daphnes, root=name.split("@", 1)[1])
+    if name.startswith("project+"):
+        return ProjectServer(name, workers, daphnes,
+                             env=dict(part.split("=", 1) for part in name.split("+")[1:]))
     if name == "reference":
         return ReferenceServer()
     if name == "stock":
-        return ProjectServer("stock", env=STOCK_ENV)
+        return ProjectServer("stock", workers, daphnes, env=STOCK_ENV)
     if name == "channels4":
-        return Channels4Server()
+        return Channels4Server(daphnes)
     if name == "project":
-        return ProjectServer("project")
+        return ProjectServer("project", workers, daphnes)
     if name == "no-inspector":
-        return ProjectServer("no-inspector", env=NO_INSPECTOR_ENV)
+        return ProjectServer("no-inspector", workers, daphnes, env=NO_INSPECTOR_ENV)
     if name == "inspector-open":
         return WatchedProjectServer()
     raise SystemExit("unknown server %r (project, stock, channels4, reference, no-inspector, "
                      "inspector-open)" % name)
 
 
+def raise_open_files():
+    """Thousands of sockets: the bench and the servers it starts (they inherit it) need the room."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = OPEN_FILES if hard == resource.RLIM_INFINITY else min(OPEN_FILES, hard)
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def run_once(server, scenario, sizes, scenario_timeout):
     cpu_before, started = server.cpu_by_role(), time.perf_counter()
-    coroutine = scenarios.SCENARIOS[scenario](server, **sizes)
+    coroutine = SCENARIOS[scenario](server, **sizes)
     result = asyncio.run(asyncio.wait_for(coroutine, scenario_timeout))
     wall = time.perf_counter() - started
     by_role = {role: seconds - cpu_before.get(role, 0.0)
                for role, seconds in server.cpu_by_role().items()}
+    # A scenario may read the CPU around its measured phase only (not its set-up).
+    if "cpu_by_role" in result:
+        by_role, wall = result.pop("cpu_by_role"), result.pop("wall") or wall
     cpu = sum(by_role.values())
-    ops = max(result.pop("ops"), 1)
+    ops = result.pop("ops") or float("nan")  # nothing done: no CPU per operation to show
     # CPU per operation (round trip, delivery, handshake) is the figure the
     # other processes on a shared machine disturb least.
     result["CPU ms/op"] = 1000 * cpu / ops
@@ -139,42 +179,63 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[1])
     parser.add_argument("--quick", action="store_true", help="small sizes and one round")
     parser.add_argument("--rounds", type=int, help="interleaved rounds per scenario (default 3)")
-    parser.add_argument("--scenarios", default="echo,broadcast,connect,ordered")
+    parser.add_argument("--scenarios", default="echo,broadcast,connect,ordered",
+                        help="comma list of echo, broadcast, connect, ordered, bigroom, idle10k")
     parser.add_argument("--servers", default="project,reference",
                         help="comma list of project, stock, channels4, reference, "
                              "no-inspector, inspector-open "
                              "(first is the ratio's numerator)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
+    parser.add_argument("--daphnes", type=int, default=1,
+                        help="the project's daphnes on one port, and as many Channels 4 daphnes")
+    parser.add_argument("--workers", type=int, default=2, help="the project's runworkers")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    rounds = args.rounds or (1 if args.quick else 3)
     names = args.servers.split(",")
     wanted = args.scenarios.split(",")
-    servers = [make_server(name) for name in names]
+    raise_open_files()
+    servers = [make_server(name, args.daphnes, args.workers) for name in names]
     medians = {}
+    load_before = os.getloadavg()
     try:
         for server in servers:
             server.start()
         time.sleep(1)  # let the workers settle before the first handshake
         for scenario in wanted:
-            runs = {name: [] for name in names}
-            for _ in range(rounds):
-                for server in servers:
-                    result = run_once(server, scenario, sizes[scenario], args.timeout)
-                    runs[server.name].append(result)
-                    print("  %-9s %-8s %s" % (scenario, server.name,
-                                              {k: fmt(v) for k, v in result.items()}), flush=True)
-            medians[scenario] = {name: median_of(results) for name, results in runs.items()}
+            rounds = args.rounds or (1 if args.quick or scenario in CROWDS else 3)
+            for label, size in rows(scenario, sizes[scenario]):
+                medians[label] = run_interleaved(servers, scenario, label, size, rounds, args.timeout)
     finally:
         for server in servers:
             server.stop()
     print()
-    print("%s UTC, %d round(s), medians; load average %s; sizes %s" % (
-        datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), rounds,
-        " ".join("%.1f" % x for x in os.getloadavg()),
-        {s: sizes[s] for s in wanted}))
+    print("%s UTC; medians of interleaved rounds (3; 1 for %s unless --rounds); %d daphne(s), "
+          "%d worker(s) for the project; load average (1 / 5 / 15 min) %s at the start, %s at "
+          "the end; sizes %s" % (
+              datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), ", ".join(sorted(CROWDS)),
+              args.daphnes, args.workers, " / ".join("%.1f" % x for x in load_before),
+              " / ".join("%.1f" % x for x in os.getloadavg()), {s: sizes[s] for s in wanted}))
+    print(ProjectServer.LIMITS_NOTE)
     print(table(medians, names))
     return 0
+
+
+def rows(scenario, size):
+    """(label, sizes) per table row: one per room size for a list of sizes."""
+    if isinstance(size, list):
+        return [("%s %d" % (scenario, s["members"]), s) for s in size]
+    return [(scenario, size)]
+
+
+def run_interleaved(servers, scenario, label, size, rounds, timeout):
+    runs = {server.name: [] for server in servers}
+    for _ in range(rounds):
+        for server in servers:
+            result = run_once(server, scenario, size, timeout)
+            runs[server.name].append(result)
+            print("  %-12s %-8s %s" % (label, server.name,
+                                       {k: fmt(v) for k, v in result.items()}), flush=True)
+    return {name: median_of(results) for name, results in runs.items()}
 
 
 if __name__ == "__main__":

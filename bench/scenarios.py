@@ -26,10 +26,12 @@ from websockets.asyncio.client import connect as ws_connect
 RECEIVE_TIMEOUT = 10
 
 
-def open_socket(server, path):
+def open_socket(server, path, source=None):
+    """A client socket; ``source``: the loopback address it connects from (default 127.0.0.1)."""
+    extra = {"local_addr": (source, 0)} if source else {}
     return ws_connect(server.ws_url + path, origin=server.origin, compression=None,
                       ping_interval=None, max_queue=None, open_timeout=RECEIVE_TIMEOUT,
-                      close_timeout=2)
+                      close_timeout=2, **extra)
 
 
 def percentile(sorted_values, fraction):

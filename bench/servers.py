@@ -12,6 +12,7 @@ is also shown per role (daphne, workers, redis), which says where a
 server's time per operation goes.
 """
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -84,14 +85,18 @@ class Server:
 
 
 class ProjectServer(Server):
-    """The project's split; ``env`` overrides settings for variants (e.g. stock asgi_redis)."""
+    """The project's split, ``daphnes`` on one port; ``env`` overrides settings for variants."""
 
-    def __init__(self, name="project", workers=2, env=None):
+    LIMITS_NOTE = ("Project limits: every per-socket limit on at its default (frame size, "
+                   "sockets per address, and the frame rate, which throttles).")
+
+    def __init__(self, name="project", workers=2, daphnes=1, env=None, root=None):
         self.name = name
-        self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % name)
+        self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % re.sub(r"\W", "_", name))
         env = dict(env or {})
         env["DATABASE_PATH"] = os.path.join(self.tmp.name, "db.sqlite3")
-        self.split = Split(workers=workers, log_dir=os.path.join(self.tmp.name, "logs"), env=env)
+        self.split = Split(workers=workers, webs=daphnes, shared_port=True, env=env, root=root,
+                           log_dir=os.path.join(self.tmp.name, "logs"))
 
     @property
     def port(self):
@@ -162,55 +167,66 @@ class ReferenceServer(Server):
 
 
 class Channels4Server(Server):
-    """Stock Channels 4.3 + channels_redis with ONE daphne 4 and its own redis-server.
+    """Stock Channels 4.3 + channels_redis: ``daphnes`` daphne 4 processes and their redis-server.
 
     The same Redis binary and flags as the project's split, so the two
-    differ only in the Channels stack above Redis. Both processes are
-    counted in the CPU figure, as daphne, workers and Redis are for the
-    project's.
+    differ only in the Channels stack above Redis. Several daphnes share
+    one port the way the project's do (``channels_kit/reuseport.py``, run
+    as a plain script: it needs nothing but the standard library). Every
+    process is counted in the CPU figure, as daphne, workers and Redis are
+    for the project's.
     """
 
     name = "channels4"
     site = os.path.join(ROOT, "bench", "channels4")
+    reuseport = os.path.join(ROOT, "channels_kit", "reuseport.py")
 
-    def __init__(self):
+    def __init__(self, daphnes=1):
         self.port, self.redis_port = free_port(), free_port()
+        self.count = daphnes
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-channels4-")
         self.redis = self._process("redis", embedded_redis.argv(self.redis_port), os.environ)
-        self.daphne = None
+        self.daphnes = []
 
     def _process(self, name, argv, env):
         return Process(name, shlex.join(argv), env, os.path.join(self.tmp.name, name + ".log"), ROOT)
 
-    def _daphne(self, bin_dir):
+    def _daphne(self, bin_dir, number):
         env = channels4_venv.clean_env()
         env.update(PYTHONPATH=self.site, PYTHONUNBUFFERED="1",
                    DJANGO_SETTINGS_MODULE="channels4_site.settings",
                    REDIS_URL="redis://127.0.0.1:%d/0" % self.redis_port)
         # daphne puts its working directory first on sys.path: start it in the
         # site, not in the repo root, whose asgi.py and consumers/ are the project's.
-        argv = ["env", "-C", self.site, os.path.join(bin_dir, "daphne"),
-                "-b", "127.0.0.1", "-p", str(self.port), "channels4_site.asgi:application"]
-        return self._process("daphne", argv, env)
+        # -P: the wrapper's own directory (channels_kit/) stays off sys.path.
+        argv = ["env", "-C", self.site, sys.executable, "-P", self.reuseport,
+                os.path.join(bin_dir, "daphne"), "-b", "127.0.0.1", "-p", str(self.port),
+                "channels4_site.asgi:application"]
+        return self._process("daphne.%d" % number, argv, env)
 
     def start(self, timeout=30):
-        self.daphne = self._daphne(channels4_venv.ensure())
-        for process, port in ((self.redis, self.redis_port), (self.daphne, self.port)):
+        bin_dir = channels4_venv.ensure()
+        self.daphnes = [self._daphne(bin_dir, n + 1) for n in range(self.count)]
+        self.redis.start()
+        wait_for(lambda: port_open(self.redis_port) or not self.redis.alive(), timeout, "redis")
+        for process in self.daphnes:
             process.start()
-            wait_for(lambda: port_open(port) or not process.alive(), timeout, process.name)
+            # The port answers as soon as the first daphne's socket listens: wait for each log.
+            wait_for(lambda: "Listening on" in process.log() or not process.alive(), timeout,
+                     process.name)
+        for process in [self.redis] + self.daphnes:
             if not process.alive():
                 raise RuntimeError("channels4 %s exited:\n%s" % (process.name, process.log()))
         return self
 
     def pids(self):
-        return [p.pid for p in (self.redis, self.daphne) if p is not None and p.alive()]
+        return [p.pid for p in [self.redis] + self.daphnes if p.alive()]
 
     def roles(self):
-        return {role: [p.pid] for role, p in (("daphne", self.daphne), ("redis", self.redis))
-                if p is not None and p.alive()}
+        return {"daphne": [p.pid for p in self.daphnes if p.alive()],
+                "redis": [self.redis.pid] if self.redis.alive() else []}
 
     def stop(self):
-        for process in (self.daphne, self.redis):
-            if process is not None:
-                process.stop()
+        for process in self.daphnes + [self.redis]:
+            process.stop()
         self.tmp.cleanup()

@@ -21,6 +21,8 @@ environment here and nowhere else:
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
 - ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
   per-socket limits daphne enforces (``channels_kit/flow_control.py``);
+  ``DAPHNES``: how many daphnes share the port (each takes its share of
+  ``WS_MAX_PER_CLIENT``);
   ``WS_OUTAGE_SECONDS``, ``WS_OUTAGE_FRAMES``, ``WS_OUTAGE_BYTES``,
   ``WS_OUTAGE_TOTAL_BYTES``: how long and how much daphne holds while Redis
   is unreachable.
@@ -208,11 +210,16 @@ JWT_AUTH = {
 # queue in front of everyone else.
 # While Redis is unreachable daphne holds each socket's frames, up to
 # WS_OUTAGE_SECONDS and the frame / byte bounds, and sends them once it is back.
+# DAPHNES daphnes share the port (./run's DAPHNES, channels_kit/reuseport.py):
+# each counts only its own sockets, so each allows its share of the
+# per-address limit and the sum stays within it (docs/performance.md).
+DAPHNES = int(env("DAPHNES", "1"))
+WS_MAX_PER_CLIENT = int(env("WS_MAX_PER_CLIENT", "200"))
 WEBSOCKET_LIMITS = {
     "max_frame": int(env("WS_MAX_FRAME", "65536")),
     "rate": float(env("WS_RATE", "100")),
     "burst": int(env("WS_BURST", "300")),
-    "max_per_client": int(env("WS_MAX_PER_CLIENT", "200")),
+    "max_per_client": WS_MAX_PER_CLIENT and max(1, WS_MAX_PER_CLIENT // DAPHNES),
     "outage_seconds": float(env("WS_OUTAGE_SECONDS", "10")),
     "outage_frames": int(env("WS_OUTAGE_FRAMES", "1000")),
     "outage_bytes": int(env("WS_OUTAGE_BYTES", str(2 ** 20))),

@@ -23,7 +23,8 @@ def row(table, scenario, metric):
 
 
 def test_quick_bench_against_the_reference():
-    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--servers", "project,reference"],
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--servers", "project,reference",
+                          "--scenarios", "echo,broadcast,connect,ordered,bigroom,idle10k"],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     table = run.stdout[run.stdout.index("| scenario |"):]
@@ -36,3 +37,10 @@ def test_quick_bench_against_the_reference():
     assert row(table, "ordered", "in order")[:2] == ["yes", "yes"]
     for role in ("daphne", "workers", "redis"):
         assert float(row(table, "echo", "%s CPU ms/op" % role)[0]) > 0
+    for members in (50, 200):  # the quick room sizes
+        assert row(table, "bigroom %d" % members, "lost")[:2] == ["0", "0"]
+        assert float(row(table, "bigroom %d" % members, "fan-out p99 ms")[0]) > 0
+    assert row(table, "idle10k", "idle open")[:2] == ["200", "200"]  # all still open at the end
+    assert row(table, "idle10k", "connects failed")[:2] == ["0", "0"]
+    assert row(table, "idle10k", "echo errors")[:2] == ["0", "0"]
+    assert "every per-socket limit on" in run.stdout  # the table says which limits were on

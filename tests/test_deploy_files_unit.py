@@ -23,7 +23,7 @@ def read(name):
         return f.read()
 
 
-@pytest.mark.parametrize("name", ["channels-daphne.service", "channels-worker@.service",
+@pytest.mark.parametrize("name", ["channels-daphne@.service", "channels-worker@.service",
                                   "channels-terminal.service"])
 def test_units_restart_always_and_read_the_env_file(name):
     service = unit(name)["Service"]
@@ -32,11 +32,21 @@ def test_units_restart_always_and_read_the_env_file(name):
 
 
 def test_daphne_unit_runs_a_command_daphne_accepts():
-    argv = shlex.split(unit("channels-daphne.service")["Service"]["ExecStart"])
+    argv = shlex.split(unit("channels-daphne@.service")["Service"]["ExecStart"])
     assert argv[0].endswith("/daphne")
     args = CommandLineInterface().parser.parse_args(argv[1:])
     assert args.channel_layer == "asgi:channel_layer"
     assert args.proxy_headers  # per-address limits need the real client address
+    assert args.file_descriptor == 3  # the first socket systemd passes
+
+
+def test_every_daphne_instance_gets_its_own_reuseport_socket_on_the_one_port():
+    socket_unit = unit("channels-daphne@.socket")["Socket"]
+    assert socket_unit["ReusePort"] == "yes"
+    assert socket_unit["Service"] == "channels-daphne@%i.service"
+    assert "127.0.0.1:8000" in read("nginx-channels_example.conf")
+    assert socket_unit["ListenStream"] == "127.0.0.1:8000"
+    assert unit("channels-daphne@.service")["Unit"]["Requires"] == "channels-daphne@%i.socket"
 
 
 def test_worker_unit_is_a_template_running_our_runworker():

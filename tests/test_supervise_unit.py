@@ -12,8 +12,8 @@ def test_procfile_expands_as_honcho_start_does(monkeypatch):
     processes = supervise.processes_from(os.path.join(ROOT, "Procfile"), ["redis", "worker", "web"],
                                          supervise.concurrency("worker=3"))
     assert [p.name for p in processes] == ["web.1", "worker.1", "worker.2", "worker.3", "redis.1"]
-    assert processes[0].env["PORT"] == "8123"  # daphne's -p $PORT
-    assert processes[0].cmd.startswith("daphne ")
+    assert processes[0].env["PORT"] == "8123"  # daphne's -p (unless DAPHNE_PORT is set)
+    assert processes[0].cmd.startswith("python -m channels_kit.reuseport daphne ")
 
 
 def test_a_process_that_keeps_dying_is_restarted_with_a_doubling_delay(monkeypatch):

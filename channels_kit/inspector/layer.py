@@ -142,6 +142,28 @@ class InspectedLayer:
             received.addCallback(self._report_twisted)
         return received
 
+    ### Batches (the kit's BatchWorker) ###
+
+    @property
+    def replies_wait_for_batch(self):
+        """Not while watched: each run's replies are reported as part of that run, as unbatched."""
+        return not self.inspector.watching
+
+    def start_consumer_run(self, channel, message):
+        """A batched message starts its run: reported as the worker's receive of it would be."""
+        super().start_consumer_run(channel, message)
+        self._report_receive(channel, message, True)
+
+    def send_many(self, sends):
+        began = self._began()
+        refused = super().send_many(sends)
+        if began:
+            refused_ids = {id(message) for _, message in refused}
+            for channel, message in sends:
+                if id(message) not in refused_ids and self.inspector.admit():
+                    self._report_send(began, channel, message)
+        return refused
+
     def _report_twisted(self, result):
         channel, message = result
         if channel is not None and channel not in self.quiet_sockets and self.inspector.admit():

@@ -82,26 +82,31 @@ class Process:
 class Split:
     """redis-server(s) + daphne(s) + N runworkers on free 127.0.0.1 ports.
 
-    ``webs`` daphne processes share the layer; ``shards`` redis-servers are
-    all listed in REDIS_URL (comma-separated), so asgi_redis shards across
-    them. The defaults are the Procfile's single daphne and single Redis.
+    ``webs`` daphne processes share the layer, each on its own port, or all
+    on one port with ``shared_port`` (SO_REUSEPORT, as ``DAPHNES=N ./run``
+    starts them); ``shards`` redis-servers are all listed in REDIS_URL
+    (comma-separated), so asgi_redis shards across them. The defaults are
+    the Procfile's single daphne and single Redis.
     """
 
     def __init__(self, workers=2, log_dir=None, env=None, port=None, redis_port=None,
-                 webs=1, shards=1, root=None, python=None):
+                 webs=1, shards=1, root=None, python=None, shared_port=False):
         # The project directory: its Procfile and manage.py; the current one by default.
         self.root = os.path.abspath(root or os.getcwd())
         # The interpreter of the project's environment: it runs manage.py, and
         # its bin directory comes first on PATH, so the Procfile's "python" and
         # "daphne" are that environment's too. This one by default.
         self.python = python or sys.executable
-        self.ports = [port or free_port()] + [free_port() for _ in range(webs - 1)]
+        self.shared_port = shared_port
+        first = port or free_port()
+        self.ports = [first] + [first if shared_port else free_port() for _ in range(webs - 1)]
         self.redis_ports = [redis_port or free_port()] + [free_port() for _ in range(shards - 1)]
         self.redis_urls = ["redis://127.0.0.1:%d/0" % p for p in self.redis_ports]
         self.redis_url = ",".join(self.redis_urls)
         self.log_dir = log_dir or os.path.join(self.root, "test-artifacts", "logs")
         os.makedirs(self.log_dir, exist_ok=True)
-        self.env = self._environment(env or {})
+        # Each of N daphnes on one port allows its share of the per-address limit.
+        self.env = self._environment(dict({"DAPHNES": str(webs)} if shared_port else {}, **(env or {})))
         self.processes = self._expand(workers, webs, shards)
 
     def _environment(self, extra):
@@ -124,7 +129,7 @@ class Split:
             kind, number = p.name.split(".")
             # honcho numbers ports from the base; each process here gets its own free one.
             if kind == "web":
-                p.env["PORT"] = str(self.ports[int(number) - 1])
+                p.env["PORT"] = p.env["DAPHNE_PORT"] = str(self.ports[int(number) - 1])
             elif kind == "redis":
                 p.env["REDIS_URL"] = self.redis_urls[int(number) - 1]
             processes[p.name] = Process(p.name, p.cmd, p.env,
@@ -211,7 +216,10 @@ class Split:
             if process.alive():
                 continue
             process.start()
-            wait_for(lambda: port_open(port) or not process.alive(), timeout, process.name)
+            # On a shared port an earlier daphne answers already: wait for this one's log.
+            wait_for(lambda: (port_open(port) and (not self.shared_port or
+                                                   "Listening on endpoint" in process.log()))
+                     or not process.alive(), timeout, process.name)
             if not process.alive():
                 raise RuntimeError("%s exited:\n%s" % (process.name, process.log()))
 

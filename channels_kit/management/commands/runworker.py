@@ -15,6 +15,11 @@ keeps the stock behaviour and options and adds two things:
   message could vanish on a plain restart. Here the signal only stops the
   loop: the worker finishes what it holds and exits 0. Its blocking pop
   waits at most ``STOP_POLL_SECONDS``, which bounds how long that takes.
+
+On the kit's layer a single-threaded worker also takes its messages in
+batches of up to ``--batch`` (``channels_kit.worker.BatchWorker``): one
+Redis trip takes a backlog, one more sends the replies. ``--batch 1`` is
+the stock loop.
 """
 import logging
 import time
@@ -22,8 +27,10 @@ import time
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from channels.management.commands.runworker import Command as StockRunworker
 from channels.signals import worker_process_ready
+from channels.worker import Worker
 
 from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.worker import BatchWorker
 
 logger = logging.getLogger("channels_kit.runworker")
 
@@ -34,8 +41,14 @@ STOP_POLL_SECONDS = 1
 class Command(StockRunworker):
     help = StockRunworker.help + " Survives Redis restarts and drains on SIGTERM."
 
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--batch", type=int, default=BatchWorker.batch,
+                            help="Messages taken per Redis trip (1: the stock worker loop).")
+
     def handle(self, *args, **options):
         self.stopping = False
+        self.batch = options.get("batch", BatchWorker.batch)
         worker_process_ready.connect(self.drain_on_signal)
         try:
             while not self.stopping:
@@ -62,6 +75,18 @@ class Command(StockRunworker):
         layer = getattr(sender.channel_layer, "channel_layer", None)
         if hasattr(layer, "blpop_timeout"):
             layer.blpop_timeout = STOP_POLL_SECONDS
+        self.batch_receives(sender)
+
+    def batch_receives(self, worker):
+        """Make the stock command's single-threaded Worker a BatchWorker, where the layer can batch.
+
+        The stock ``handle`` builds the worker itself; this runs between that
+        and ``worker.run()``. BatchWorker adds no state but ``batch``, so the
+        worker keeps everything the stock command gave it.
+        """
+        if type(worker) is Worker and self.batch > 1 and hasattr(worker.channel_layer, "receive_batch"):
+            worker.__class__ = BatchWorker
+            worker.batch = self.batch
 
     def wait_for_redis(self, alias):
         """Poll until every shard answers (statistics reads all of them); False if stopped."""

@@ -1,0 +1,60 @@
+"""The layer's batch calls on real Redis: receive_batch, send_many, and pipelines after a script flush.
+
+Uses the split's redis-server, on a database the split does not use.
+"""
+import pytest
+
+from channels_kit.layer import RedisChannelLayer
+
+pytestmark = pytest.mark.e2e
+
+DB = 3
+
+
+@pytest.fixture
+def layer(split):
+    url = split.redis_url.rsplit("/", 1)[0] + "/%d" % DB
+    layer = RedisChannelLayer(hosts=[url], capacity=4)
+    layer.flush()
+    yield layer
+    layer.flush()
+
+
+def test_receive_batch_takes_up_to_the_limit_in_order_then_waits(layer):
+    for n in range(4):
+        layer.send("batch.in", {"n": n})
+    first = layer.receive_batch(["batch.in"], 3)
+    second = layer.receive_batch(["batch.in"], 3)
+    assert [(channel, m["n"]) for channel, m in first] == [("batch.in", 0), ("batch.in", 1),
+                                                           ("batch.in", 2)]
+    assert [m["n"] for _, m in second] == [3]
+    layer.blpop_timeout = 1
+    assert layer.receive_batch(["batch.in"], 3) == []  # dry: one BLPOP, then nothing
+
+
+def test_receive_batch_after_a_wait_takes_the_backlog_behind_the_popped_message(layer):
+    layer.blpop_timeout = 1
+    assert layer.receive_batch(["batch.in"], 3) == []  # dry: the next call BLPOPs first
+    for n in range(3):
+        layer.send("batch.in", {"n": n})
+    assert [m["n"] for _, m in layer.receive_batch(["batch.in"], 3)] == [0, 1, 2]
+
+
+def test_send_many_sends_in_order_and_returns_what_was_full(layer):
+    reply = "daphne.response.test!socket"
+    refused = layer.send_many([(reply, {"n": n}) for n in range(5)])
+    assert [m["n"] for _, m in refused] == [4]  # capacity 4
+    assert [layer.receive(["daphne.response.test!"])[1]["n"] for _ in range(4)] == [0, 1, 2, 3]
+    assert layer.drop_counts() == {"daphne.response.*!": 1}
+
+
+def test_pipelined_sends_survive_redis_forgetting_the_script(layer):
+    """A restarted Redis has no scripts: the pipeline loads it and sends everything once, in order."""
+    members = [layer.new_channel("reply?") for _ in range(2)]
+    for member in members:
+        layer.group_add("room-flush", member)
+    layer.connection(0).script_flush()
+    layer.send_group("room-flush", {"text": "once"})
+    for member in members:
+        assert layer.receive([member])[1] == {"text": "once"}
+        assert layer.receive([member]) == (None, None)
