@@ -23,7 +23,7 @@ import uuid
 
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from bench.scenarios import RECEIVE_TIMEOUT, echo, connect, open_socket, percentile, until_text
+from bench.scenarios import RECEIVE_TIMEOUT, connect, echo, open_socket, percentile, until_text
 
 # Sockets per client address: under the project's per-address limit (200,
 # shared out among the daphnes on one port) with room to spare.

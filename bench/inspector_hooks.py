@@ -33,6 +33,7 @@ from channels_kit.inspector.layer import InspectedLayer, InspectedRedisChannelLa
 from channels_kit.layer import RedisChannelLayer  # noqa: E402
 from channels_kit.testing.split import free_port, port_open, wait_for  # noqa: E402
 
+
 class Stub:
     """A layer that does nothing, so only the hooks above it cost anything."""
 

@@ -36,9 +36,10 @@ def setup_django(redis_url, tmp):
     os.environ.update(REDIS_URL=redis_url, DATABASE_PATH=os.path.join(tmp, "db.sqlite3"),
                       CHANNEL_CAPACITY="100000", LOG_LEVEL="WARNING",
                       DJANGO_SETTINGS_MODULE="channels_example.settings")
+    import logging
+
     import channels.asgi
     from channels import channel_layers
-    import logging
     channels.asgi.get_channel_layer()  # sets Django up
     logging.getLogger("django.channels").setLevel(logging.WARNING)
     return channel_layers["default"]  # the layer with its router, as runworker gets it
@@ -70,6 +71,7 @@ def drain(worker_class, layer, count, batch):
 
 def one_round(name, layer, redis_process, count):
     from channels.worker import Worker
+
     from channels_kit.worker import BatchWorker
 
     class WalkingRoutes(BatchWorker):

@@ -33,7 +33,6 @@ from channels_example.chat import (
     user_message,
 )
 
-
 # What a command that sends says when its layer reaches no server
 # (channels_kit.shared_layer.RequiresSharedLayer).
 UNREACHABLE_HINT = (

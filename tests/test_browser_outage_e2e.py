@@ -9,7 +9,14 @@ import time
 import pytest
 
 from tests.pages import (
-    RECONNECT_MS, expect, line_from, say, screenshot, state_of, unique_room, wait_open,
+    RECONNECT_MS,
+    expect,
+    line_from,
+    say,
+    screenshot,
+    state_of,
+    unique_room,
+    wait_open,
 )
 from tests.splits import running_split
 

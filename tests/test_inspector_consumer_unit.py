@@ -1,9 +1,9 @@
 """Who may open /inspector/, on the in-memory layer (channels.test): the refusals need no split."""
 import json
 
+from channels.test import ChannelTestCase
 from django.contrib.auth.models import User
 
-from channels.test import ChannelTestCase
 from tests.clients import DaphneWSClient
 
 

@@ -7,7 +7,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from channels_example.models import LiveValue
-from tests.clients import DaphneWSClient as client, in_process_layer
+from tests.clients import DaphneWSClient as client
+from tests.clients import in_process_layer
 from tests.replies import error_of
 
 

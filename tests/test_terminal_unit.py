@@ -7,10 +7,10 @@ from channels.test import ChannelTestCase
 from django.contrib.auth.models import User
 from django.test import SimpleTestCase, TestCase, override_settings
 
-from channels_kit.client_errors import ClientError
 from channels_example.terminal.frames import terminal_frame
 from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_example.terminal.recording import RECORDING_NAME, Recording, list_recordings
+from channels_kit.client_errors import ClientError
 from tests.clients import DaphneWSClient
 
 GOOD_HOST = """

@@ -11,11 +11,11 @@ import logging
 
 from django.conf import settings
 
-from channels_kit.client_errors import ClientError
-from channels_kit.service import ChannelService
 from channels_example.terminal import SERVICE_NAME, frames
 from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_example.terminal.session import Session
+from channels_kit.client_errors import ClientError
+from channels_kit.service import ChannelService
 
 logger = logging.getLogger("channels_example.terminal")
 

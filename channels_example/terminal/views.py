@@ -13,9 +13,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
-from channels_kit.decorators import is_active_staff
 from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_example.terminal.recording import RECORDING_NAME, list_recordings
+from channels_kit.decorators import is_active_staff
 
 
 def staff_page(view):

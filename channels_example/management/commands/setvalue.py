@@ -7,9 +7,9 @@ server: the value would be saved and no page would hear of it.
 """
 from django.core.management.base import BaseCommand
 
-from channels_kit.shared_layer import RequiresSharedLayer
 from channels_example.models import LiveValue
 from channels_example.push import UNREACHABLE_HINT
+from channels_kit.shared_layer import RequiresSharedLayer
 
 
 class Command(RequiresSharedLayer, BaseCommand):
