@@ -4,20 +4,19 @@ Each test starts its own Split (redis-server + daphne + 2 runworkers) so it
 can break it without disturbing the shared one.
 """
 import json
-import os
 import signal
 import time
 
 import pytest
 import websocket
 
-from tests.paths import ROOT
+from tests.figures import record
 from tests.splits import running_split
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e
 
-FIGURES = os.path.join(ROOT, "test-artifacts", "fault-figures.json")
+FIGURES = "fault-figures.json"
 
 
 @pytest.fixture
@@ -41,17 +40,6 @@ def texts_until(sock, wanted, timeout):
     while wanted not in seen:
         seen.append(recv_json(sock)["text"])
     return seen
-
-
-def record(name, value):
-    figures = {}
-    if os.path.exists(FIGURES):
-        with open(FIGURES) as f:
-            figures = json.load(f)
-    figures[name] = value
-    os.makedirs(os.path.dirname(FIGURES), exist_ok=True)
-    with open(FIGURES, "w") as f:
-        json.dump(figures, f, indent=2, sort_keys=True)
 
 
 def rejoin_and_chat(split, path, deadline):
@@ -90,7 +78,7 @@ def test_room_works_again_within_15s_of_redis_restart(own_split):
     back = time.monotonic()
     served = rejoin_and_chat(own_split, "/chat/outage/", deadline=back + 15)
     print("\nRedis restart: room served again %.1fs after Redis was back" % (served - back))
-    record("redis_restart", {"seconds_until_served": round(served - back, 1)})
+    record(FIGURES, "redis_restart", {"seconds_until_served": round(served - back, 1)})
     assert served - back <= 15
     assert all(w.alive() for w in own_split.workers), "a worker died with Redis"
     assert any("Redis unavailable" in w.log() for w in own_split.workers)

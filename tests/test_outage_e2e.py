@@ -7,7 +7,6 @@ connect again; the tests check what a client sees: its frames arrive, in
 order, and a socket that only listens hears its group again.
 """
 import json
-import os
 import time
 
 import pytest
@@ -15,13 +14,13 @@ import redis
 import websocket
 
 from tests.browser import signed_up
-from tests.paths import ARTIFACTS
+from tests.figures import record
 from tests.splits import running_split
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
 
-FIGURES = os.path.join(ARTIFACTS, "outage-figures.json")
+FIGURES = "outage-figures.json"
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +44,6 @@ def connect(split, path, cookie=None, deadline=None):
 
 def say(sock, text):
     sock.send(json.dumps({"text": text}))
-
-
-def record(name, value):
-    figures = {}
-    if os.path.exists(FIGURES):
-        with open(FIGURES) as f:
-            figures = json.load(f)
-    figures[name] = value
-    os.makedirs(os.path.dirname(FIGURES), exist_ok=True)
-    with open(FIGURES, "w") as f:
-        json.dump(figures, f, indent=2, sort_keys=True)
 
 
 def restart_redis(split, down_for):
@@ -86,7 +74,7 @@ def test_20_frames_sent_during_a_3s_restart_all_reach_the_room_in_order(outage_s
     assert recv_json(bob)["text"] == "after"
     print("\n20 frames sent during a %.1fs Redis restart: all delivered, in order, %.1fs after "
           "Redis was back" % (back - stopped, delivered))
-    record("restart_held_frames", {"sent_during_outage": 20, "delivered": len(got),
+    record(FIGURES, "restart_held_frames", {"sent_during_outage": 20, "delivered": len(got),
                                    "outage_seconds": round(back - stopped, 1),
                                    "seconds_until_delivered": round(delivered, 1)})
     assert got == ["held %d" % i for i in range(20)]
@@ -126,7 +114,7 @@ def test_listening_sockets_on_every_group_route_hear_their_group_after_a_restart
         heard[path] = first_not_skipped(sock)
     seconds = time.monotonic() - back
     print("\nevery group route heard its group again %.1fs after Redis was back" % seconds)
-    record("restart_listeners_heard", {"routes": sorted(heard), "seconds": round(seconds, 1)})
+    record(FIGURES, "restart_listeners_heard", {"routes": sorted(heard), "seconds": round(seconds, 1)})
     for path in speakers:
         assert "heard on %s" % path in heard[path], (path, heard[path])
     assert heard["/live/"]["payload"]["data"]["name"] == "outage-gauge"
