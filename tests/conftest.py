@@ -14,6 +14,9 @@ import websocket
 from tests.pages import CHROMIUM_ARGS, WAIT_MS
 from tests.splits import running_split
 
+# The terminal tests' fixtures (a real sshd, a staff user), for every module that needs them.
+pytest_plugins = ["tests.terminal"]
+
 
 def require_tool(name, path, hint=""):
     """Return ``path`` if the tool was found; otherwise skip, or fail under STRICT_TOOLS=1.
@@ -94,5 +97,22 @@ def open_page(browser):
         return page
 
     yield page_at
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def person(browser, split):
+    """A person: a fresh browser context, with a log of the WebSockets its pages open."""
+    contexts = []
+
+    def new_person():
+        context = browser.new_context(base_url=split.url)
+        context.set_default_timeout(WAIT_MS)
+        context.sockets = []  # the URL of every WebSocket its pages open
+        contexts.append(context)
+        return context
+
+    yield new_person
     for context in contexts:
         context.close()

@@ -17,9 +17,7 @@ import uuid
 
 import pytest
 
-from tests.browser import Browser
 from tests.pages import (
-    WAIT_MS,
     expect,
     line_from,
     say,
@@ -28,64 +26,15 @@ from tests.pages import (
     unique_room,
     wait_open,
 )
+from tests.people import JWT, PASSWORD, account, log_in, new_name, visit
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a long pass phrase"
 # Longer than the first retry could take (0.25-0.5 s), so a page that
 # retried a refused socket would have opened a second one by then.
 NO_RETRY_MS = 3000
 # toLocaleTimeString's clock time (Chromium's default en-US: 12:34:56 PM).
 CLOCK = re.compile(r"^\d{1,2}:\d{2}:\d{2}")
-# A JSON Web Token: three base64url parts.
-JWT = re.compile(r"^[\w-]+\.[\w-]+\.[\w-]+$")
-
-
-def new_name(prefix):
-    return "%s_%s" % (prefix, uuid.uuid4().hex[:6])
-
-
-def account(split, prefix):
-    """A new username whose account exists (created through /accounts/signup/)."""
-    username = new_name(prefix)
-    Browser(split.url).signup(username, PASSWORD)
-    return username
-
-
-@pytest.fixture
-def person(browser, split):
-    """A person: a fresh browser context, with a log of the WebSockets its pages open."""
-    contexts = []
-
-    def new_person():
-        context = browser.new_context(base_url=split.url)
-        context.set_default_timeout(WAIT_MS)
-        context.sockets = []  # the URL of every WebSocket its pages open
-        contexts.append(context)
-        return context
-
-    yield new_person
-    for context in contexts:
-        context.close()
-
-
-def visit(context, path):
-    page = context.new_page()
-    page.on("websocket", lambda socket: context.sockets.append(socket.url))
-    response = page.goto(path)
-    assert response.status == 200, "%s answered %s" % (path, response.status)
-    return page
-
-
-def log_in(context, username, then):
-    """Log in through the login page and land on ``then``, signed in."""
-    page = visit(context, "/accounts/login/?next=" + then)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**" + then)
-    expect(page.locator("#username")).to_have_text(username)
-    return page
 
 
 def expect_refused(page, context, code, error):

@@ -9,27 +9,9 @@ import uuid
 import pytest
 
 from tests.pages import expect, line_from, say, screenshot, state_of, unique_room, wait_open
-from tests.test_browser_accounts_e2e import (  # noqa: F401 (person is a fixture)
-    JWT,
-    PASSWORD,
-    account,
-    log_in,
-    person,
-    visit,
-)
+from tests.people import JWT, PASSWORD, account, log_in, staff_account, visit
 
 pytestmark = pytest.mark.e2e
-
-
-def staff_account(split, prefix, superuser=False):
-    """A staff user made the scripted way (``createsuperuser`` is the interactive one,
-    and makes a superuser: staff who may also edit every model in the admin)."""
-    username = "%s_%s" % (prefix, uuid.uuid4().hex[:6])
-    split.manage("shell", "-c", (
-        "from django.contrib.auth.models import User; "
-        "User.objects.create_user(%r, password=%r, is_staff=True, is_superuser=%r)"
-        % (username, PASSWORD, superuser)))
-    return username
 
 
 # --- Room names ----------------------------------------------------------------

@@ -8,8 +8,7 @@ then replays in the recordings page's player.
 import pytest
 
 from tests.pages import expect, screenshot
-from tests.terminal import ssh_lab  # noqa: F401 (fixture)
-from tests.test_browser_accounts_e2e import PASSWORD, log_in, new_name, person  # noqa: F401
+from tests.people import PASSWORD, log_in, new_name
 
 pytestmark = pytest.mark.e2e
 

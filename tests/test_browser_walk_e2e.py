@@ -15,8 +15,7 @@ import uuid
 import pytest
 
 from tests.pages import WAIT_MS, expect, screenshot, state_of
-from tests.test_browser_accounts_e2e import PASSWORD
-from tests.test_browser_first_hour_e2e import staff_account
+from tests.people import PASSWORD, staff_account
 
 pytestmark = pytest.mark.e2e
 

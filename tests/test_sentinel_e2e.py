@@ -17,9 +17,9 @@ import websocket
 from channels_kit import sentinel
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.testing.sentinels import SERVICE, SentinelGroup
+from tests.figures import record
 from tests.paths import ARTIFACTS
 from tests.splits import running_split
-from tests.test_outage_e2e import record
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e
@@ -72,7 +72,7 @@ def test_rooms_work_again_within_15s_of_the_master_being_killed(sentinels, senti
 
     print("\nmaster SIGKILLed: the open sockets' 10 held frames delivered in order %.1fs later"
           % recovered)
-    record("sentinel_failover", {"down_after_ms": sentinels.down_after_ms,
+    record("outage-figures.json", "sentinel_failover", {"down_after_ms": sentinels.down_after_ms,
                                  "seconds_until_delivered": round(recovered, 1)})
     assert got == ["during %d" % i for i in range(10)]
     assert recovered < 15

@@ -15,7 +15,7 @@ import secrets
 
 import pytest
 
-from tests.terminal import Terminal, create_user, ssh_lab, staff  # noqa: F401 (fixtures)
+from tests.terminal import Terminal, create_user
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
