@@ -66,7 +66,7 @@ def ws(split):
 @pytest.fixture(scope="module")
 def browser():
     chromium = require_tool("chromium", shutil.which("chromium"),
-                            "./run-tests installs it as root (scripts/browser.sh)")
+                            "./run-tests installs it as root (scripts/test_tools.sh)")
     spec = importlib.util.find_spec("playwright")
     require_tool("playwright (Python)", spec and spec.origin,
                  "install requirements-test.txt")

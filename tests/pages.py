@@ -2,7 +2,7 @@
 
 The ``browser`` and ``open_page`` fixtures live in conftest.py; these are the
 steps a test takes on a page, written as a person would take them.
-Chromium comes from apt (``scripts/browser.sh``, run by ./run-tests);
+Chromium comes from apt (``scripts/test_tools.sh``, run by ./run-tests);
 Playwright's own browser download is not used.
 """
 import os

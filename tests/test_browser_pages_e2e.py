@@ -6,7 +6,7 @@ other tab, their username, the connection badge saying "reconnecting" while
 daphne is down and "open" once it is back. Screenshots of every page land in
 test-artifacts/screenshots/.
 
-Chromium comes from apt (``scripts/browser.sh``, run by ./run-tests);
+Chromium comes from apt (``scripts/test_tools.sh``, run by ./run-tests);
 Playwright's own browser download is not used. Without Chromium or Playwright
 these tests skip, or fail under STRICT_TOOLS=1 (CI).
 """

@@ -1,0 +1,38 @@
+# Sourced by ./run-tests: make sure the programs the tests drive are there.
+# Debian's Chromium for the browser tests (Playwright drives this binary; its
+# own browser download is never used) and OpenSSH's server for the terminal
+# tests (they run their own sshd on a free port with their own keys and
+# config; the package's own service is never started or touched).
+#
+# A package is installed only when its program is missing and we can: root
+# with apt-get, one `apt-get update` for all of them. Otherwise it says so and
+# carries on; those tests then skip, or fail under STRICT_TOOLS=1 (CI). Quiet
+# and idempotent: nothing is done or printed when every program is there.
+
+# has PROGRAM [PATH]: the program is on PATH, or at PATH.
+has() {
+  command -v "$1" >/dev/null 2>&1 || { [ -n "${2:-}" ] && [ -x "$2" ]; }
+}
+
+missing=()      # Debian packages to install
+for_tests=()    # which tests each one is for, in the same order
+has chromium || { missing+=(chromium); for_tests+=("browser tests"); }
+has sshd /usr/sbin/sshd || { missing+=(openssh-server); for_tests+=("terminal tests"); }
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "run-tests: installing ${missing[*]} for the ${for_tests[*]} (apt-get)" >&2
+    apt_log="$(mktemp)"
+    # On a machine with a running init system, Debian's openssh-server also
+    # starts the system sshd on port 22; the tests never use it (in a
+    # container without one, policy-rc.d stops it from starting at all).
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$apt_log" 2>&1; then
+      echo "run-tests: apt-get could not install ${missing[*]}; the ${for_tests[*]} will not run:" >&2
+      tail -n 20 "$apt_log" >&2
+    fi
+    rm -f "$apt_log"
+  else
+    echo "run-tests: ${missing[*]} not found and not root with apt-get; the ${for_tests[*]}" \
+         "will not run (install with: apt-get install ${missing[*]})" >&2
+  fi
+fi
