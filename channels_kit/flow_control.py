@@ -12,8 +12,8 @@ Every frame a socket sends goes through the socket's ``pending`` queue,
 which is empty unless one of two things holds it back:
 
 - **its rate.** A token bucket (``rate`` frames a second, ``burst`` at once),
-  and, while the shared queue is congested, a fair share (``fair_share``
-  frames per ``share_seconds``) for each socket. A socket held back is not closed: daphne stops
+  and a fair share of the shared queue: at most ``fair_share`` of the
+  socket's frames wait there at once. A socket held back is not closed: daphne stops
   reading it (``pauseProducing`` on its transport), so TCP slows the sender
   down, and the frames it already read go out as its tokens allow. Reading
   resumes once its queue is empty. At most one TCP read (64 KiB) waits in
@@ -30,7 +30,6 @@ refused frame, which is also why this cannot live in a consumer decorator.
 """
 import collections
 import logging
-import math
 import time
 
 from channels_kit.client_errors import ClientError
@@ -55,7 +54,7 @@ class Socket:
     """What daphne's wrapper remembers about one open socket."""
 
     def __init__(self, reply_channel, client, tokens, now, counted=True, protocol=None,
-                 connect=None):
+                 connect=None, share=0):
         self.reply_channel = reply_channel
         self.client = client
         self.counted = counted      # seen by the workers; False if refused at connect
@@ -73,8 +72,11 @@ class Socket:
         self.timer = None           # the drain due when its next token is
         self.closed = False         # daphne reported its disconnect (waiting in ``pending``)
         self.replay_due = False     # Redis lost its groups and session: connect again
-        self.recent = 0.0           # frames sent lately (decaying), for the fair share
-        self.recent_at = now
+        self.in_flight = 0          # frames sent to Redis, not answered yet
+        # Places in the shared queue of its frames the workers may not have
+        # taken yet, oldest first (the layer's still_queued tells); only the
+        # last ``share`` matter for the fair share.
+        self.queued = collections.deque(maxlen=share or None)
         self.connected_at = now
 
     def held_frames(self):
@@ -84,14 +86,12 @@ class Socket:
 class FlowControlledLayer(OutageHolding):
     """A channel layer for daphne that paces sockets and holds frames through outages."""
 
-    # The shared queue is congested from this many waiting frames; then a
-    # socket adds at most ``fair_share`` frames per ``share_seconds`` (see
-    # wait_before_frame).
-    congested_at = 30
+    # At most this many frames of one socket wait in the shared queue at once
+    # (see over_share).
     fair_share = 20
-    share_seconds = 1.0
-    # How often a held socket looks again while the queue is congested (seconds).
-    congestion_poll = 0.05
+    # While sockets are held to their share, how often daphne asks Redis how
+    # far the workers have got, and lets go of those back under it (seconds).
+    share_poll = 0.01
 
     def __init__(self, layer, max_frame=0, rate=0, burst=0, max_per_client=0,
                  outage_seconds=10, outage_frames=1000, outage_bytes=2 ** 20,
@@ -105,7 +105,9 @@ class FlowControlledLayer(OutageHolding):
         self.sockets = {}
         self.per_client = collections.Counter()
         self.pending_bytes = 0      # over every socket
-        self.refreshed_at = 0.0     # when the queue's length was last asked for
+        self.places = None          # the Redis layer telling frames' places (follow_places)
+        self.held = {}              # reply channel -> socket held to its fair share
+        self.share_timer = None     # the next look at the queue while any is held
         self.init_outages(watch, outage_seconds, outage_frames, outage_bytes, outage_total_bytes,
                           reconnect_paths)
 
@@ -142,7 +144,8 @@ class FlowControlledLayer(OutageHolding):
             raise self.layer.ChannelFull(channel)
         self.per_client[client] += 1
         self.sockets[reply_channel] = Socket(reply_channel, client, self.burst, self.clock(),
-                                             protocol=protocol, connect=message)
+                                             protocol=protocol, connect=message,
+                                             share=self.fair_share)
         self.start_watch()
 
     def on_frame(self, channel, message):
@@ -191,9 +194,13 @@ class FlowControlledLayer(OutageHolding):
         """Queue the socket's pending frames in Redis while its tokens, Redis and replays allow."""
         while socket.pending and self.outage_since is None and not self.replaying():
             channel, message = socket.pending[0]
-            wait = self.wait_before_frame(socket) if channel == "websocket.receive" else 0
-            if wait:
-                return self.throttle(socket, wait)
+            if channel == "websocket.receive" and self.rate:
+                wait = self.wait_for_token(socket)
+                if wait:
+                    return self.throttle(socket, wait)
+                if self.over_share(socket):
+                    return self.hold_to_share(socket)
+                socket.tokens -= 1
             try:
                 self.forward(socket, channel, message)
             except REDIS_DOWN:
@@ -217,15 +224,36 @@ class FlowControlledLayer(OutageHolding):
     def forward(self, socket, channel, message):
         if socket.offset:
             message = dict(message, order=message["order"] - socket.offset)
+        frame = channel == "websocket.receive"
+        if frame and self.places is not None:
+            socket.in_flight += 1  # until the layer calls frame_queued
         self.layer.send(channel, message)
-        if channel == "websocket.receive":
+        if frame:
             socket.last_order = message["order"] + socket.offset
 
-    def throttle(self, socket, wait):
-        """Stop reading the socket, and drain again in ``wait`` seconds."""
+    def pause(self, socket):
         if not socket.paused:
             socket.paused = True
             pause_reading(socket.protocol)
+
+    ### The token bucket ###
+
+    def wait_for_token(self, socket):
+        """0 if the socket has a token for its next frame, else the seconds until it has.
+
+        ``rate`` tokens a second, up to ``burst``: a steady sender never
+        waits, a burst beyond ``burst`` goes out at ``rate``.
+        """
+        now = self.clock()
+        socket.tokens = min(self.burst, socket.tokens + (now - socket.refilled) * self.rate)
+        socket.refilled = now
+        if socket.tokens < 1 - 1e-9:  # a timer set for the next token may fire a hair early
+            return (1 - socket.tokens) / self.rate
+        return 0
+
+    def throttle(self, socket, wait):
+        """Stop reading the socket, and drain again in ``wait`` seconds."""
+        self.pause(socket)
         if socket.timer is None:
             socket.timer = self.call_later(wait, self.tokens_back, socket)
 
@@ -234,52 +262,69 @@ class FlowControlledLayer(OutageHolding):
         if self.sockets.get(socket.reply_channel) is socket:
             self.drain(socket)
 
-    def wait_before_frame(self, socket):
-        """0 to send the socket's next frame now (it is counted), else seconds to wait.
+    ### The fair share ###
 
-        Two rules. A token: ``rate`` a second, up to ``burst``. And while the
-        shared queue is congested (``congested_at`` frames or more, as Redis
-        last told this daphne), a socket may add at most ``fair_share``
-        frames per ``share_seconds``: the workers are behind, and every frame
-        it adds is one that each other socket's next frame waits behind. A
-        socket that has been quiet still sends at once, so a bystander is
-        never queued behind a flooder's backlog for long. Each frame let
-        through refreshes the queue length it was judged by.
+    def over_share(self, socket):
+        """Whether ``fair_share`` of the socket's frames already wait in the shared queue.
+
+        Every frame in that queue is one that each other socket's next
+        frame waits behind. Held to a share, a flooder adds its frames only
+        as the workers take them, and a bystander's frame never waits
+        behind more than a share of any one socket's backlog. A socket
+        doing round trips has one frame there at a time and is never held;
+        neither is a fast sender whose frames the workers take as they
+        come. Counted: frames sent and not answered yet, and frames Redis
+        placed in the queue that, as Redis last said, no worker has taken.
         """
-        if not self.rate:
-            return 0
-        now = self.clock()
-        socket.tokens = min(self.burst, socket.tokens + (now - socket.refilled) * self.rate)
-        socket.refilled = now
-        if socket.tokens < 1 - 1e-9:  # a timer set for the next token may fire a hair early
-            return (1 - socket.tokens) / self.rate
-        # Frames sent lately, decaying by e every share_seconds.
-        socket.recent *= math.exp((socket.recent_at - now) / self.share_seconds)
-        socket.recent_at = now
-        if socket.recent + 1 > self.fair_share and self.congested():
-            self.refresh_queue_length()
-            decayed = self.share_seconds * math.log((socket.recent + 1) / self.fair_share)
-            return min(decayed, self.congestion_poll) + 1e-3
-        socket.tokens -= 1
-        socket.recent += 1
-        return 0
+        if self.places is None:
+            return False
+        queued, still_queued = socket.queued, self.places.still_queued
+        while queued and not still_queued(queued[0]):
+            queued.popleft()
+        return socket.in_flight + len(queued) >= self.fair_share
 
-    def congested(self):
-        queued = getattr(self.layer, "queued", None)
-        return queued is not None and queued("websocket.receive") >= self.congested_at
+    def hold_to_share(self, socket):
+        """Stop reading the socket until the workers have taken some of its frames."""
+        self.pause(socket)
+        self.held[socket.reply_channel] = socket
+        if self.share_timer is None:
+            self.share_timer = self.call_later(self.share_poll, self.look_at_queue)
 
-    def refresh_queue_length(self):
-        """Have the layer ask Redis for the queue's length, at most once per ``congestion_poll``.
+    def look_at_queue(self):
+        """Ask Redis how far the workers have got; then let go of the sockets back under their share.
 
-        Held sockets send nothing, so no send brings news of the workers
-        catching up; without asking, a lone fast sender would be held to
-        its fair share long after the queue had drained.
+        Held sockets send nothing, so no send of theirs brings that news.
+        One question for all of them, at most one every ``share_poll``.
         """
-        refresh = getattr(self.layer, "refresh_queued", None)
-        now = self.clock()
-        if refresh is not None and now - self.refreshed_at >= self.congestion_poll:
-            self.refreshed_at = now
-            refresh("websocket.receive")
+        asked = self.places.refresh_queued("websocket.receive")
+        asked.addBoth(self.release_held)
+
+    def release_held(self, _=None):
+        self.share_timer = None
+        held, self.held = self.held, {}
+        for reply_channel, socket in held.items():
+            if self.sockets.get(reply_channel) is socket:
+                self.drain(socket)  # held again if still over its share
+
+    def follow_places(self, layer):
+        """Turn the fair share on, if ``layer`` (the Redis layer under any wrappers) reports places.
+
+        The kit's layer does; stock asgi_redis does not, and then only the
+        token bucket applies.
+        """
+        if hasattr(layer, "still_queued"):
+            layer.on_queued = self.frame_queued
+            self.places = layer
+
+    def frame_queued(self, channel, message, place):
+        """The layer's answer for a send: a frame's place in the queue, or None if it was not queued."""
+        if channel != "websocket.receive":
+            return
+        socket = self.sockets.get(message["reply_channel"])
+        if socket is not None and socket.in_flight:
+            socket.in_flight -= 1
+            if place is not None:
+                socket.queued.append(place)
 
     ### Refusing and closing ###
 
@@ -319,6 +364,7 @@ class FlowControlledLayer(OutageHolding):
     def forget(self, socket):
         if self.sockets.get(socket.reply_channel) is socket:
             del self.sockets[socket.reply_channel]
+            self.held.pop(socket.reply_channel, None)
         if socket.timer is not None:
             socket.timer.cancel()
             socket.timer = None

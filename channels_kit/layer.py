@@ -154,7 +154,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     unbatched_after_park = 1.0
 
     # Store a message, push it, count it; or count the refusal. One trip.
-    # Returns the list's new length.
+    # Returns {the list's new length, messages ever pushed to it}: the second
+    # is asgi_redis's per-channel statistics counter, so the message's
+    # place in line can be told from the lengths Redis reports later.
     # KEYS: message, channel list, count, global count, full, global full, drops hash
     # ARGV: content, expiry, capacity, channel stat expiry, global stat expiry,
     #       drop field, group drop field ("" when not a group send),
@@ -181,11 +183,17 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             redis.call('rpush', KEYS[2], KEYS[1])
         end
         redis.call('expire', KEYS[2], ARGV[2] + 1)
-        redis.call('incr', KEYS[3])
+        local pushed = redis.call('incr', KEYS[3])
         redis.call('expire', KEYS[3], ARGV[4])
         redis.call('incr', KEYS[4])
         redis.call('expire', KEYS[4], ARGV[5])
-        return redis.call('llen', KEYS[2])
+        return {redis.call('llen', KEYS[2]), pushed}
+    """
+
+    # A list's length and the count of messages ever pushed to it (KEYS: the
+    # list, its statistics counter), as lua_send_counted returns them.
+    lua_queue_mark = """
+        return {redis.call('llen', KEYS[1]), tonumber(redis.call('get', KEYS[2]) or '0')}
     """
 
     # Pop up to ARGV[1] messages from the lists KEYS[first..], in order,
@@ -236,6 +244,12 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     # was lost with the connection to Redis; daphne's layer wrapper
     # (channels_kit.flow_control) sets it to hold the frame again.
     on_send_lost = None
+    # Called with (channel, message, place) once for every send daphne makes,
+    # when Redis has answered it: ``place`` is where the message stands in its
+    # list (for ``still_queued``), or None if it was not queued (the channel
+    # was full, or Redis could not be reached). Daphne's flow control sets it
+    # to count each socket's frames that the workers have not taken yet.
+    on_queued = None
     # txredisapi's reconnection delays (seconds): first retry, then growing
     # by e each time up to the maximum. Its defaults (1 s, 10 s) kept daphne
     # deaf for up to 10 s after a Redis restart.
@@ -256,6 +270,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         # Per list: its length as Redis last reported it, and sends not yet answered.
         self._list_lengths = {}
         self._unanswered = {}
+        # Per (list, host index): (messages ever pushed, messages taken off) as
+        # Redis last reported them; see still_queued.
+        self._queue_marks = {}
         # Messages taken in a batch by receive_twisted and not yet handed out, per list.
         self._twisted_buffers = {}
         # receive_twisted's list names per tuple of process-local channels.
@@ -289,6 +306,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
     def send(self, channel, message):
         if threading.get_ident() == self._reactor_thread:
             return self._send_from_reactor(channel, message)
+        if self.on_queued is not None:
+            return self._send_and_place(channel, message)
         front = message is self._local.from_wait
         self._local.from_wait = None
         connection, keys, args = self._send_call(channel, message, front=front)
@@ -303,7 +322,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._send_now(channel, connection, keys, args)
 
     def _send_now(self, channel, connection, keys, args):
-        """Send and wait for Redis; returns the channel's new length."""
+        """Send and wait for Redis; returns [the list's new length, messages ever pushed to it]."""
         try:
             return self.send_counted(keys=keys, args=args, client=connection)
         except redis.exceptions.ResponseError as error:
@@ -329,48 +348,78 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         queued = self._list_lengths.get(name, 0) + self._unanswered.get(name, 0)
         if queued >= capacity // 2:
             # The length Redis reports lets the next sends go asynchronous again.
-            self._list_lengths[name] = self._send_now(channel, connection, keys, args)
-            return
+            return self._send_and_place(channel, message, (connection, keys, args))
         index = self._connection_list.index(connection)
         twisted_connection = self._twisted_connection(("send", index))
         if not self._connected(twisted_connection):
             # Not (yet, or no longer) connected: txredisapi would hold the
             # send until it reconnects, out of anyone's sight. Waiting for
             # Redis instead raises at once while Redis is down.
-            self._list_lengths[name] = self._send_now(channel, connection, keys, args)
-            return
+            return self._send_and_place(channel, message, (connection, keys, args))
         self._unanswered[name] = self._unanswered.get(name, 0) + 1
         sent = twisted_connection.eval(self.lua_send_counted, keys, args)
-        sent.addBoth(self._answered, channel, name, message)
+        sent.addBoth(self._answered, channel, name, index, message)
 
-    def queued(self, channel):
-        """Messages in ``channel``: its length as Redis last told this process, plus sends unanswered.
-
-        Daphne's flow control reads it to see whether the workers are behind
-        (every send daphne makes is answered with the list's length).
-        """
-        name = self.prefix + channel
-        return self._list_lengths.get(name, 0) + self._unanswered.get(name, 0)
+    def _send_and_place(self, channel, message, call=None):
+        """Send and wait for Redis, then tell ``on_queued`` where the message stands (or that it failed)."""
+        connection, keys, args = call or self._send_call(channel, message)
+        try:
+            answer = self._send_now(channel, connection, keys, args)
+        except BaseException:
+            self._placed(channel, message, None)
+            raise
+        index = self._connection_list.index(connection)
+        self._placed(channel, message, self._mark(keys[1], index, answer))
 
     def refresh_queued(self, channel):
-        """Ask every host for ``channel``'s length without waiting; ``queued`` reads the answer."""
+        """Ask every host how far ``channel``'s list has been taken; a Deferred fired once all answered.
+
+        ``still_queued`` (and the capacity estimate above) read the answers.
+        Every send's answer brings the same news; this is for when daphne
+        has nothing to send.
+        """
         name = self.prefix + channel
+        counter = self.stats_prefix + channel + ":" + self.STAT_MESSAGES_COUNT
         asked = []
         for index in range(len(self._connection_list)):
             connection = self._twisted_connection(("send", index))
             if self._connected(connection):
-                asked.append(connection.llen(name))
-        if asked:
-            defer.gatherResults(asked, consumeErrors=True).addCallbacks(
-                lambda lengths: self._list_lengths.__setitem__(name, sum(lengths)),
-                lambda failure: None,  # an outage: the flow control hears of it on its own
-            )
+                answer = connection.eval(self.lua_queue_mark, [name, counter])
+                # An error is an outage: the flow control hears of it on its own.
+                asked.append(answer.addCallbacks(
+                    lambda answer, index=index: self._mark(name, index, answer),
+                    lambda failure: None))
+        return defer.DeferredList(asked)
 
-    def _answered(self, result, channel, name, message):
+    def still_queued(self, place):
+        """Whether the message sent at ``place`` was still in its list when Redis last answered.
+
+        A list is first in, first out, so once Redis has reported ``taken``
+        messages taken off it, the messages pushed ``taken`` or earlier are
+        gone. A place past every message pushed means the counter started
+        again (Redis restarted or flushed): that message is gone too.
+        """
+        name, index, pushed_as = place
+        pushed, taken = self._queue_marks.get((name, index), (0, 0))
+        return taken < pushed_as <= pushed
+
+    def _mark(self, name, index, answer):
+        """Remember a list's length and push count from Redis; returns the place of its last message."""
+        length, pushed = int(answer[0]), int(answer[1])
+        self._list_lengths[name] = length
+        self._queue_marks[name, index] = (pushed, pushed - length)
+        return (name, index, pushed)
+
+    def _placed(self, channel, message, place):
+        if self.on_queued is not None:
+            self.on_queued(channel, message, place)
+
+    def _answered(self, result, channel, name, index, message):
         self._unanswered[name] -= 1
         if not isinstance(result, failure.Failure):
-            self._list_lengths[name] = result
-        elif result.check(txredisapi.ResponseError) and "full" in str(result.value):
+            return self._placed(channel, message, self._mark(name, index, result))
+        self._placed(channel, message, None)
+        if result.check(txredisapi.ResponseError) and "full" in str(result.value):
             self._report_full(channel)
         elif result.check(txredisapi.ConnectionError) and self.on_send_lost is not None:
             self.on_send_lost(channel, message)

@@ -4,6 +4,7 @@ import json
 import pytest
 import redis
 from asgiref.inmemory import ChannelLayer
+from twisted.internet import defer
 
 from channels_kit.flow_control import FlowControlledLayer
 
@@ -85,6 +86,42 @@ class Breakable(ChannelLayer):
         return super().send(channel, message)
 
 
+class Placing(Breakable):
+    """Tells each send's place in line, and knows how far the workers got, as the kit's layer does.
+
+    ``websocket.receive`` is numbered as it is pushed; what the workers have
+    taken is known as of the last answer or ``refresh_queued``, as it is
+    from Redis.
+    """
+    on_queued = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.pushed = self.taken = self.taken_known = 0
+
+    def send(self, channel, message):
+        try:
+            super().send(channel, message)
+        except Exception:
+            self.on_queued(channel, message, None)
+            raise
+        self.pushed += channel == "websocket.receive"
+        self.taken_known = self.taken
+        self.on_queued(channel, message, self.pushed)
+
+    def receive(self, channels, block=False):
+        name, message = super().receive(channels, block)
+        self.taken += name == "websocket.receive"
+        return name, message
+
+    def still_queued(self, place):
+        return self.taken_known < place <= self.pushed
+
+    def refresh_queued(self, channel):
+        self.taken_known = self.taken
+        return defer.succeed(None)
+
+
 @pytest.fixture
 def clock():
     return Clock()
@@ -96,7 +133,10 @@ def timers(clock):
 
 
 def limited(clock, timers=None, **limits):
-    return FlowControlledLayer(Breakable(capacity=100), clock=clock, call_later=timers, **limits)
+    inner = Placing(capacity=100)
+    layer = FlowControlledLayer(inner, clock=clock, call_later=timers, **limits)
+    layer.follow_places(inner)
+    return layer
 
 
 def open_socket(layer, reply="daphne.response.x!a", client="10.0.0.1"):
@@ -158,23 +198,32 @@ def test_a_fast_sender_is_paused_not_closed_and_every_frame_arrives_at_the_rate(
     assert protocol_of(layer, reply).close_code is None
 
 
-def test_while_the_shared_queue_is_congested_a_busy_sender_yields_to_a_quiet_one(clock, timers):
+def test_a_busy_sender_has_at_most_its_share_in_the_shared_queue_and_a_quiet_one_goes_first(
+        clock, timers):
     layer = limited(clock, timers, rate=1000, burst=100)
-    layer.layer.queued = lambda channel: 80  # the workers are behind: 80 frames waiting
     busy = open_socket(layer, "daphne.response.x!busy")
     for order in range(1, 41):
         frame(layer, busy, order)
-    assert len(drain(layer, "websocket.receive")) == 20  # its fair share goes at once
-    assert protocol_of(layer, busy).transport.paused
+    assert protocol_of(layer, busy).transport.paused  # its share (20) waits; daphne stopped reading
     quiet = open_socket(layer, "daphne.response.x!quiet")
     frame(layer, quiet, 1)
-    assert [m["reply_channel"] for m in drain(layer, "websocket.receive")] == [quiet]
-    timers.advance(1)
-    assert 15 <= len(drain(layer, "websocket.receive")) <= 25  # about 20 a second
-    layer.layer.queued = lambda channel: 0  # the workers caught up: the rest at once
-    timers.advance(0.1)
-    assert [m["order"] for m in drain(layer, "websocket.receive")][-1] == 40
-    assert not protocol_of(layer, busy).transport.paused
+    timers.advance(0.5)  # the workers take nothing meanwhile: nothing more of the busy one goes in
+    waiting = drain(layer, "websocket.receive")
+    assert [m["order"] for m in waiting if m["reply_channel"] == busy] == list(range(1, 21))
+    assert waiting[-1]["reply_channel"] == quiet  # behind the busy share, not its whole backlog
+    timers.advance(0.01)  # daphne asks how far the workers got: the next share goes
+    assert orders(layer) == list(range(21, 41))
+    assert not protocol_of(layer, busy).transport.paused  # all sent: read again
+
+
+def test_a_socket_doing_round_trips_is_never_held(clock, timers):
+    layer = limited(clock, timers, rate=1000, burst=100)
+    reply = open_socket(layer)
+    for order in range(1, 201):
+        clock.now += 0.01  # a round trip: well within the rate
+        frame(layer, reply, order)
+        assert orders(layer) == [order]  # each frame goes at once: one at a time in the queue
+    assert not protocol_of(layer, reply).transport.paused
 
 
 def test_a_disconnect_waits_behind_the_frames_still_paced(clock, timers):

@@ -58,3 +58,22 @@ def test_pipelined_sends_survive_redis_forgetting_the_script(layer):
     for member in members:
         assert layer.receive([member])[1] == {"text": "once"}
         assert layer.receive([member]) == (None, None)
+
+
+def test_each_send_is_told_its_place_and_whether_a_worker_has_taken_it(layer):
+    """What daphne's fair share reads: a message is gone once Redis reports the list taken past it."""
+    places = []
+    layer.on_queued = lambda channel, message, place: places.append(place)
+    for n in range(3):
+        layer.send("places.in", {"n": n})
+    assert [layer.still_queued(place) for place in places] == [True, True, True]
+    assert layer.receive(["places.in"])[1] == {"n": 0}
+    layer.send("places.in", {"n": 3})  # its answer brings the news of the receive
+    assert [layer.still_queued(place) for place in places] == [False, True, True, True]
+    layer.send("places.in", {"n": 4})
+    with pytest.raises(layer.ChannelFull):
+        layer.send("places.in", {"n": 5})  # capacity 4
+    assert places[-1] is None  # told, so the sender's count goes down again
+    layer.flush()  # as a restarted Redis: the count starts again
+    layer.send("places.in", {"n": 6})
+    assert [layer.still_queued(place) for place in places[1:5]] == [False, False, False, False]
