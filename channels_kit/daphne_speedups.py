@@ -1,0 +1,82 @@
+"""Per-handshake and per-frame work in daphne's stack that changes nothing on the wire, removed.
+
+Daphne 1.4, autobahn and Twisted are pinned (requirements.txt), so these are
+patches the kit applies to their classes in daphne's process: ``apply()``,
+called from the project's ``asgi.py``, which daphne imports before it serves
+anything. Each patch names what it replaces and the pinned version it was
+checked against; ``tests/test_daphne_speedups_unit.py`` fails when that code
+changes shape, so a version bump is looked at again rather than patched
+blindly. ``apply()`` is idempotent.
+
+What they save is measured in docs/performance.md ("What was slow, and what
+changed"): the same bytes go out and come in, with less CPU in daphne.
+"""
+import pprint
+
+# The pinned versions the patches were read against.
+CHECKED_AGAINST = {"autobahn": "25.10.2", "Twisted": "26.10.0", "daphne": "1.4.2"}
+
+_applied = False
+
+
+class FormattedWhenRead:
+    """A log argument that is rendered only if a log line is actually written.
+
+    autobahn passes ``pformat(...)`` of a value to ``self.log.debug(...)``;
+    Python evaluates it first, and txaio then drops the line because debug is
+    off. This object stands in for the string: the log formatter asks for it
+    with ``format()`` (or ``str()`` / ``repr()``), and only then is it built,
+    from the same call, so a written line is the same text as before.
+    """
+
+    __slots__ = ("_render", "_value")
+
+    def __init__(self, render, value):
+        self._render = render
+        self._value = value
+
+    def __str__(self):
+        return self._render(self._value)
+
+    def __format__(self, spec):
+        return format(self._render(self._value), spec)
+
+    def __repr__(self):
+        return repr(self._render(self._value))
+
+
+def pformat_when_read(value):
+    """``pprint.pformat(value)``, deferred until a log line asks for it."""
+    return FormattedWhenRead(pprint.pformat, value)
+
+
+def _timings_as_text(timings):
+    """``Timings.__str__`` with the real ``pprint.pformat`` (``str()`` must return a str)."""
+    return pprint.pformat(timings._timings)
+
+
+def defer_autobahn_config_dump():
+    """Stop autobahn from pretty-printing its configuration on every connection.
+
+    Replaces: ``autobahn.websocket.protocol.WebSocketProtocol._connectionMade``
+    (autobahn 25.10.2) builds a list of all 29 ``CONFIG_ATTRS`` of the protocol
+    and passes ``pformat`` of it to ``self.log.debug``, which daphne never
+    writes (txaio's level is info): about 110 microseconds of daphne's CPU per
+    handshake, an eighth of all it spends on one. The module's other ``pformat``
+    call under ``log.debug`` (``startHandshake``, client side) is deferred the
+    same way; the one place that needs a real string, ``Timings.__str__``,
+    calls ``pprint.pformat`` itself.
+    """
+    from autobahn.websocket import protocol
+
+    protocol.pformat = pformat_when_read
+    protocol.Timings.__str__ = _timings_as_text
+
+
+def apply():
+    """Apply every patch here once (daphne's process only: ``asgi.py`` calls it)."""
+    global _applied
+    if _applied:
+        return
+    defer_autobahn_config_dump()
+    _applied = True

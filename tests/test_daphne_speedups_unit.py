@@ -1,0 +1,148 @@
+"""channels_kit.daphne_speedups: the same behaviour with less CPU, and the pinned code it relies on.
+
+The shape tests read the pinned autobahn source: when an upgrade moves the
+code a patch was written against, they fail, and the patch is looked at again.
+"""
+import ast
+import inspect
+import pprint
+
+import pytest
+import txaio
+
+txaio.use_twisted()
+
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol  # noqa: E402
+from autobahn.websocket import protocol as autobahn_protocol  # noqa: E402
+from twisted.internet.testing import StringTransport  # noqa: E402
+from twisted.logger import formatEvent, globalLogPublisher  # noqa: E402
+
+from channels_kit import daphne_speedups  # noqa: E402
+
+
+def enclosing_names(tree):
+    """Map each node to the dotted names of the classes / functions around it."""
+    where = {}
+
+    def visit(node, names):
+        for child in ast.iter_child_nodes(node):
+            inner = names
+            if isinstance(child, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = names + (child.name,)
+            where[child] = inner
+            visit(child, inner)
+
+    visit(tree, ())
+    return where
+
+
+def is_log_call(node):
+    """``self.log.<level>(...)``."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "log"
+            and isinstance(node.func.value.value, ast.Name) and node.func.value.value.id == "self")
+
+
+def pformat_uses(module):
+    """Every use of the name ``pformat`` in ``module``: (enclosing names, a log argument?)."""
+    tree = ast.parse(inspect.getsource(module))
+    where = enclosing_names(tree)
+    logged = set()
+    for node in ast.walk(tree):
+        if is_log_call(node):
+            for keyword in node.keywords:
+                logged.add(keyword.value)
+    uses = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "pformat":
+            uses.append((".".join(where[node]), node in logged))
+    return sorted(uses)
+
+
+def test_autobahn_calls_pformat_only_where_the_patch_expects():
+    # Two debug-log arguments (safe to defer) and Timings.__str__ (patched to
+    # call pprint itself). Any other use would get a deferred object where it
+    # wanted a string: this fails first.
+    assert pformat_uses(autobahn_protocol) == [
+        ("Timings.__str__", False),
+        ("WebSocketClientProtocol.startHandshake", True),
+        ("WebSocketProtocol._connectionMade", True),
+    ]
+
+
+@pytest.fixture
+def patched():
+    saved = autobahn_protocol.pformat, autobahn_protocol.Timings.__str__
+    daphne_speedups.defer_autobahn_config_dump()
+    yield
+    autobahn_protocol.pformat, autobahn_protocol.Timings.__str__ = saved
+
+
+@pytest.fixture
+def pretty_printing(monkeypatch):
+    """Count pprint's formatting, whichever module name it was imported under."""
+    calls = []
+    real = pprint.PrettyPrinter.pformat
+
+    def counted(self, value):
+        calls.append(value)
+        return real(self, value)
+
+    monkeypatch.setattr(pprint.PrettyPrinter, "pformat", counted)
+    return calls
+
+
+@pytest.fixture
+def log_lines():
+    """The formatted text of every log event, at the given txaio level."""
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    level = txaio.get_global_log_level()
+
+    def read(at_level):
+        txaio.set_global_log_level(at_level)
+        return events
+
+    yield read
+    txaio.set_global_log_level(level)
+    globalLogPublisher.removeObserver(events.append)
+
+
+def connect_a_server_protocol():
+    factory = WebSocketServerFactory()
+    factory.protocol = WebSocketServerProtocol
+    protocol = factory.buildProtocol(None)
+    protocol.makeConnection(StringTransport())
+    return protocol
+
+
+def test_a_connection_no_longer_pretty_prints_the_configuration(patched, pretty_printing,
+                                                                  log_lines):
+    log_lines("info")  # daphne's level
+    connect_a_server_protocol()
+    assert pretty_printing == []
+
+
+def test_the_debug_line_when_written_is_the_same_text(patched, pretty_printing, log_lines):
+    events = log_lines("debug")
+    protocol = connect_a_server_protocol()
+    expected = "\n" + pprint.pformat([(name, getattr(protocol, name), "WebSocketServerFactory")
+                                      for name in protocol.CONFIG_ATTRS])
+    assert expected in [formatEvent(event) for event in events]
+    assert "('utf8validateIncoming', True, 'WebSocketServerFactory')" in expected
+
+
+def test_timings_still_print_as_text(patched):
+    timings = autobahn_protocol.Timings()
+    timings.track("onOpen")
+    assert str(timings) == pprint.pformat(timings._timings)
+    assert "onOpen" in str(timings)
+
+
+def test_a_deferred_argument_formats_as_the_string_would():
+    value = {"b": [1, 2], "a": "x"}
+    deferred = daphne_speedups.pformat_when_read(value)
+    text = pprint.pformat(value)
+    assert (str(deferred), repr(deferred), "{}".format(deferred), "{:>40}".format(deferred)) == (
+        text, repr(text), text, "{:>40}".format(text))
