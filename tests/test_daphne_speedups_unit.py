@@ -146,3 +146,134 @@ def test_a_deferred_argument_formats_as_the_string_would():
     text = pprint.pformat(value)
     assert (str(deferred), repr(deferred), "{}".format(deferred), "{:>40}".format(deferred)) == (
         text, repr(text), text, "{:>40}".format(text))
+
+
+# -- WebSocket frames written at once ------------------------------------------------------
+
+class Reactor:
+    """Enough of a reactor for one TCP transport: records (un)registering for writes."""
+
+    def __init__(self):
+        self.writers = set()
+        self.registrations = 0
+
+    def addWriter(self, descriptor):
+        self.writers.add(descriptor)
+        self.registrations += 1
+
+    def removeWriter(self, descriptor):
+        self.writers.discard(descriptor)
+
+    def addReader(self, descriptor):
+        pass
+
+    def removeReader(self, descriptor):
+        pass
+
+
+@pytest.fixture
+def tcp_pair():
+    """A connected Twisted TCP transport (reactor faked) and the plain socket at its far end."""
+    import socket
+
+    from twisted.internet import tcp
+
+    near, far = socket.socketpair()
+    reactor = Reactor()
+    transport = tcp.Connection(near, protocol=None, reactor=reactor)
+    transport.connected = True
+    far.settimeout(5)
+    yield transport, far, reactor
+    near.close()
+    far.close()
+
+
+def read_exactly(sock, size):
+    data = b""
+    while len(data) < size:
+        data += sock.recv(size - len(data))
+    return data
+
+
+def flush(transport, far, expected_size):
+    """Let the reactor write what Twisted buffered, reading the far end meanwhile."""
+    received = b""
+    while transport.reactor.writers:
+        assert transport.doWrite() is None
+        received += far.recv(1 << 20)
+    return received + read_exactly(far, expected_size - len(received))
+
+
+def test_a_frame_goes_out_without_registering_for_writes(tcp_pair):
+    transport, far, reactor = tcp_pair
+    daphne_speedups.write_now(transport, b"\x81\x05hello")
+    assert read_exactly(far, 7) == b"\x81\x05hello"
+    assert reactor.registrations == 0
+    assert (transport.dataBuffer, transport._tempDataLen) == (b"", 0)
+
+
+def test_what_the_kernel_does_not_take_is_buffered_in_order(tcp_pair):
+    transport, far, reactor = tcp_pair
+    big = bytes(range(256)) * 40000  # 10 MB: more than the socket buffers hold
+    daphne_speedups.write_now(transport, big)
+    assert reactor.registrations == 1  # the rest waits for the reactor, as in Twisted
+    daphne_speedups.write_now(transport, b"after")  # queued behind, not sent past it
+    assert flush(transport, far, len(big) + 5) == big + b"after"
+
+
+def test_a_lost_connection_is_left_for_twisted_to_report(tcp_pair):
+    transport, far, reactor = tcp_pair
+    far.close()
+    daphne_speedups.write_now(transport, b"late")
+    assert reactor.registrations == 1
+    # The reactor's write attempt reports the loss, as it would have without the patch.
+    from twisted.internet import error
+    assert isinstance(transport.doWrite(), error.ConnectionLost)
+
+
+def test_a_closing_transport_keeps_twisteds_write(tcp_pair):
+    transport, far, reactor = tcp_pair
+    transport.disconnecting = True
+    daphne_speedups.write_now(transport, b"bye")
+    assert transport._tempDataBuffer == [b"bye"] and reactor.registrations == 1
+
+
+def test_daphnes_websocket_protocols_get_it_and_only_on_tcp(tcp_pair):
+    from daphne.ws_protocol import WebSocketProtocol
+
+    saved = WebSocketProtocol.__dict__.get("connectionMade")
+    daphne_speedups.write_websocket_frames_now()
+    try:
+        transport, far, _ = tcp_pair
+        daphne_speedups._writes_now(transport)
+        transport.write(b"\x81\x02hi")
+        assert read_exactly(far, 4) == b"\x81\x02hi"
+        in_memory = StringTransport()
+        daphne_speedups._writes_now(in_memory)
+        assert "write" not in vars(in_memory)
+        assert WebSocketProtocol.connectionMade.__name__ == "connectionMade"
+    finally:
+        if saved is None:
+            del WebSocketProtocol.connectionMade
+        else:
+            WebSocketProtocol.connectionMade = saved
+
+
+def test_the_twisted_and_daphne_code_write_now_relies_on():
+    import daphne.ws_protocol
+    from autobahn.twisted.websocket import WebSocketAdapterProtocol
+    from twisted.internet import abstract, tcp
+
+    # daphne's protocol takes connectionMade from autobahn's adapter (the one wrapped).
+    daphne_tree = ast.parse(inspect.getsource(daphne.ws_protocol))
+    defined = {node.name for node in ast.walk(daphne_tree) if isinstance(node, ast.FunctionDef)}
+    assert "connectionMade" not in defined
+    assert "connectionMade" in vars(WebSocketAdapterProtocol)
+    # The buffer and state write_now reads, and Twisted's write still only buffers.
+    fresh = abstract.FileDescriptor(reactor=Reactor())
+    for name in ("dataBuffer", "_tempDataLen", "_tempDataBuffer", "disconnecting",
+                 "_writeDisconnected", "connected"):
+        assert hasattr(fresh, name), name
+    assert tcp.Connection.TLS is False
+    write_source = inspect.getsource(abstract.FileDescriptor.write)
+    assert "writeSomeData" not in write_source and "startWriting" in write_source
