@@ -133,6 +133,69 @@ def write_websocket_frames_now():
     WebSocketProtocol.connectionMade = connectionMade
 
 
+# Below this many payload bytes, unmasking with Python's big integers is
+# faster than autobahn's native masker (whose set-up alone is several
+# microseconds); above it the native masker's SIMD loop wins.
+SMALL_FRAME = 1024
+
+
+class SmallFrameMasker:
+    """Unmasks one frame's payload: the WebSocket XOR with the frame's 4-byte mask.
+
+    Same interface as autobahn's maskers (``process`` may be called with the
+    payload in pieces; ``pointer`` is how many bytes were unmasked so far).
+    The payload and the mask repeated to its length are read as two
+    integers and XORed: a handful of C calls, where autobahn's native masker
+    (``autobahn.nvx._xormasker.XorMaskerNvx``) imports its module, allocates
+    and frees a C masker and copies the payload twice per frame.
+    """
+
+    __slots__ = ("_mask", "_ptr")
+
+    def __init__(self, mask):
+        self._mask = bytes(mask)
+        self._ptr = 0
+
+    def pointer(self):
+        return self._ptr
+
+    def reset(self):
+        self._ptr = 0
+
+    def process(self, data):
+        length = len(data)
+        offset = self._ptr & 3
+        mask = self._mask[offset:] + self._mask[:offset] if offset else self._mask
+        self._ptr += length
+        key = (mask * ((length >> 2) + 1))[:length]
+        return (int.from_bytes(data, "little") ^ int.from_bytes(key, "little")).to_bytes(
+            length, "little")
+
+
+def unmask_small_frames_in_python():
+    """Unmask the small frames browsers send with ``SmallFrameMasker``.
+
+    Replaces: ``autobahn.websocket.protocol.create_xor_masker`` (autobahn
+    25.10.2 imports it by name from ``autobahn.websocket.xormasker``, which
+    takes it from ``autobahn.nvx._xormasker`` when the native extension is
+    built, as it is in the pinned wheel). ``processData`` calls it once per
+    incoming masked frame with the payload's length; frames under
+    ``SMALL_FRAME`` bytes now get ``SmallFrameMasker``, longer ones (and a
+    call without a length) autobahn's own.
+    """
+    from autobahn.websocket import protocol
+
+    native = getattr(protocol.create_xor_masker, "native", protocol.create_xor_masker)
+
+    def create_xor_masker(mask, length=None):
+        if length is not None and length < SMALL_FRAME:
+            return SmallFrameMasker(mask)
+        return native(mask, length)
+
+    create_xor_masker.native = native
+    protocol.create_xor_masker = create_xor_masker
+
+
 def apply():
     """Apply every patch here once (daphne's process only: ``asgi.py`` calls it)."""
     global _applied
@@ -140,4 +203,5 @@ def apply():
         return
     defer_autobahn_config_dump()
     write_websocket_frames_now()
+    unmask_small_frames_in_python()
     _applied = True

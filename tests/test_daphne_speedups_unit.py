@@ -6,6 +6,7 @@ code a patch was written against, they fail, and the patch is looked at again.
 import ast
 import inspect
 import pprint
+import textwrap
 
 import pytest
 import txaio
@@ -277,3 +278,73 @@ def test_the_twisted_and_daphne_code_write_now_relies_on():
     assert tcp.Connection.TLS is False
     write_source = inspect.getsource(abstract.FileDescriptor.write)
     assert "writeSomeData" not in write_source and "startWriting" in write_source
+
+
+# -- small frames unmasked in Python -------------------------------------------------------
+
+def test_small_frames_unmask_as_autobahns_masker_does():
+    import os
+    import random
+
+    from autobahn.websocket.xormasker import create_xor_masker as autobahns
+
+    draw = random.Random(1)
+    for length in list(range(0, 40)) + [125, 126, 127, 128, 1000, daphne_speedups.SMALL_FRAME - 1]:
+        mask, payload = os.urandom(4), os.urandom(length)
+        expected = autobahns(mask, length).process(payload) if length else b""
+        masker = daphne_speedups.SmallFrameMasker(mask)
+        pieces, at = [], 0
+        while at < length:  # the payload arriving in pieces, as TCP may deliver it
+            step = draw.randint(1, 9)
+            pieces.append(masker.process(payload[at:at + step]))
+            at += step
+            assert masker.pointer() == min(at, length)
+        assert b"".join(pieces) == expected
+        assert masker.process(b"") == b""
+
+
+def test_autobahn_unmasks_incoming_frames_through_the_patched_factory():
+    from autobahn.websocket import protocol
+
+    saved = protocol.create_xor_masker
+    daphne_speedups.unmask_small_frames_in_python()
+    try:
+        assert type(protocol.create_xor_masker(b"abcd", 20)).__name__ == "SmallFrameMasker"
+        native = protocol.create_xor_masker(b"abcd", daphne_speedups.SMALL_FRAME)
+        assert type(native).__name__ != "SmallFrameMasker"
+        daphne_speedups.unmask_small_frames_in_python()  # twice: still one wrapper deep
+        assert protocol.create_xor_masker.native is saved
+    finally:
+        protocol.create_xor_masker = saved
+    # The one call that unmasks what a client sends: a frame's mask and its length.
+    tree = ast.parse(textwrap.dedent(inspect.getsource(protocol.WebSocketProtocol.processData)))
+    calls = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Name) and node.func.id == "create_xor_masker"]
+    assert calls == ["create_xor_masker(frame_mask, frame_payload_len)"]
+
+
+def test_a_masked_echo_frame_reaches_daphne_unmasked():
+    """A whole client frame through autobahn's parser, with the patch: the text comes out."""
+    import struct
+
+    from autobahn.websocket import protocol
+
+    saved = protocol.create_xor_masker
+    daphne_speedups.unmask_small_frames_in_python()
+    try:
+        received = []
+        factory = WebSocketServerFactory()
+        factory.protocol = WebSocketServerProtocol
+        server = factory.buildProtocol(None)
+        server.onMessage = lambda payload, binary: received.append(payload)
+        transport = StringTransport()
+        server.makeConnection(transport)
+        server.dataReceived(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            b"Sec-WebSocket-Version: 13\r\n\r\n")
+        text, mask = "héllo, echo".encode("utf8"), b"\x01\x02\x03\x04"
+        masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(text))
+        server.dataReceived(struct.pack("!BB", 0x81, 0x80 | len(text)) + mask + masked)
+        assert received == [text]
+    finally:
+        protocol.create_xor_masker = saved
