@@ -6,6 +6,7 @@ code a patch was written against, they fail, and the patch is looked at again.
 import ast
 import inspect
 import pprint
+import re
 import textwrap
 
 import pytest
@@ -110,6 +111,10 @@ def log_lines():
     globalLogPublisher.removeObserver(events.append)
 
 
+UPGRADE = (b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+
 def connect_a_server_protocol():
     factory = WebSocketServerFactory()
     factory.protocol = WebSocketServerProtocol
@@ -147,6 +152,85 @@ def test_a_deferred_argument_formats_as_the_string_would():
     text = pprint.pformat(value)
     assert (str(deferred), repr(deferred), "{}".format(deferred), "{:>40}".format(deferred)) == (
         text, repr(text), text, "{:>40}".format(text))
+
+
+def names_used_outside_log_arguments(module, names):
+    """Calls of ``names`` in ``module`` that are not the whole value of a ``self.log.x(k=...)``."""
+    tree = ast.parse(inspect.getsource(module))
+    logged = {id(keyword.value) for node in ast.walk(tree) if is_log_call(node)
+              for keyword in node.keywords}
+    return [ast.unparse(node) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in names and id(node) not in logged]
+
+
+def test_autobahn_uses_hltype_and_hlval_only_as_log_arguments():
+    from autobahn.twisted import websocket
+
+    for module in (autobahn_protocol, websocket):
+        assert names_used_outside_log_arguments(module, {"hltype", "hlval"}) == [], module
+    # and the check would see one that is not
+    assert names_used_outside_log_arguments(daphne_speedups, {"FormattedWhenRead"}) != []
+
+
+@pytest.fixture
+def frame_log_arguments_deferred():
+    from autobahn.twisted import websocket
+
+    saved = [(module, module.hltype, module.hlval) for module in (autobahn_protocol, websocket)]
+    daphne_speedups.defer_autobahn_frame_log_arguments()
+    yield
+    for module, hltype, hlval in saved:
+        module.hltype, module.hlval = hltype, hlval
+
+
+def test_frame_debug_lines_read_the_same(log_lines):
+    """The debug lines of a connection and an echo, written with and without the patch."""
+    from autobahn.twisted import websocket
+
+    def one_connection():
+        events = log_lines("debug")
+        del events[:]
+        factory = WebSocketServerFactory()
+        factory.protocol = WebSocketServerProtocol
+        server = factory.buildProtocol(None)
+        server.onMessage = server.sendMessage
+        server.makeConnection(StringTransport())
+        server.dataReceived(UPGRADE)
+        server.dataReceived(b"\x81\x82abcd" + bytes([ord("h") ^ 97, ord("i") ^ 98]))
+        # The configuration dump names a per-factory lambda by its address.
+        return [re.sub(r" at 0x[0-9a-f]+>", ">", formatEvent(event)) for event in events]
+
+    before = one_connection()
+    saved = [(module, module.hltype, module.hlval) for module in (autobahn_protocol, websocket)]
+    daphne_speedups.defer_autobahn_frame_log_arguments()
+    try:
+        after = one_connection()
+    finally:
+        for module, hltype, hlval in saved:
+            module.hltype, module.hlval = hltype, hlval
+    assert any("WebSocketAdapterProtocol.dataReceived" in line for line in after)
+    assert any("sent 4 bytes" in line for line in after)
+    assert after == before
+
+
+def test_no_method_is_named_for_an_unwritten_frame_line(frame_log_arguments_deferred,
+                                                          log_lines, monkeypatch):
+    from autobahn import util
+
+    named = []
+    real = util._qn
+    monkeypatch.setattr(util, "_qn", lambda obj: named.append(obj) or real(obj))
+    log_lines("info")
+    factory = WebSocketServerFactory()
+    factory.protocol = WebSocketServerProtocol
+    server = factory.buildProtocol(None)
+    server.onMessage = server.sendMessage
+    server.makeConnection(StringTransport())
+    server.dataReceived(UPGRADE)
+    del named[:]
+    server.dataReceived(b"\x81\x82abcd" + bytes([ord("h") ^ 97, ord("i") ^ 98]))
+    assert named == []
 
 
 # -- WebSocket frames written at once ------------------------------------------------------
