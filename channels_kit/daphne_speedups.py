@@ -14,6 +14,8 @@ changed"): the same bytes go out and come in, with less CPU in daphne.
 import functools
 import pprint
 
+from twisted.internet import tcp  # the classes only: importing it installs no reactor
+
 # The pinned versions the patches were read against.
 CHECKED_AGAINST = {"autobahn": "25.10.2", "Twisted": "26.10.0", "daphne": "1.4.2"}
 
@@ -74,18 +76,6 @@ def defer_autobahn_config_dump():
     protocol.Timings.__str__ = _timings_as_text
 
 
-def _hltype_when_read(obj):
-    from autobahn.util import hltype
-
-    return FormattedWhenRead(hltype, obj)
-
-
-def _hlval_when_read(value, **style):
-    from autobahn.util import hlval
-
-    return FormattedWhenRead(functools.partial(hlval, **style) if style else hlval, value)
-
-
 def defer_autobahn_frame_log_arguments():
     """Stop autobahn from naming and colouring its methods for debug lines on every frame.
 
@@ -102,12 +92,19 @@ def defer_autobahn_frame_log_arguments():
     they become ``FormattedWhenRead``: a debug line, when one is written,
     reads the same.
     """
+    from autobahn import util
     from autobahn.twisted import websocket
     from autobahn.websocket import protocol
 
+    def hltype_when_read(obj, hltype=util.hltype):
+        return FormattedWhenRead(hltype, obj)
+
+    def hlval_when_read(value, hlval=util.hlval, **style):
+        return FormattedWhenRead(functools.partial(hlval, **style) if style else hlval, value)
+
     for module in (protocol, websocket):
-        module.hltype = _hltype_when_read
-        module.hlval = _hlval_when_read
+        module.hltype = hltype_when_read
+        module.hlval = hlval_when_read
 
 
 def write_now(transport, data):
@@ -138,8 +135,6 @@ def write_now(transport, data):
 
 def _writes_now(transport):
     """Give one WebSocket's TCP transport ``write_now``; other transports are left alone."""
-    from twisted.internet import tcp
-
     if isinstance(transport, tcp.Connection) and "write" not in vars(transport):
         transport.write = lambda data: write_now(transport, data)
 
