@@ -123,20 +123,38 @@ def write_now(transport, data):
     if (transport.TLS or not transport.connected or transport.disconnecting
             or transport._writeDisconnected or transport._tempDataLen or transport.dataBuffer
             or type(data) is not bytes or not data):
-        return type(transport).write(transport, data)
+        return tcp.Connection.write(transport, data)
     sent = transport.writeSomeData(data)
     if type(sent) is int and sent > 0:
         if sent == len(data):
             return None
         data = data[sent:]
     # Not taken (or the connection is gone): Twisted buffers it and finds out.
-    return type(transport).write(transport, data)
+    return tcp.Connection.write(transport, data)
+
+
+# One subclass per TCP transport class, whose only difference is ``write``.
+_WRITING_NOW = {}
 
 
 def _writes_now(transport):
-    """Give one WebSocket's TCP transport ``write_now``; other transports are left alone."""
-    if isinstance(transport, tcp.Connection) and "write" not in vars(transport):
-        transport.write = lambda data: write_now(transport, data)
+    """Give one WebSocket's TCP transport ``write_now``; other transports are left alone.
+
+    The transport's class is swapped for a subclass that writes at once
+    (same attributes, isinstance still true): an instance attribute would
+    need a closure over the transport, a reference cycle per connection for
+    the garbage collector to find.
+    """
+    cls = type(transport)
+    if not isinstance(transport, tcp.Connection) or cls.write is not tcp.Connection.write:
+        return  # not Twisted's TCP write (TLS wrappers, test transports, already done)
+    writing_now = _WRITING_NOW.get(cls)
+    if writing_now is None:
+        writing_now = _WRITING_NOW[cls] = type(cls.__name__, (cls,), {
+            "write": write_now, "__module__": cls.__module__,
+            "__doc__": "%s whose write sends at once when nothing is buffered "
+                       "(channels_kit.daphne_speedups)." % cls.__qualname__})
+    transport.__class__ = writing_now
 
 
 def write_websocket_frames_now():

@@ -326,6 +326,8 @@ def test_a_closing_transport_keeps_twisteds_write(tcp_pair):
 def test_daphnes_websocket_protocols_get_it_and_only_on_tcp(tcp_pair):
     from daphne.ws_protocol import WebSocketProtocol
 
+    from twisted.internet import tcp
+
     saved = WebSocketProtocol.__dict__.get("connectionMade")
     daphne_speedups.write_websocket_frames_now()
     try:
@@ -333,9 +335,11 @@ def test_daphnes_websocket_protocols_get_it_and_only_on_tcp(tcp_pair):
         daphne_speedups._writes_now(transport)
         transport.write(b"\x81\x02hi")
         assert read_exactly(far, 4) == b"\x81\x02hi"
+        assert isinstance(transport, tcp.Connection) and transport.write.__func__ is \
+            daphne_speedups.write_now
         in_memory = StringTransport()
         daphne_speedups._writes_now(in_memory)
-        assert "write" not in vars(in_memory)
+        assert type(in_memory) is StringTransport
         assert WebSocketProtocol.connectionMade.__name__ == "connectionMade"
     finally:
         if saved is None:
