@@ -436,3 +436,11 @@ def test_a_masked_echo_frame_reaches_daphne_unmasked():
         assert received == [text]
     finally:
         protocol.create_xor_masker = saved
+
+
+def test_the_installed_versions_are_the_ones_the_patches_were_read_against():
+    """A pin bump fails here first: read the patched code again, then move CHECKED_AGAINST."""
+    from importlib.metadata import version
+
+    assert {name: version(name) for name in daphne_speedups.CHECKED_AGAINST} == \
+        daphne_speedups.CHECKED_AGAINST
