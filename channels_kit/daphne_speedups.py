@@ -1,4 +1,4 @@
-"""Per-handshake and per-frame work in daphne's stack that changes nothing on the wire, removed.
+"""Per-handshake and per-frame work in daphne's stack removed, the bytes on the wire unchanged.
 
 Daphne 1.4, autobahn and Twisted are pinned (requirements.txt), so these are
 patches the kit applies to their classes in daphne's process: ``apply()``,
@@ -9,7 +9,8 @@ changes shape, so a version bump is looked at again rather than patched
 blindly. ``apply()`` is idempotent.
 
 What they save is measured in docs/performance.md ("What was slow, and what
-changed"): the same bytes go out and come in, with less CPU in daphne.
+changed", items 15-18): the same bytes go out and come in, with less CPU in
+daphne (``write_now`` may cut them into TCP segments differently).
 """
 import functools
 import pprint
