@@ -6,7 +6,9 @@ name: ``channels_kit.layer.RedisChannelLayer`` as the layer backend (or
 ``channels_kit.inspector.layer.InspectedRedisChannelLayer``, the same with
 the live inspector's hooks: see ``channels_kit.inspector``),
 ``channels_kit.channel_sessions`` as CHANNEL_SESSION_ENGINE, and the wrappers
-in ``channels_kit.flow_control`` and ``channels_kit.health`` in your asgi.py.
+in ``channels_kit.flow_control`` and ``channels_kit.health`` in your asgi.py
+(with ``channels_kit.daphne_speedups.apply()``, which trims daphne's per-handshake
+and per-frame CPU).
 Both take ``sentinel://host:port,.../service`` hosts for Redis Sentinel
 (``channels_kit.sentinel``). The app also registers system checks under the ``channels`` tag
 (``manage.py check --tag channels``; docs/checks.md). For your own commands

@@ -5,9 +5,11 @@ from channels.asgi import get_channel_layer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "echosite.settings")
 
+from channels_kit import daphne_speedups  # noqa: E402
 from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
 from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
 
+daphne_speedups.apply()
 channel_layer = FlowControlledLayer(
     AnswersHealthWhileRedisIsDown(get_channel_layer(), path="/health/"),
     max_frame=65536, rate=20, burst=60, max_per_client=200,
