@@ -36,7 +36,3 @@ channel_layer = FlowControlledLayer(
     reconnect_paths=settings.WEBSOCKET_RECONNECT_PATHS,
     **settings.WEBSOCKET_LIMITS
 )
-# A frame whose unblocking send died with the connection goes back in line.
-layer.on_send_lost = channel_layer.hold_lost_send
-# Each frame's place in the shared queue, for the per-socket fair share.
-channel_layer.follow_places(layer)

@@ -105,11 +105,12 @@ class FlowControlledLayer(OutageHolding):
         self.sockets = {}
         self.per_client = collections.Counter()
         self.pending_bytes = 0      # over every socket
-        self.places = None          # the Redis layer telling frames' places (follow_places)
+        self.places = None          # the Redis layer telling frames' places (hook_into)
         self.held = {}              # reply channel -> socket held to its fair share
         self.share_timer = None     # the next look at the queue while any is held
         self.init_outages(watch, outage_seconds, outage_frames, outage_bytes, outage_total_bytes,
                           reconnect_paths)
+        self.hook_into(layer)
 
     def __getattr__(self, name):
         return getattr(self.layer, name)
@@ -306,13 +307,18 @@ class FlowControlledLayer(OutageHolding):
             if self.sockets.get(reply_channel) is socket:
                 self.drain(socket)  # held again if still over its share
 
-    def follow_places(self, layer):
-        """Turn the fair share on, if ``layer`` (the Redis layer under any wrappers) reports places.
+    def hook_into(self, layer):
+        """Take the reports of the kit's Redis layer, under any wrappers around it.
 
-        The kit's layer does; stock asgi_redis does not, and then only the
-        token bucket applies.
+        That layer sends daphne's frames without waiting (channels_kit.layer)
+        and reports back: a send lost with the connection (held again, in
+        order) and each frame's place in the shared queue (the fair share).
+        Stock asgi_redis reports neither, and then neither applies.
         """
+        while "layer" in vars(layer):  # the kit's wrappers keep what they wrap as .layer
+            layer = layer.layer
         if hasattr(layer, "still_queued"):
+            layer.on_send_lost = self.hold_lost_send
             layer.on_queued = self.frame_queued
             self.places = layer
 

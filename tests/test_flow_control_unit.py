@@ -133,10 +133,7 @@ def timers(clock):
 
 
 def limited(clock, timers=None, **limits):
-    inner = Placing(capacity=100)
-    layer = FlowControlledLayer(inner, clock=clock, call_later=timers, **limits)
-    layer.follow_places(inner)
-    return layer
+    return FlowControlledLayer(Placing(capacity=100), clock=clock, call_later=timers, **limits)
 
 
 def open_socket(layer, reply="daphne.response.x!a", client="10.0.0.1"):
