@@ -1,7 +1,9 @@
 """Echo and chat through the real split: redis-server + daphne + 2 runworkers."""
+import json
 import re
 
 import pytest
+import redis
 
 from tests.wire import recv_close, recv_json
 
@@ -14,6 +16,17 @@ def test_echo_round_trips_text_and_bytes(ws):
     assert sock.recv() == "hello world"
     sock.send_binary(b"\x00\x01\xfe\xff")
     assert sock.recv() == b"\x00\x01\xfe\xff"
+
+
+def test_a_room_answers_in_order_after_redis_forgets_its_scripts(split, ws):
+    """Daphne and the workers send by script hash; a flushed script cache is loaded again, in order."""
+    sock = ws("/chat/scripts/")
+    sock.send(json.dumps({"text": "before"}))
+    assert recv_json(sock)["text"] == "before"
+    redis.Redis.from_url(split.redis_urls[0]).script_flush()
+    for n in range(5):
+        sock.send(json.dumps({"text": "after %d" % n}))
+    assert [recv_json(sock)["text"] for _ in range(5)] == ["after %d" % n for n in range(5)]
 
 
 def test_two_chat_clients_each_see_the_other(ws):
