@@ -209,10 +209,14 @@ def main(argv=None):
         for server in servers:
             server.stop()
     print()
-    print("%s UTC; medians of interleaved rounds (3; 1 for %s unless --rounds); %d daphne(s), "
+    if args.rounds:
+        rounds = "%d" % args.rounds
+    else:
+        rounds = "%d; 1 for %s" % (1 if args.quick else 3, ", ".join(sorted(CROWDS)))
+    print("%s UTC; medians of interleaved rounds (%s); %d daphne(s), "
           "%d worker(s) for the project; load average (1 / 5 / 15 min) %s at the start, %s at "
           "the end; sizes %s" % (
-              datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), ", ".join(sorted(CROWDS)),
+              datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), rounds,
               args.daphnes, args.workers, " / ".join("%.1f" % x for x in load_before),
               " / ".join("%.1f" % x for x in os.getloadavg()), {s: sizes[s] for s in wanted}))
     print(ProjectServer.LIMITS_NOTE)
