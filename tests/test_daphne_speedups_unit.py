@@ -4,6 +4,7 @@ The shape tests read the pinned autobahn source: when an upgrade moves the
 code a patch was written against, they fail, and the patch is looked at again.
 """
 import ast
+import contextlib
 import inspect
 import pprint
 import re
@@ -115,12 +116,24 @@ UPGRADE = (b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgr
            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
 
 
+# A masked text frame from a client: "hi".
+HI = b"\x81\x82abcd" + bytes([ord("h") ^ 97, ord("i") ^ 98])
+
+
 def connect_a_server_protocol():
     factory = WebSocketServerFactory()
     factory.protocol = WebSocketServerProtocol
     protocol = factory.buildProtocol(None)
     protocol.makeConnection(StringTransport())
     return protocol
+
+
+def open_echo_server():
+    """An autobahn server protocol past its opening handshake, echoing every message."""
+    server = connect_a_server_protocol()
+    server.onMessage = server.sendMessage
+    server.dataReceived(UPGRADE)
+    return server
 
 
 def test_a_connection_no_longer_pretty_prints_the_configuration(patched, pretty_printing,
@@ -173,63 +186,48 @@ def test_autobahn_uses_hltype_and_hlval_only_as_log_arguments():
     assert names_used_outside_log_arguments(daphne_speedups, {"FormattedWhenRead"}) != []
 
 
-@pytest.fixture
+@contextlib.contextmanager
 def frame_log_arguments_deferred():
+    """``defer_autobahn_frame_log_arguments`` for the block, undone after it."""
     from autobahn.twisted import websocket
 
     saved = [(module, module.hltype, module.hlval) for module in (autobahn_protocol, websocket)]
     daphne_speedups.defer_autobahn_frame_log_arguments()
-    yield
-    for module, hltype, hlval in saved:
-        module.hltype, module.hlval = hltype, hlval
+    try:
+        yield
+    finally:
+        for module, hltype, hlval in saved:
+            module.hltype, module.hlval = hltype, hlval
 
 
 def test_frame_debug_lines_read_the_same(log_lines):
     """The debug lines of a connection and an echo, written with and without the patch."""
-    from autobahn.twisted import websocket
-
     def one_connection():
         events = log_lines("debug")
         del events[:]
-        factory = WebSocketServerFactory()
-        factory.protocol = WebSocketServerProtocol
-        server = factory.buildProtocol(None)
-        server.onMessage = server.sendMessage
-        server.makeConnection(StringTransport())
-        server.dataReceived(UPGRADE)
-        server.dataReceived(b"\x81\x82abcd" + bytes([ord("h") ^ 97, ord("i") ^ 98]))
+        open_echo_server().dataReceived(HI)
         # The configuration dump names a per-factory lambda by its address.
         return [re.sub(r" at 0x[0-9a-f]+>", ">", formatEvent(event)) for event in events]
 
     before = one_connection()
-    saved = [(module, module.hltype, module.hlval) for module in (autobahn_protocol, websocket)]
-    daphne_speedups.defer_autobahn_frame_log_arguments()
-    try:
+    with frame_log_arguments_deferred():
         after = one_connection()
-    finally:
-        for module, hltype, hlval in saved:
-            module.hltype, module.hlval = hltype, hlval
     assert any("WebSocketAdapterProtocol.dataReceived" in line for line in after)
     assert any("sent 4 bytes" in line for line in after)
     assert after == before
 
 
-def test_no_method_is_named_for_an_unwritten_frame_line(frame_log_arguments_deferred,
-                                                          log_lines, monkeypatch):
+def test_no_method_is_named_for_an_unwritten_frame_line(log_lines, monkeypatch):
     from autobahn import util
 
     named = []
     real = util._qn
     monkeypatch.setattr(util, "_qn", lambda obj: named.append(obj) or real(obj))
     log_lines("info")
-    factory = WebSocketServerFactory()
-    factory.protocol = WebSocketServerProtocol
-    server = factory.buildProtocol(None)
-    server.onMessage = server.sendMessage
-    server.makeConnection(StringTransport())
-    server.dataReceived(UPGRADE)
-    del named[:]
-    server.dataReceived(b"\x81\x82abcd" + bytes([ord("h") ^ 97, ord("i") ^ 98]))
+    with frame_log_arguments_deferred():
+        server = open_echo_server()
+        del named[:]
+        server.dataReceived(HI)
     assert named == []
 
 
