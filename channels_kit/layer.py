@@ -365,8 +365,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
 
         txredisapi's handler wraps every call in a closure and a generator
         that looks for a pooled connection, and its ``eval`` encodes and
-        hashes the script again each time: together about a tenth of
-        daphne's busy time under an echo load. Each of daphne's connections
+        hashes the script again each time: daphne spent about a quarter
+        of its CPU per echo there (0.12 -> 0.091 ms without them, same
+        run; docs/performance.md, item 20). Each of daphne's connections
         here is a pool of one, so its protocol is the connection. Redis
         without the script (flushed, or restarted under the connection)
         gets it the way ``eval`` sends it, in the order of the replies.
