@@ -102,9 +102,11 @@ def test_the_inspectors_own_messages_are_not_reported(layer):
 
 def test_a_watcher_nobody_renews_is_forgotten(layer):
     # The relay of the watcher's daphne renews it every poll; if that daphne
-    # died, every process must stop reporting by itself.
-    layer.inspector.watcher_ttl = 1
+    # died, every process must stop reporting by itself. The TTL is cut only
+    # once the tap has seen the watcher: cut before, the tap's next poll may
+    # come more than a TTL after the watch and forget it unseen.
     watched(layer)
+    layer.inspector.watcher_ttl = 1
     deadline = time.monotonic() + 3 * Tap.poll_seconds + 1
     while layer.inspector.watching:
         assert time.monotonic() < deadline, "a stale watcher kept the inspector open"
