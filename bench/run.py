@@ -28,6 +28,7 @@ reading every event: the cost of the feature closed, and of watching.
 import argparse
 import asyncio
 import datetime
+import functools
 import os
 import resource
 import statistics
@@ -59,6 +60,12 @@ QUICK = {
 }
 # Scenarios that open thousands of sockets run one round unless --rounds says otherwise.
 CROWDS = set(crowds.SCENARIOS)
+# Scenarios measured on servers that never held a crowd before: memory freed
+# by an earlier scenario's sockets is handed out again, and the RSS growth
+# per idle socket would read low. Every round of these starts its servers anew.
+FRESH = {"idle10k"}
+# Seconds for a server's workers to settle before the first handshake.
+SETTLE = 1
 SCENARIOS = dict(scenarios.SCENARIOS, **crowds.SCENARIOS)
 # Sockets the bench process and each server may hold (the hard limit here is 20000).
 OPEN_FILES = 20000
@@ -200,11 +207,14 @@ def main(argv=None):
     try:
         for server in servers:
             server.start()
-        time.sleep(1)  # let the workers settle before the first handshake
+        time.sleep(SETTLE)
         for scenario in wanted:
             rounds = args.rounds or (1 if args.quick or scenario in CROWDS else 3)
+            remake = (functools.partial(make_server, daphnes=args.daphnes, workers=args.workers)
+                      if scenario in FRESH else None)
             for label, size in rows(scenario, sizes[scenario]):
-                medians[label] = run_interleaved(servers, scenario, label, size, rounds, args.timeout)
+                medians[label] = run_interleaved(servers, scenario, label, size, rounds,
+                                                 args.timeout, remake)
     finally:
         for server in servers:
             server.stop()
@@ -215,10 +225,11 @@ def main(argv=None):
         rounds = "%d; 1 for %s" % (1 if args.quick else 3, ", ".join(sorted(CROWDS)))
     print("%s UTC; medians of interleaved rounds (%s); %d daphne(s), "
           "%d worker(s) for the project; load average (1 / 5 / 15 min) %s at the start, %s at "
-          "the end; sizes %s" % (
+          "the end; servers started anew for each round of %s; sizes %s" % (
               datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), rounds,
               args.daphnes, args.workers, " / ".join("%.1f" % x for x in load_before),
-              " / ".join("%.1f" % x for x in os.getloadavg()), {s: sizes[s] for s in wanted}))
+              " / ".join("%.1f" % x for x in os.getloadavg()), ", ".join(sorted(FRESH)),
+              {s: sizes[s] for s in wanted}))
     print(ProjectServer.LIMITS_NOTE)
     print(table(medians, names))
     return 0
@@ -231,10 +242,20 @@ def rows(scenario, size):
     return [(scenario, size)]
 
 
-def run_interleaved(servers, scenario, label, size, rounds, timeout):
+def run_interleaved(servers, scenario, label, size, rounds, timeout, remake=None):
+    """Each server's result, the median of ``rounds`` rounds that take the servers in turn.
+
+    ``remake`` (a FRESH scenario's) makes a server by name: each run then
+    gets one just started, put in ``servers`` in place of the one it stops.
+    """
     runs = {server.name: [] for server in servers}
     for _ in range(rounds):
-        for server in servers:
+        for index, server in enumerate(servers):
+            if remake:
+                server.stop()
+                servers[index] = server = remake(server.name)
+                server.start()
+                time.sleep(SETTLE)
             result = run_once(server, scenario, size, timeout)
             runs[server.name].append(result)
             print("  %-12s %-8s %s" % (label, server.name,
