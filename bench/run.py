@@ -228,7 +228,8 @@ def main(argv=None):
           "the end; servers started anew for each round of %s; sizes %s" % (
               datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), rounds,
               args.daphnes, args.workers, " / ".join("%.1f" % x for x in load_before),
-              " / ".join("%.1f" % x for x in os.getloadavg()), ", ".join(sorted(FRESH)),
+              " / ".join("%.1f" % x for x in os.getloadavg()),
+              ", ".join(sorted(FRESH.intersection(wanted))) or "none",
               {s: sizes[s] for s in wanted}))
     print(ProjectServer.LIMITS_NOTE)
     print(table(medians, names))
