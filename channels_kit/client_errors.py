@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 CLOSE_CODES = {
     "invalid-json": None,
     "invalid-message": None,
+    "message-lost": None,
     "text-required": 4003,
     "login-required": 4201,
     "session-ended": 4202,

@@ -35,7 +35,9 @@ process on the same Redis keep working, and changes only how it gets there:
   messages in one trip and ``send_many`` sends a batch's replies in one.
 - for ``enforce_ordering``: a message requeued from a wait channel goes to
   the head of its channel, and a worker that just parked a message pauses
-  a moment, so two workers stop parking each other's next messages.
+  a moment, so two workers stop parking each other's next messages. Which
+  wait channels hold messages, and since when they last moved, is kept in
+  Redis, with the workers' heartbeats, for ``channels_kit.ordering_gaps``.
 - redis-py 2.10 and txredisapi build every command in Python (about 10
   microseconds for a send, several times that in txredisapi); the layer's
   connections, daphne's included, have hiredis build them (the same bytes).
@@ -279,6 +281,11 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._local_list_names = {}
         # Per worker thread: see ReceiveState.
         self._local = ReceiveState()
+        # Ordering gaps: wait channels with messages, by last progress (per
+        # host); the workers' beats and when one last went silent (first host).
+        self.parked_key = self.prefix + "parked"
+        self.workers_key = self.prefix + "workers"
+        self.worker_lost_key = self.prefix + "worker-lost"
 
     def _generate_connections(self, hosts, redis_kwargs):
         """asgi_redis's clients, on hiredis-packed connections (redis:// and sentinel:// hosts)."""
@@ -300,6 +307,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self.send_counted = connection.register_script(self.lua_send_counted)
         self.pop_with_content = connection.register_script(self.lua_pop_with_content)
         self.take = connection.register_script(self.lua_take)
+        self.pop_parked = connection.register_script(self.lua_pop_parked)
+        self.claim_stalled = connection.register_script(self.lua_claim_stalled)
+        self.count_lost_workers = connection.register_script(self.lua_count_lost_workers)
 
     ### Sending ###
 
@@ -316,10 +326,11 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             # the wait channel's order (a plain LPUSH each would reverse it).
             args.append(self._local.requeued_key or "")
             self._local.requeued_key = keys[0]
+        self._send_now(channel, connection, keys, args)
         if channel.startswith("__wait__."):
             self._local.parked = True
             self._local.parked_at = time.monotonic()
-        self._send_now(channel, connection, keys, args)
+            self._note_parked(channel, connection)
 
     def _send_now(self, channel, connection, keys, args):
         """Send and wait for Redis; returns [the list's new length, messages ever pushed to it]."""
@@ -611,6 +622,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._local.parked = False
 
     def _receive(self, channels, block):
+        if not block and len(channels) == 1 and channels[0].startswith("__wait__."):
+            return self._take_parked(channels[0])
         indexes = self._receive_list_names(channels)
         if indexes is None:
             return None, None
@@ -708,6 +721,122 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         if "__asgi_channel__" in message:
             channel = message.pop("__asgi_channel__")
         return channel, message
+
+    ### Ordering gaps (channels_kit.ordering_gaps) ###
+    # The sorted set ``<prefix>parked`` (one per Redis host) holds every wait
+    # channel with messages in it, scored by when it last made progress: when
+    # its first message was parked, or when one was last taken out. A wait
+    # channel whose score stays old while it still holds messages is stuck
+    # behind a message nobody will run. Workers beat in ``<prefix>workers``
+    # (first host); ``<prefix>worker-lost`` is when one was last found silent.
+
+    # Take the first message still stored from a wait channel and note the
+    # progress; when the channel is empty, it leaves the parked set. Atomic,
+    # so a message parked at any moment is either taken here or recorded.
+    # KEYS: wait list, parked set. ARGV: wait channel, now.
+    lua_pop_parked = """
+        local key = redis.call('lpop', KEYS[1])
+        while key do
+            local content = redis.call('get', key)
+            if content then
+                redis.call('del', key)
+                redis.call('zadd', KEYS[2], 'XX', ARGV[2], ARGV[1])
+                return {KEYS[1], content}
+            end
+            key = redis.call('lpop', KEYS[1])
+        end
+        redis.call('zrem', KEYS[2], ARGV[1])
+        return {}
+    """
+
+    # Wait channels without progress since ARGV[1]: drop those already empty
+    # (their messages expired); if ARGV[4] is '1', remove and return the rest,
+    # so exactly one worker gets each. KEYS: parked set. ARGV: the time,
+    # the layer's key prefix, how many at most, '1' to claim.
+    lua_claim_stalled = """
+        local out = {}
+        local stalled = redis.call('zrangebyscore', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+        for _, wait in ipairs(stalled) do
+            if redis.call('llen', ARGV[2] .. wait) == 0 then
+                redis.call('zrem', KEYS[1], wait)
+            elseif ARGV[4] == '1' then
+                redis.call('zrem', KEYS[1], wait)
+                out[#out + 1] = wait
+            end
+        end
+        return out
+    """
+
+    # Forget the workers whose last beat is older than ARGV[1] and, if there
+    # were any, note ARGV[2] (now) as the last loss. Returns the last loss.
+    # KEYS: workers set, last-loss key.
+    lua_count_lost_workers = """
+        local lost = redis.call('zrangebyscore', KEYS[1], '-inf', ARGV[1])
+        if #lost > 0 then
+            redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[1])
+            redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3])
+        end
+        return redis.call('get', KEYS[2])
+    """
+
+    def _note_parked(self, wait_channel, connection):
+        """A message was parked: the wait channel joins the parked set (its first park's time kept)."""
+        connection.execute_command("ZADD", self.parked_key, "NX", time.time(), wait_channel)
+
+    def _take_parked(self, wait_channel):
+        connection = self.connection(self.consistent_hash(wait_channel))
+        found = self.pop_parked(keys=[self.prefix + wait_channel, self.parked_key],
+                                args=[wait_channel, time.time()], client=connection)
+        return self._unpack(found[0], found[1]) if found else (None, None)
+
+    def parked_orders(self, wait_channel):
+        """The ``order`` of every message waiting in a wait channel, without taking them."""
+        connection = self.connection(self.consistent_hash(wait_channel))
+        keys = connection.lrange(self.prefix + wait_channel, 0, -1)
+        contents = connection.mget(keys) if keys else []
+        return [self.deserialize(content).get("order") for content in contents if content]
+
+    def requeue_parked(self, wait_channel):
+        """Every message of a wait channel back to its original channel, as ``requeue_messages`` does."""
+        self._local.requeued_key = None  # a new requeue sequence, kept in order
+        while True:
+            _, content = self.receive([wait_channel])
+            if content is None:
+                return
+            self.send(content.pop("original_channel"), content)
+
+    def stalled_wait_channels(self, idle_for, claim, limit=100):
+        """Wait channels holding messages and without progress for ``idle_for`` seconds.
+
+        With ``claim`` they leave the parked set, so no other worker gets
+        them; without, only the empty ones left behind are cleared.
+        """
+        before = time.time() - idle_for
+        stalled = []
+        for connection in self._connection_list:
+            found = self.claim_stalled(keys=[self.parked_key],
+                                       args=[before, self.prefix, limit, "1" if claim else "0"],
+                                       client=connection)
+            stalled.extend(name.decode("utf8") for name in found)
+        return stalled
+
+    def worker_beat(self, worker_id):
+        self.connection(0).execute_command("ZADD", self.workers_key, time.time(), worker_id)
+
+    def worker_gone(self, worker_id):
+        """A worker that stops on its own says so; only a silent one counts as lost."""
+        self.connection(0).zrem(self.workers_key, worker_id)
+
+    def last_worker_lost(self, silent_for, remember):
+        """When a worker last stopped beating for ``silent_for`` seconds (time.time()), or None.
+
+        Finding one now records it, for ``remember`` seconds.
+        """
+        now = time.time()
+        last = self.count_lost_workers(keys=[self.workers_key, self.worker_lost_key],
+                                       args=[now - silent_for, now, int(remember) + 1],
+                                       client=self.connection(0))
+        return float(last) if last is not None else None
 
     ### Receiving (daphne's twisted mode) ###
 

@@ -32,6 +32,10 @@ What a consumer sees does not change:
 - routing gives the same answers, remembered (``channels_kit.route_cache``)
   instead of walked for every message.
 
+Between batches the worker also looks for sockets that ``enforce_ordering``
+holds behind a message a killed worker took with it, while a thread beats
+its heartbeat (``channels_kit.ordering_gaps``).
+
 A reply refused as full is retried for ``PendingMessageStore.retry_time``
 seconds, as the stock flush does; after that it is logged (the stock loop
 raises from its ``finally`` and the worker process dies).
@@ -46,6 +50,7 @@ from channels.signals import consumer_finished, consumer_started
 from channels.utils import name_that_thing
 from channels.worker import Worker
 
+from channels_kit.ordering_gaps import resolving_gaps
 from channels_kit.route_cache import RouteCache
 
 logger = logging.getLogger("django.channels")
@@ -67,14 +72,16 @@ class BatchWorker(Worker):
         channels = self.apply_channel_filters(self.channel_layer.router.channels)
         self.routes = self.routing(self.channel_layer.router)
         logger.info("Listening on channels %s", ", ".join(sorted(channels)))
-        while not self.termed:
-            self.in_job = False
-            batch = self.channel_layer.receive_batch(channels, self.batch)
-            self.in_job = True
-            held = []
-            for channel, content in batch:
-                self.handle(channel, content, held)
-            self.send_held(held)
+        with resolving_gaps(self.channel_layer) as sweep_gaps:
+            while not self.termed:
+                self.in_job = False
+                batch = self.channel_layer.receive_batch(channels, self.batch)
+                self.in_job = True
+                held = []
+                for channel, content in batch:
+                    self.handle(channel, content, held)
+                self.send_held(held)
+                sweep_gaps()
 
     def handle(self, channel, content, held):
         """Run one message's consumer; its replies join ``held`` or leave now (see the module docstring)."""

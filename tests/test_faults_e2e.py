@@ -1,4 +1,4 @@
-"""Faults through a real split of their own: Redis restarts, worker loss.
+"""Faults through a real split of their own: Redis restarts, worker loss (drained, killed, killed mid-message).
 
 Each test starts its own Split (redis-server + daphne + 2 runworkers) so it
 can break it without disturbing the shared one.
@@ -8,6 +8,7 @@ import signal
 import time
 
 import pytest
+import redis
 import websocket
 
 from tests.figures import record
@@ -104,3 +105,58 @@ def test_sigkill_of_one_worker_leaves_the_other_serving(own_split):
         say(first, str(i))
     assert [recv_json(second)["text"] for _ in range(20)] == [str(i) for i in range(20)]
     assert survivor.alive()
+
+
+def receive_list_length(split):
+    return redis.StrictRedis.from_url(split.redis_url).llen("asgi:websocket.receive")
+
+
+def hand_a_frame_to_a_stopped_worker(split, sock, text):
+    """Stop the workers and send ``text``: the worker blocked in BLPOP is handed it, and holds it.
+
+    Redis gives a pushed message to a client blocked in BLPOP at once, even a
+    stopped one; the frame then lies in that worker's socket buffer, taken
+    from Redis and not yet run, as in any worker killed mid-batch. Returns
+    that worker, or None if neither was blocked (the frame is still queued).
+    """
+    first, second = split.workers
+    second.signal(signal.SIGSTOP)
+    time.sleep(1.5)  # its pending BLPOP times out: only the first one is waiting now
+    first.signal(signal.SIGSTOP)
+    say(sock, text)
+    time.sleep(0.5)
+    if receive_list_length(split) == 0:
+        return first
+    first.signal(signal.SIGCONT)
+    second.signal(signal.SIGCONT)
+    return None
+
+
+def test_a_frame_lost_with_a_killed_worker_is_reported_and_later_frames_run(own_split):
+    speaker, listener = connect(own_split, "/chat/gap/"), connect(own_split, "/chat/gap/")
+    say(speaker, "hello")
+    assert recv_json(listener)["text"] == "hello"
+    holder = None
+    for attempt in range(3):
+        holder = hand_a_frame_to_a_stopped_worker(own_split, speaker, "lost-%d" % attempt)
+        if holder:
+            break
+        assert recv_json(listener)["text"] == "lost-%d" % attempt
+    assert holder, "no worker was waiting in BLPOP when the frame arrived"
+    holder.signal(signal.SIGKILL)
+    assert holder.popen.wait(10) == -signal.SIGKILL
+    survivor = next(w for w in own_split.workers if w is not holder)
+    say(speaker, "after-1")
+    say(speaker, "after-2")
+    killed_at = time.monotonic()
+    survivor.signal(signal.SIGCONT)
+
+    told = next(frame for frame in iter(lambda: recv_json(speaker), None) if "error" in frame)
+    print("\nclient told %.1fs after the kill: %s" % (time.monotonic() - killed_at, told))
+    assert told["error"] == "message-lost"
+    assert told["detail"].startswith("1 message(s)")
+    assert "close" not in told
+    assert [recv_json(listener)["text"] for _ in range(2)] == ["after-1", "after-2"]
+    say(speaker, "still-open")
+    assert recv_json(listener)["text"] == "still-open"
+    assert "1 message(s) lost with a stopped worker" in survivor.log()

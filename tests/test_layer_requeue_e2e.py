@@ -1,9 +1,12 @@
-"""The tuned layer puts enforce_ordering's requeued messages back at the head, in order.
+"""The tuned layer's enforce_ordering wait channels: requeues keep their order, parks are recorded.
 
 Real Redis, driven the way channels.sessions.requeue_messages drives it:
 receive from the socket's wait channel, send the same message back to its
-original channel.
+original channel. The record of parked messages and the workers' beats are
+what channels_kit.ordering_gaps reads.
 """
+import time
+
 import pytest
 
 from channels_kit.layer import RedisChannelLayer
@@ -20,8 +23,11 @@ def layer(split):
     layer.flush()
 
 
+WAIT = "__wait__.daphne.response.AbCdEfGhIj?kLmN"
+
+
 def test_requeued_messages_go_to_the_head_keeping_their_order(layer):
-    wait = "__wait__.daphne.response.AbCdEfGhIj?kLmN"
+    wait = WAIT
     layer.send("websocket.receive", {"order": 9})  # a later message, already queued
     layer.send(wait, {"order": 2})
     layer.send(wait, {"order": 3})
@@ -39,3 +45,48 @@ def test_other_sends_still_go_to_the_tail(layer):
     layer.send("websocket.receive", {"order": 1})
     layer.send("websocket.receive", {"order": 2})
     assert [layer.receive(["websocket.receive"])[1]["order"] for _ in range(2)] == [1, 2]
+
+
+def park(layer, order):
+    layer.send(WAIT, {"order": order, "original_channel": "websocket.receive"})
+
+
+def test_a_parked_socket_is_claimed_once(layer):
+    park(layer, 2)
+    park(layer, 3)
+    assert layer.parked_orders(WAIT) == [2, 3]
+    assert layer.stalled_wait_channels(0, claim=True) == [WAIT]
+    assert layer.stalled_wait_channels(0, claim=True) == []
+    assert layer.parked_orders(WAIT) == [2, 3], "claiming takes no message"
+
+
+def test_taking_parked_messages_is_progress_and_an_empty_wait_channel_is_forgotten(layer):
+    park(layer, 2)
+    park(layer, 3)
+    time.sleep(0.3)
+    assert layer.receive([WAIT])[1]["order"] == 2
+    assert layer.stalled_wait_channels(0.2, claim=True) == [], "it just moved"
+    time.sleep(0.3)
+    assert layer.stalled_wait_channels(0.2, claim=False) == [], "not claimed without a loss"
+    assert layer.stalled_wait_channels(0.2, claim=True) == [WAIT]
+    park(layer, 4)
+    assert layer.receive([WAIT])[1]["order"] == 3
+    assert layer.receive([WAIT])[1]["order"] == 4
+    assert layer.receive([WAIT]) == (None, None)
+    assert layer.stalled_wait_channels(0, claim=True) == []
+
+
+def test_only_a_worker_that_falls_silent_counts_as_lost(layer):
+    layer.worker_beat("stays")
+    layer.worker_beat("says-goodbye")
+    layer.worker_beat("killed")
+    assert layer.last_worker_lost(0.2, remember=60) is None
+    layer.worker_gone("says-goodbye")
+    time.sleep(0.3)
+    layer.worker_beat("stays")
+    before = time.time()
+    lost_at = layer.last_worker_lost(0.2, remember=60)
+    assert lost_at is not None and lost_at >= before - 0.01
+    time.sleep(0.3)
+    layer.worker_beat("stays")
+    assert layer.last_worker_lost(0.2, remember=60) == lost_at, "the loss is remembered, once"
