@@ -13,11 +13,14 @@ Every frame a client sent is then put in one row:
 - delivered: the room's listener heard it, the echo came back;
 - refused, with the reason the client was given (an error frame, a close
   code, an HTTP status on connect);
-- held by a SIGKILLed worker: the one message in hand when a worker was
-  killed (Channels 1.x is at-most-once; nothing can bring it back). If it was
-  a room frame, ``enforce_ordering`` parks that socket's later frames behind
-  it; those are counted on their own row, and the speaker, hearing nothing
-  back, reconnects, as the pages do;
+- lost with a SIGKILLed worker, sender told: a room frame the killed worker
+  had taken (Channels 1.x is at-most-once; nothing can bring it back). The
+  kit's workers notice the gap it leaves in ``enforce_ordering``, tell the
+  speaker (``message-lost``) and run the frames parked behind it;
+- held by a SIGKILLed worker, not told: the same for a frame with no
+  ordering behind it (an echo), or on a socket gone before it could be told.
+  If a room frame's later frames were never run, they are counted on their
+  own row (parked behind it);
 - inside Redis when it stopped: sent just before the stop and never seen
   again. The embedded Redis keeps nothing on disk, so whatever was queued
   in it (a frame waiting for a worker, a reply waiting for daphne) went
@@ -41,7 +44,9 @@ from channels_kit.testing.split import Split
 ROOMS = 4
 ECHOERS = 2
 SPEAKER_INTERVAL = 0.05
-STALL_SECONDS = 3.0
+# A speaker hearing none of its own frames this long reconnects, as a page
+# would. Longer than the workers take to find an ordering gap (about 3.5 s).
+STALL_SECONDS = 6.0
 # After the load stops: time for held and queued frames to arrive.
 SETTLE_SECONDS = 8.0
 # A frame lost this close to a SIGKILL (seconds) may be the one the worker held.
@@ -49,7 +54,8 @@ KILL_WINDOW = 2.0
 # A frame sent this long before Redis stopped (seconds) may still have been inside it.
 IN_REDIS_WINDOW = 1.5
 
-HELD = "held by a SIGKILLed worker"
+TOLD = "lost with a SIGKILLed worker, sender told"
+HELD = "held by a SIGKILLed worker, not told"
 PARKED = "parked behind it (enforce_ordering)"
 IN_REDIS = "inside Redis when it stopped (it keeps nothing on disk)"
 LOST = "lost without a reason"
@@ -64,6 +70,7 @@ class Books:
         self.delivered = set()
         self.refused = {}              # frame id -> reason
         self.refused_sockets = {}      # socket id -> reason (frames on it not delivered)
+        self.told_lost = set()         # socket ids told ``message-lost``
         self.kills = []                # when a worker was SIGKILLed
         self.redis_stops = []          # when Redis was stopped
         self.connects = collections.Counter()
@@ -85,6 +92,10 @@ class Books:
     def refuse_socket(self, socket_id, reason):
         with self.lock:
             self.refused_sockets.setdefault(socket_id, reason)
+
+    def tell_lost(self, socket_id):
+        with self.lock:
+            self.told_lost.add(socket_id)
 
 
 def open_socket(split, path):
@@ -157,7 +168,9 @@ class Room(threading.Thread):
                 frame = json.loads(sock.recv())
             except (websocket.WebSocketException, OSError, ValueError):
                 return
-            if "error" in frame:
+            if frame.get("error") == "message-lost":
+                self.books.tell_lost(socket_id)
+            elif "error" in frame:
                 self.books.refuse_socket(socket_id, "%s (close %s)" % (frame["error"],
                                                                         frame.get("close")))
             else:
@@ -263,12 +276,18 @@ def classify(books):
         else:
             lost_on_socket[socket_id].append((sent_at, frame_id, kind))
     unused_kills = list(books.kills)
-    for lost in lost_on_socket.values():
-        parked = False
+    for socket_id, lost in lost_on_socket.items():
+        parked, told_kill = False, None
         for sent_at, frame_id, kind in lost:
             kill = next((k for k in unused_kills if abs(sent_at - k) < KILL_WINDOW), None)
             if parked:
                 rows[PARKED] += 1
+            elif told_kill is not None and abs(sent_at - told_kill) < KILL_WINDOW:
+                rows[TOLD] += 1  # another frame of the same killed batch
+            elif kill is not None and socket_id in books.told_lost:
+                unused_kills.remove(kill)
+                rows[TOLD] += 1
+                told_kill = kill
             elif kill is not None:
                 unused_kills.remove(kill)
                 rows[HELD] += 1
@@ -288,7 +307,7 @@ def report(books, rows, reasons, minutes, redis_outages):
           % (minutes, len(books.kills), redis_outages))
     print("|---|---|")
     print("| sent | %d |" % sent)
-    for row in ("delivered", "refused", HELD, PARKED, IN_REDIS, LOST):
+    for row in ("delivered", "refused", TOLD, HELD, PARKED, IN_REDIS, LOST):
         print("| %s | %d |" % (row, rows.get(row, 0)))
     for reason, count in reasons.most_common():
         print("| refused: %s | %d |" % (reason, count))
