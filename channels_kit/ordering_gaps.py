@@ -30,6 +30,7 @@ import socket
 import threading
 import time
 
+import redis
 from channels.sessions import session_for_reply_channel
 
 from channels_kit.redis_errors import REDIS_DOWN
@@ -83,16 +84,16 @@ class Heartbeat(threading.Thread):
         while not self.stopped.is_set():
             try:
                 self.layer.worker_beat(self.worker_id)
-            except REDIS_DOWN:
-                pass  # the worker's own loop reports the outage
+            except redis.exceptions.RedisError:
+                pass  # Redis away or failing over: the worker's own loop reports it
             self.stopped.wait(self.interval)
 
     def stop(self):
         self.stopped.set()
         try:
             self.layer.worker_gone(self.worker_id)
-        except REDIS_DOWN:
-            pass  # its beat goes stale instead; a gap is then resolved a little sooner
+        except redis.exceptions.RedisError:
+            pass  # its beat goes stale instead, and it counts as lost
 
 
 class GapSweeper:
