@@ -8,9 +8,10 @@ import signal
 import time
 
 import pytest
-import redis
 import websocket
 
+from channels_kit.layer import RedisChannelLayer
+from channels_kit.testing.split import wait_for
 from tests.figures import record
 from tests.splits import running_split
 from tests.wire import recv_json
@@ -107,8 +108,11 @@ def test_sigkill_of_one_worker_leaves_the_other_serving(own_split):
     assert survivor.alive()
 
 
-def receive_list_length(split):
-    return redis.StrictRedis.from_url(split.redis_url).llen("asgi:websocket.receive")
+def websocket_receive(split):
+    """(frames daphne has queued on websocket.receive so far, frames queued there now)."""
+    layer = RedisChannelLayer(hosts=[split.redis_url])
+    stats = layer.channel_statistics("websocket.receive")
+    return stats["messages_count"], stats["messages_pending"]
 
 
 def hand_a_frame_to_a_stopped_worker(split, sock, text):
@@ -123,9 +127,10 @@ def hand_a_frame_to_a_stopped_worker(split, sock, text):
     second.signal(signal.SIGSTOP)
     time.sleep(1.5)  # its pending BLPOP times out: only the first one is waiting now
     first.signal(signal.SIGSTOP)
+    queued_before = websocket_receive(split)[0]
     say(sock, text)
-    time.sleep(0.5)
-    if receive_list_length(split) == 0:
+    wait_for(lambda: websocket_receive(split)[0] > queued_before, 10, "daphne to queue the frame")
+    if websocket_receive(split)[1] == 0:
         return first
     first.signal(signal.SIGCONT)
     second.signal(signal.SIGCONT)
