@@ -289,6 +289,8 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
 
     def _generate_connections(self, hosts, redis_kwargs):
         """asgi_redis's clients, on hiredis-packed connections (redis:// and sentinel:// hosts)."""
+        # The clients' options, for the pools of their own that private_client makes.
+        self._redis_kwargs = redis_kwargs
         return [self._client(host, redis_kwargs) for host in hosts]
 
     @staticmethod
@@ -820,12 +822,23 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             stalled.extend(name.decode("utf8") for name in found)
         return stalled
 
-    def worker_beat(self, worker_id):
-        self.connection(0).execute_command("ZADD", self.workers_key, time.time(), worker_id)
+    def private_client(self):
+        """A client of the first host on a connection pool of its own, for a thread of its own.
 
-    def worker_gone(self, worker_id):
+        redis-py 2.10's Sentinel pool disconnects every connection it holds
+        when it finds a new master, those in use by other threads included.
+        A heartbeat or the inspector's tap sharing the worker's pool, first
+        to reconnect after a failover, closed the socket under the worker's
+        BLPOP, and the worker died of the AttributeError that follows.
+        """
+        return self._client(self.hosts[0], self._redis_kwargs)
+
+    def worker_beat(self, worker_id, client):
+        client.execute_command("ZADD", self.workers_key, time.time(), worker_id)
+
+    def worker_gone(self, worker_id, client):
         """A worker that stops on its own says so; only a silent one counts as lost."""
-        self.connection(0).zrem(self.workers_key, worker_id)
+        client.zrem(self.workers_key, worker_id)
 
     def last_worker_lost(self, silent_for, remember):
         """When a worker last stopped beating for ``silent_for`` seconds (time.time()), or None.

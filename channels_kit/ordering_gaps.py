@@ -75,6 +75,8 @@ class Heartbeat(threading.Thread):
         super().__init__(name="heartbeat", daemon=True)
         # The kit layer the beats go to.
         self.layer = layer
+        # Its own client: see RedisChannelLayer.private_client.
+        self.client = layer.private_client()
         # This process among all workers on the layer.
         self.worker_id = "%s:%d:%s" % (socket.gethostname(), os.getpid(), os.urandom(3).hex())
         # Set to end the beats.
@@ -83,7 +85,7 @@ class Heartbeat(threading.Thread):
     def run(self):
         while not self.stopped.is_set():
             try:
-                self.layer.worker_beat(self.worker_id)
+                self.layer.worker_beat(self.worker_id, self.client)
             except redis.exceptions.RedisError:
                 pass  # Redis away or failing over: the worker's own loop reports it
             self.stopped.wait(self.interval)
@@ -91,7 +93,7 @@ class Heartbeat(threading.Thread):
     def stop(self):
         self.stopped.set()
         try:
-            self.layer.worker_gone(self.worker_id)
+            self.layer.worker_gone(self.worker_id, self.client)
         except redis.exceptions.RedisError:
             pass  # its beat goes stale instead, and it counts as lost
 

@@ -77,16 +77,17 @@ def test_taking_parked_messages_is_progress_and_an_empty_wait_channel_is_forgott
 
 
 def test_only_a_worker_that_falls_silent_counts_as_lost(layer):
-    layer.worker_beat("stays")
-    layer.worker_beat("says-goodbye")
-    layer.worker_beat("killed")
+    client = layer.private_client()
+    layer.worker_beat("stays", client)
+    layer.worker_beat("says-goodbye", client)
+    layer.worker_beat("killed", client)
     assert layer.last_worker_lost(0.2, remember=60) is None
-    layer.worker_gone("says-goodbye")
+    layer.worker_gone("says-goodbye", client)
     time.sleep(0.3)
-    layer.worker_beat("stays")
+    layer.worker_beat("stays", client)
     before = time.time()
     lost_at = layer.last_worker_lost(0.2, remember=60)
     assert lost_at is not None and lost_at >= before - 0.01
     time.sleep(0.3)
-    layer.worker_beat("stays")
+    layer.worker_beat("stays", client)
     assert layer.last_worker_lost(0.2, remember=60) == lost_at, "the loss is remembered, once"
