@@ -822,6 +822,16 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             stalled.extend(name.decode("utf8") for name in found)
         return stalled
 
+    def ordering_state(self, silent_for, idle_for):
+        """For layerstats: workers beating, and wait channels holding messages, stuck or not."""
+        now = time.time()
+        workers = self.connection(0).zcount(self.workers_key, now - silent_for, "+inf")
+        lost = self.connection(0).get(self.worker_lost_key)
+        parked = sum(c.zcard(self.parked_key) for c in self._connection_list)
+        stuck = sum(c.zcount(self.parked_key, "-inf", now - idle_for) for c in self._connection_list)
+        return {"workers_beating": workers, "worker_lost_s_ago": now - float(lost) if lost else None,
+                "parked_sockets": parked, "stuck_sockets": stuck}
+
     def private_client(self):
         """A client of the first host on a connection pool of its own, for a thread of its own.
 

@@ -75,6 +75,17 @@ def test_layerstats_json_has_queue_depths(tiny):
     assert stats["drops"] == {}
 
 
+def test_layerstats_shows_workers_beating_and_sockets_held_back(tiny):
+    tiny.worker_beat("worker-a", tiny.private_client())
+    tiny.send("__wait__.daphne.response.AbCdEfGhIj?kLmN", {"order": 2})
+    stats = json.loads(layerstats(tiny, "--json"))["ordering"]
+    assert stats == {"workers_beating": 1, "worker_lost_s_ago": None,
+                     "parked_sockets": 1, "stuck_sockets": 0}
+    out = layerstats(tiny)
+    assert "Workers beating: 1; last lost: none in the last minute" in out
+    assert "Sockets with parked messages: 1, stuck for 2s or more: 0" in out
+
+
 def test_channel_patterns_star_only_random_parts():
     assert channel_pattern("daphne.response.AbCdEfGhIj!kLmNoPqRsTuV") == "daphne.response.*!*"
     assert channel_pattern("__wait__.daphne.response.AbCdEfGhIj?kLmN") == "__wait__.daphne.response.*?*"

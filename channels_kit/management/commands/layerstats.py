@@ -6,13 +6,17 @@ layer (channels_kit/layer.py) counts every refusal per channel pattern
 and per group; this command prints those counts next to asgi_redis's own
 ``global_statistics()`` and ``channel_statistics()`` and the queue depths of
 the channels the workers listen on, so a lossy room or a backed-up worker
-pool shows up without reading Redis by hand. ``--json`` gives the same data
-for scripts.
+pool shows up without reading Redis by hand. It also counts the workers
+beating, when one was last lost, and the sockets ``enforce_ordering`` holds
+back (``channels_kit.ordering_gaps``). ``--json`` gives the same data for
+scripts.
 """
 import json
 
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.core.management.base import BaseCommand, CommandError
+
+from channels_kit.ordering_gaps import GapSweeper
 
 RESPONSE_LISTS = "daphne.response.*"
 WAIT_LISTS = "__wait__.*"
@@ -51,6 +55,8 @@ def collect(layer, channels):
         },
         "response_lists": list_depths(layer, RESPONSE_LISTS),
         "wait_lists": list_depths(layer, WAIT_LISTS),
+        "ordering": layer.ordering_state(GapSweeper.silent_after, GapSweeper.stall_seconds)
+        if hasattr(layer, "ordering_state") else None,
     }
 
 
@@ -88,4 +94,16 @@ def render(stats):
                        ("enforce_ordering wait lists", "wait_lists")):
         depth = stats[key]
         lines.append("  %-28s %8d in %d list(s)" % (title, depth["pending"], depth["lists"]))
+    if stats["ordering"] is not None:
+        lines += ["", render_ordering(stats["ordering"])]
     return "\n".join(lines) + "\n"
+
+
+def render_ordering(state):
+    """Workers beating, the last one lost, and sockets enforce_ordering holds back."""
+    lost = state["worker_lost_s_ago"]
+    return ("Workers beating: %d; last lost: %s\n"
+            "Sockets with parked messages: %d, stuck for %gs or more: %d" % (
+                state["workers_beating"],
+                "%.0f s ago" % lost if lost is not None else "none in the last minute",
+                state["parked_sockets"], GapSweeper.stall_seconds, state["stuck_sockets"]))
