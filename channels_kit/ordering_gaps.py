@@ -13,7 +13,7 @@ The kit closes that gap in two parts:
   own, so a worker stuck in a slow consumer keeps beating and only a dead
   one falls silent (``Heartbeat``);
 - between batches, each worker looks for sockets whose parked messages made
-  no progress for ``STALL_SECONDS`` (the layer keeps that record). Only
+  no progress for ``GapSweeper.stall_seconds`` (the layer keeps that record). Only
   after a worker has been lost does it act on one (``GapSweeper``): the
   client gets a ``message-lost`` frame saying how many messages were lost,
   the socket's session moves on to the first parked message, and the
@@ -23,7 +23,6 @@ While no worker has been lost, nothing is skipped: a consumer that takes
 long still holds its socket's later messages back, as in stock Channels.
 """
 import contextlib
-import json
 import logging
 import os
 import socket
@@ -33,6 +32,7 @@ import time
 import redis
 from channels.sessions import session_for_reply_channel
 
+from channels_kit.client_errors import ClientError
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.ordering_gaps")
@@ -116,9 +116,10 @@ class GapSweeper:
 
     def maybe_sweep(self):
         """Look for gaps if it is time; called by the worker between batches."""
-        if time.monotonic() < self.due:
+        now = time.monotonic()
+        if now < self.due:
             return
-        self.due = time.monotonic() + self.interval
+        self.due = now + self.interval
         self.sweep()
 
     def sweep(self):
@@ -154,7 +155,7 @@ class GapSweeper:
         self.layer.requeue_parked(wait_channel)
 
     def tell(self, reply_channel, count):
-        frame = {"error": "message-lost",
-                 "detail": "%d message(s) you sent were lost when a server process stopped; "
-                           "the ones you sent after them were handled." % count}
-        self.layer.send(reply_channel, {"text": json.dumps(frame)})
+        error = ClientError("message-lost",
+                            "%d message(s) you sent were lost when a server process stopped; "
+                            "the ones you sent after them were handled." % count)
+        self.layer.send(reply_channel, error.reply())
