@@ -20,7 +20,8 @@ Every frame a client sent is then put in one row:
 - held by a SIGKILLed worker, not told: the same for a frame with no
   ordering behind it (an echo), or on a socket gone before it could be told.
   If a room frame's later frames were never run, they are counted on their
-  own row (parked behind it);
+  own row (parked behind it). A kill explains at most one batch of frames
+  (``BatchWorker.batch``), from any sockets: what the worker had in hand;
 - inside Redis when it stopped: sent just before the stop and never seen
   again. The embedded Redis keeps nothing on disk, so whatever was queued
   in it (a frame waiting for a worker, a reply waiting for daphne) went
@@ -40,6 +41,7 @@ import time
 import websocket
 
 from channels_kit.testing.split import Split
+from channels_kit.worker import BatchWorker
 
 ROOMS = 4
 ECHOERS = 2
@@ -275,21 +277,17 @@ def classify(books):
             reasons[books.refused_sockets[socket_id]] += 1
         else:
             lost_on_socket[socket_id].append((sent_at, frame_id, kind))
-    unused_kills = list(books.kills)
+    held_by = KilledBatches(books.kills)
     for socket_id, lost in lost_on_socket.items():
-        parked, told_kill = False, None
+        parked = False
         for sent_at, frame_id, kind in lost:
-            kill = next((k for k in unused_kills if abs(sent_at - k) < KILL_WINDOW), None)
             if parked:
                 rows[PARKED] += 1
-            elif told_kill is not None and abs(sent_at - told_kill) < KILL_WINDOW:
-                rows[TOLD] += 1  # another frame of the same killed batch
-            elif kill is not None and socket_id in books.told_lost:
-                unused_kills.remove(kill)
+                continue
+            kill = held_by.take(sent_at)
+            if kill is not None and socket_id in books.told_lost:
                 rows[TOLD] += 1
-                told_kill = kill
             elif kill is not None:
-                unused_kills.remove(kill)
                 rows[HELD] += 1
                 parked = kind == "room"  # enforce_ordering waits for it from now on
             elif any(-IN_REDIS_WINDOW <= sent_at - stop <= 0.5 for stop in books.redis_stops):
@@ -299,6 +297,26 @@ def classify(books):
                 print("lost without a reason: %s, sent %.1fs after the start"
                       % (frame_id, sent_at - books.started))
     return rows, reasons
+
+
+class KilledBatches:
+    """What each SIGKILL can explain: the one batch the killed worker had in hand.
+
+    A worker takes up to ``BatchWorker.batch`` messages at once, from any
+    sockets, and holds the replies of those it ran until the batch is done,
+    so one kill can lose that many frames and no more.
+    """
+
+    def __init__(self, kills):
+        self.left = {kill: BatchWorker.batch for kill in kills}  # kill -> frames it may still explain
+
+    def take(self, sent_at):
+        """The kill a frame sent at ``sent_at`` may have died with, or None."""
+        kill = next((k for k, left in self.left.items()
+                     if left and abs(sent_at - k) < KILL_WINDOW), None)
+        if kill is not None:
+            self.left[kill] -= 1
+        return kill
 
 
 def report(books, rows, reasons, minutes, redis_outages):
