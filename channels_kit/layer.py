@@ -72,6 +72,9 @@ logger = logging.getLogger("channels_kit.layer")
 # before "!" or "?" (daphne's process id) and everything after it.
 RANDOM_PARTS = re.compile(r"(?<=\.)[A-Za-z0-9]+(?=[!?])|(?<=[!?])[^.!?]+")
 
+# How enforce_ordering's wait channels begin (channels.sessions.wait_channel_name).
+WAIT_PREFIX = "__wait__."
+
 
 @functools.lru_cache(maxsize=4096)  # few distinct names: one per channel, one per daphne
 def channel_pattern(channel):
@@ -329,7 +332,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
             args.append(self._local.requeued_key or "")
             self._local.requeued_key = keys[0]
         self._send_now(channel, connection, keys, args)
-        if channel.startswith("__wait__."):
+        if channel.startswith(WAIT_PREFIX):
             self._local.parked = True
             self._local.parked_at = time.monotonic()
             self._note_parked(channel, connection)
@@ -600,7 +603,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         if block:  # the worker's own loop, not requeue_messages inside a consumer
             self._back_off_after_parking()
         channel, message = self._receive(channels, block)
-        waited = bool(channel) and channel.startswith("__wait__.")
+        waited = bool(channel) and channel.startswith(WAIT_PREFIX)
         self._local.from_wait = message if waited else None
         if channel and not waited:
             self._local.requeued_key = None  # a new consumer run: a new requeue sequence
@@ -624,7 +627,7 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
         self._local.parked = False
 
     def _receive(self, channels, block):
-        if not block and len(channels) == 1 and channels[0].startswith("__wait__."):
+        if not block and len(channels) == 1 and channels[0].startswith(WAIT_PREFIX):
             return self._take_parked(channels[0])
         indexes = self._receive_list_names(channels)
         if indexes is None:

@@ -33,11 +33,11 @@ import redis
 from channels.sessions import session_for_reply_channel
 
 from channels_kit.client_errors import ClientError
+from channels_kit.layer import WAIT_PREFIX
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.ordering_gaps")
 
-WAIT_PREFIX = "__wait__."
 # enforce_ordering's session key for the socket's next message.
 NEXT_ORDER = "__channels_next_order"
 

@@ -20,7 +20,7 @@ import collections
 import time
 
 from channels_kit.inspector.tap import Tap, run_state
-from channels_kit.layer import RedisChannelLayer
+from channels_kit.layer import WAIT_PREFIX, RedisChannelLayer
 
 
 class InspectedLayer:
@@ -61,7 +61,7 @@ class InspectedLayer:
             self.quiet_sockets.popitem(last=False)
 
     def _report_send(self, began, channel, message):
-        if channel.startswith("__wait__."):
+        if channel.startswith(WAIT_PREFIX):
             op = "park"
         elif message is run_state.from_wait:
             op, run_state.from_wait = "requeue", None
@@ -124,7 +124,7 @@ class InspectedLayer:
             if run_state.pending is not None:
                 tap.finish_run()  # the last message found no route: no consumer ran
             run_state.quiet = message.get("path") == self.inspector_path
-        if channel.startswith("__wait__."):
+        if channel.startswith(WAIT_PREFIX):
             run_state.from_wait = message  # shown when it is sent back: "requeue"
             return
         if not tap.watching or run_state.quiet or channel in self.quiet_sockets or not tap.admit():

@@ -16,10 +16,11 @@ import json
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.core.management.base import BaseCommand, CommandError
 
+from channels_kit.layer import WAIT_PREFIX
 from channels_kit.ordering_gaps import GapSweeper
 
 RESPONSE_LISTS = "daphne.response.*"
-WAIT_LISTS = "__wait__.*"
+WAIT_LISTS = WAIT_PREFIX + "*"
 
 
 class Command(BaseCommand):
