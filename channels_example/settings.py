@@ -29,6 +29,8 @@ environment here and nowhere else:
 - ``TERMINAL_HOSTS_FILE``, ``TERMINAL_RECORDINGS_DIR``, ``TERMINAL_IDLE_SECONDS``,
   ``TERMINAL_REATTACH_SECONDS``, ``TERMINAL_MAX_SESSIONS``, and every
   ``TERMINAL_PASSWORD_*``: the web terminal (docs/terminal.md).
+- ``WS_TRUSTED_ORIGINS``: public origins (``https://example.com``) a TLS
+  proxy in front of daphne serves the pages from (docs/security.md).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -229,6 +231,13 @@ WEBSOCKET_LIMITS = {
 # so it rejoins its groups; a terminal's connect would open a second shell,
 # so its sockets are closed with 1012 instead and the page reattaches.
 WEBSOCKET_RECONNECT_PATHS = ["/terminal/"]
+
+# --- Security: WebSocket Origin (docs/security.md) -------------------------
+# Every connect checks Origin on scheme, host and port against the
+# handshake's own Host (channels_kit.origin). Behind a proxy that ends TLS,
+# daphne sees ws:// while browsers send https://...: list those public
+# origins here (comma-separated in WS_TRUSTED_ORIGINS).
+WEBSOCKET_TRUSTED_ORIGINS = [o.strip() for o in env("WS_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.

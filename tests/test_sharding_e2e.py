@@ -35,8 +35,11 @@ def test_a_room_spans_both_daphnes(sharded):
     first_daphne, second_daphne = sharded.ws_urls
     for room in ROOMS:
         path = "/chat/%s/" % room
-        alice = websocket.create_connection(first_daphne + path, origin=sharded.url, timeout=10)
-        bob = websocket.create_connection(second_daphne + path, origin=sharded.url, timeout=10)
+        # Each page is served by the daphne its socket goes to: its own origin.
+        alice = websocket.create_connection(first_daphne + path, timeout=10,
+                                            origin=first_daphne.replace("ws:", "http:"))
+        bob = websocket.create_connection(second_daphne + path, timeout=10,
+                                          origin=second_daphne.replace("ws:", "http:"))
         try:
             alice.send(json.dumps({"text": "from daphne 1"}))
             assert recv_json(bob)["text"] == "from daphne 1"
