@@ -238,6 +238,9 @@ WEBSOCKET_RECONNECT_PATHS = ["/terminal/"]
 # daphne sees ws:// while browsers send https://...: list those public
 # origins here (comma-separated in WS_TRUSTED_ORIGINS).
 WEBSOCKET_TRUSTED_ORIGINS = [o.strip() for o in env("WS_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# The inspector never shows the frames of these paths: a terminal's frames
+# are keystrokes, passwords typed at a prompt among them.
+INSPECTOR_PRIVATE_PATHS = ["/terminal/"]
 
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.
