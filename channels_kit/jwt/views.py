@@ -15,7 +15,6 @@ that have no CSRF cookie, and it hands out tokens only for a password or a
 valid token, neither of which a cross-site form can supply.
 """
 import functools
-import json
 import logging
 
 from django.contrib.auth import authenticate
@@ -23,6 +22,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from channels_kit import json_bodies
 from channels_kit.client_errors import ClientError
 from channels_kit.jwt import tokens as jwt_tokens
 
@@ -39,9 +39,9 @@ def request_data(request, *fields):
     """The named string fields of a JSON or form body; BadRequest if any is missing."""
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body.decode("utf-8"))
-        except ValueError as error:
-            raise BadRequest({"detail": "JSON parse error - %s" % error})
+            data = json_bodies.loads(request.body)
+        except json_bodies.BadJSON as error:
+            raise BadRequest({"detail": str(error)})
         if not isinstance(data, dict):
             raise BadRequest({"non_field_errors": ["Invalid data. Expected a dictionary."]})
     else:
