@@ -12,7 +12,8 @@ environment here and nowhere else:
   ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``): the layer and channel
   sessions on the master those Sentinels name; ``REDIS_URL`` is then ignored.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
-  ``DATABASE_PATH``: the usual Django knobs.
+  ``DATABASE_PATH``: the usual Django knobs. Without ``DJANGO_SECRET_KEY``
+  the key is the checkout's own, in ``DJANGO_SECRET_KEY_FILE``.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
 - ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
   (with the inspector's hooks) and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
@@ -37,7 +38,7 @@ environment here and nowhere else:
 import datetime
 import os
 
-from channels_kit import run_env, sentinel
+from channels_kit import run_env, secret_key, sentinel
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -55,7 +56,16 @@ def env(name, default):
     return os.environ.get(name, RUN_ENV.get(name, default))
 
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production")
+# --- Security: the secret key (docs/security.md) ----------------------------
+# DJANGO_SECRET_KEY, or else this checkout's own random key in an ignored
+# file (DJANGO_SECRET_KEY_FILE, default .secret_key), made on first use:
+# ./run's migrate makes it before any server starts. No usable key is in
+# the repository, and a placeholder stops the process before it serves.
+SECRET_KEY_FILE = env("DJANGO_SECRET_KEY_FILE", os.path.join(BASE_DIR, ".secret_key"))
+SECRET_KEY = secret_key.refuse_known(
+    env("DJANGO_SECRET_KEY", None) or secret_key.checkout_key(SECRET_KEY_FILE),
+    "DJANGO_SECRET_KEY")
+# ---------------------------------------------------------------------------
 DEBUG = env("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 
@@ -194,7 +204,7 @@ else:
 # that issued tokens with it can keep its settings and its users' tokens.
 # channels_kit.jwt.tokens fills in drf-jwt's defaults for missing keys.
 JWT_AUTH = {
-    "JWT_SECRET_KEY": env("JWT_SECRET_KEY", SECRET_KEY),
+    "JWT_SECRET_KEY": secret_key.refuse_known(env("JWT_SECRET_KEY", SECRET_KEY), "JWT_SECRET_KEY"),
     "JWT_ALGORITHM": "HS256",
     "JWT_EXPIRATION_DELTA": datetime.timedelta(seconds=int(env("JWT_EXPIRATION_SECONDS", "300"))),
     "JWT_LEEWAY": int(env("JWT_LEEWAY_SECONDS", "0")),

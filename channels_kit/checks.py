@@ -22,6 +22,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from channels_kit.route_walk import routing_entries
+from channels_kit.secret_key import is_placeholder
 
 # asgi_redis.RedisChannelLayer's default capacity, for every channel.
 ASGI_REDIS_DEFAULT_CAPACITY = 100
@@ -32,9 +33,6 @@ DATABASE_SESSION_ENGINES = {
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
 }
-# Values a JWT signing key is left at by tutorials and templates.
-PLACEHOLDER_KEYS = {"secret", "secret-key", "secretkey", "changeme", "change-me",
-                    "your-secret-key", "jwt-secret", "jwt-secret-key"}
 SHOWN_AT_MOST = 5
 
 
@@ -269,13 +267,6 @@ def check_jwt_key(app_configs=None, **kwargs):
             id="channels_kit.W007",
         ))
     return warnings
-
-
-def is_placeholder(raw):
-    """A known placeholder, or a key that says it is insecure (Django's ``django-insecure-``
-    startproject keys, development defaults like this project's)."""
-    text = raw.decode("utf8", "replace").lower()
-    return text in PLACEHOLDER_KEYS or "insecure" in text
 
 
 def consumer_name(consumer):
