@@ -35,6 +35,7 @@ from channels_example.terminal import frames
 from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_kit.client_errors import ClientError
 from channels_kit.decorators import ordered_connect, ordered_receive, staff_required
+from channels_kit import privileged
 from channels_kit.jwt.auth import query_params
 from channels_kit.service import ServiceDirectory, input_channel
 
@@ -50,6 +51,7 @@ def connect(message, alias):
     if reattach:
         owned_session(message, session_id, alias)
     message.reply_channel.send({"accept": True}, immediately=True)
+    privileged.hold(message, message.user)
     message.channel_session["terminal_service"] = service_id
     message.channel_session["terminal_input"] = input_channel(NAME, service_id, session_id)
     Channel(NAME + ".open").send({
