@@ -252,6 +252,18 @@ WEBSOCKET_TRUSTED_ORIGINS = [o.strip() for o in env("WS_TRUSTED_ORIGINS", "").sp
 # are keystrokes, passwords typed at a prompt among them.
 INSPECTOR_PRIVATE_PATHS = ["/terminal/"]
 
+# --- Security: password guessing (docs/security.md) -------------------------
+# Failed passwords per account and per address within the window, counted in
+# the layer's Redis (channels_kit/login_throttle.py); at the limit, logins for
+# it are refused until the window ends: 429 + Retry-After, a message on the pages.
+LOGIN_THROTTLE = {
+    "account_limit": int(env("LOGIN_THROTTLE_ACCOUNT", "5")),
+    "address_limit": int(env("LOGIN_THROTTLE_ADDRESS", "30")),
+    "window_seconds": int(env("LOGIN_THROTTLE_SECONDS", "900")),
+    "pages": ["/accounts/login/", "/admin/login/"],
+}
+MIDDLEWARE = MIDDLEWARE + ["channels_kit.login_throttle.LoginThrottleMiddleware"]
+
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.
 TERMINAL_HOSTS_FILE = env("TERMINAL_HOSTS_FILE", None)

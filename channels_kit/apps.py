@@ -10,7 +10,7 @@ class ChannelsKitConfig(AppConfig):
         """Register the kit's system checks under the ``channels`` tag (docs/checks.md), the
         inspector's worker hooks, and the signals that end privileged sockets."""
         from channels_kit import checks as kit_checks
-        from channels_kit import privileged
+        from channels_kit import login_throttle, privileged
         from channels_kit.inspector import worker_hooks
 
         for check in kit_checks.ALWAYS:
@@ -24,3 +24,5 @@ class ChannelsKitConfig(AppConfig):
         # privileged sockets (channels_kit/privileged.py), wherever the change is made.
         if apps.is_installed("django.contrib.auth"):
             privileged.connect()
+            # Failed passwords counted per account and address (channels_kit/login_throttle.py).
+            login_throttle.connect()
