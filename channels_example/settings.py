@@ -264,6 +264,14 @@ LOGIN_THROTTLE = {
 }
 MIDDLEWARE = MIDDLEWARE + ["channels_kit.login_throttle.LoginThrottleMiddleware"]
 
+# --- Security: mail (docs/security.md) --------------------------------------
+# Password reset mails go to the console (the worker's log) in development;
+# production names its backend (DJANGO_EMAIL_BACKEND, EMAIL_HOST, ...).
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+                    if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.
 TERMINAL_HOSTS_FILE = env("TERMINAL_HOSTS_FILE", None)
