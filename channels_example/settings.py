@@ -272,6 +272,35 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.E
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
+# --- Security: response headers and HTTPS (docs/security.md) ----------------
+# Always: nosniff, a Referrer-Policy and a CSP the pages satisfy (their
+# scripts are files; xterm.js writes <style> elements, hence 'unsafe-inline'
+# for styles only), and no framing. With HTTPS (DJANGO_HTTPS; on by default
+# when DEBUG is off): Secure cookies, HSTS, and plain HTTP redirected; the
+# proxy in front (deploy/) ends TLS and says so in X-Forwarded-Proto.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_BROWSER_XSS_FILTER = True  # Django 2.2's X-XSS-Protection; later Djangos ignore it
+X_FRAME_OPTIONS = "DENY"
+SECURITY_HEADERS = {
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:", "connect-src 'self'", "object-src 'none'",
+        "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+    ]),
+}
+MIDDLEWARE = MIDDLEWARE + ["channels_kit.security_headers.SecurityHeadersMiddleware"]
+HTTPS = env("DJANGO_HTTPS", "0" if DEBUG else "1") == "1"
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env("DJANGO_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = env("DJANGO_HSTS_PRELOAD", "1") == "1"
+    # /health/ is probed over plain HTTP by load balancers and the deploy units.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.
 TERMINAL_HOSTS_FILE = env("TERMINAL_HOSTS_FILE", None)
