@@ -3,7 +3,7 @@
 The sockets are a terminal (a real sshd), the inspector and /live/, opened
 with the staff member's login cookie. Each way of losing the privilege is
 made as it would be in production: a logout through the page, and saves
-of the user in another process (``manage.py shell``, as the admin or a
+(or the deletion) of the user in another process (``manage.py shell``, as the admin or a
 script would). Every socket must get the ``access-revoked`` frame and close
 4205 within seconds; before, the inspector kept streaming and the terminal
 kept running commands.
@@ -59,13 +59,18 @@ def ending(sock):
             return error, int.from_bytes(frame.data[:2], "big") if len(frame.data) >= 2 else None
 
 
-@pytest.mark.parametrize("how", ["logout"] + list(CHANGES))
+DELETE = "from django.contrib.auth.models import User; User.objects.get(username=%r).delete()"
+
+
+@pytest.mark.parametrize("how", ["logout", "deleted"] + list(CHANGES))
 def test_losing_the_privilege_ends_the_sockets(split, ssh_lab, how):
     username = "priv_%s" % uuid.uuid4().hex[:6]
     browser = create_user(split, username)
     terminal, sockets = privileged_sockets(split, browser)
     if how == "logout":
         log_out(split, browser)
+    elif how == "deleted":
+        split.manage("shell", "-c", DELETE % username)
     else:
         split.manage("shell", "-c", SAVE.format(change=CHANGES[how]) % username)
     for name, sock in sockets.items():
