@@ -34,6 +34,19 @@ def test_foreign_origin_gets_403(ws, victim_cookie, path):
     assert refused.value.status_code == 403
 
 
+@pytest.mark.parametrize("path", ROUTES + ["/json/", "/progress/", "/cbc/chat/", "/nowhere/"])
+@pytest.mark.parametrize("variant", ["other-port", "https", "no-port", "localhost"])
+def test_same_host_other_origins_get_403(split, ws, victim_cookie, path, variant):
+    """What channels' hostname-only check let through: same host, another scheme or port."""
+    origin = {"other-port": "http://127.0.0.1:%d" % (split.port + 1),
+              "https": "https://127.0.0.1:%d" % split.port,
+              "no-port": "http://127.0.0.1",
+              "localhost": "http://localhost:%d" % split.port}[variant]
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        ws(path, origin=origin, cookie=victim_cookie)
+    assert refused.value.status_code == 403
+
+
 @pytest.mark.parametrize("path", ROUTES)
 def test_missing_origin_gets_403(ws, victim_cookie, path):
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
