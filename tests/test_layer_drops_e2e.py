@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -75,15 +76,40 @@ def test_layerstats_json_has_queue_depths(tiny):
     assert stats["drops"] == {}
 
 
-def test_layerstats_shows_workers_beating_and_sockets_held_back(tiny):
+class ShiftedClock:
+    """The time module, with ``time()`` moved by ``offset`` seconds: a clock the test controls.
+
+    layerstats runs in a new process, which takes a second or more to start on
+    a busy machine; beats and parks stamped with the real time could expire
+    before it looks. Stamped an hour away, they are still fresh, or long stuck,
+    however slowly it starts.
+    """
+
+    def __init__(self, offset):
+        self.offset = offset
+
+    def time(self):
+        return time.time() + self.offset
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
+def test_layerstats_shows_workers_beating_and_sockets_held_back(tiny, monkeypatch):
+    monkeypatch.setattr("channels_kit.layer.time", ShiftedClock(+3600))
     tiny.worker_beat("worker-a", tiny.private_client())
-    tiny.send("__wait__.daphne.response.AbCdEfGhIj?kLmN", {"order": 2})
+    tiny.send("__wait__.daphne.response.AbCdEfGhIj?kLmN", {"order": 2})  # parked, moving
+    monkeypatch.setattr("channels_kit.layer.time", ShiftedClock(-3600))
+    tiny.worker_beat("worker-b", tiny.private_client())  # silent for an hour
+    tiny.send("__wait__.daphne.response.ZyXwVuTsRq?pOnM", {"order": 5})  # parked, stuck
+    monkeypatch.undo()
+
     stats = json.loads(layerstats(tiny, "--json"))["ordering"]
     assert stats == {"workers_beating": 1, "worker_lost_s_ago": None,
-                     "parked_sockets": 1, "stuck_sockets": 0}
+                     "parked_sockets": 2, "stuck_sockets": 1}
     out = layerstats(tiny)
     assert "Workers beating: 1; last lost: none in the last minute" in out
-    assert "Sockets with parked messages: 1, stuck for 2s or more: 0" in out
+    assert "Sockets with parked messages: 2, stuck for 2s or more: 1" in out
 
 
 def test_channel_patterns_star_only_random_parts():
