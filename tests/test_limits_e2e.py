@@ -42,7 +42,22 @@ def connect():
     yield open_socket
     for sock in opened:
         sock.close()
-    time.sleep(0.5)  # let daphne report the closes before the next test counts sockets
+
+
+def connect_to_a_free_slot(split, connect):
+    """An echo socket, once daphne has a slot for it: a closed socket's slot is freed only
+    when daphne has seen the close, and until then a connect is refused with 4502."""
+    deadline = time.monotonic() + 30
+    while True:
+        sock = connect(split, "/echo/")
+        try:
+            sock.send("free?")
+            if sock.recv() == "free?":
+                return sock
+        except (websocket.WebSocketException, OSError):
+            pass  # refused, and closed already
+        assert time.monotonic() < deadline, "no connection slot came free in 30 s"
+        time.sleep(0.1)
 
 
 def served_after(sock, text):
@@ -155,15 +170,11 @@ def test_frame_at_the_limit_is_accepted(limits_split, connect):
 
 
 def test_connections_per_client_are_bounded_with_4502(limits_split, connect):
-    socks = [connect(limits_split, "/echo/") for _ in range(MAX_PER_CLIENT)]
-    for sock in socks:
-        sock.send("in")
-        assert sock.recv() == "in"
+    socks = [connect_to_a_free_slot(limits_split, connect) for _ in range(MAX_PER_CLIENT)]
     extra = connect(limits_split, "/echo/")
     assert recv_json(extra)["error"] == "too-many-connections"
     assert recv_close(extra)[0] == 4502
     socks[0].close()
-    time.sleep(1)  # daphne reports the close before the slot is free
-    again = connect(limits_split, "/echo/")
+    again = connect_to_a_free_slot(limits_split, connect)
     again.send("room again")
     assert again.recv() == "room again"
