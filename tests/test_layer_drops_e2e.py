@@ -13,6 +13,7 @@ import time
 import pytest
 
 from channels_kit.layer import RedisChannelLayer, channel_pattern
+from tests.clocks import set_layer_clock
 from tests.paths import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -76,30 +77,13 @@ def test_layerstats_json_has_queue_depths(tiny):
     assert stats["drops"] == {}
 
 
-class ShiftedClock:
-    """The time module, with ``time()`` moved by ``offset`` seconds: a clock the test controls.
-
-    layerstats runs in a new process, which takes a second or more to start on
-    a busy machine; beats and parks stamped with the real time could expire
-    before it looks. Stamped an hour away, they are still fresh, or long stuck,
-    however slowly it starts.
-    """
-
-    def __init__(self, offset):
-        self.offset = offset
-
-    def time(self):
-        return time.time() + self.offset
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-
 def test_layerstats_shows_workers_beating_and_sockets_held_back(tiny, monkeypatch):
-    monkeypatch.setattr("channels_kit.layer.time", ShiftedClock(+3600))
+    """layerstats, a new process, may take seconds to start on a busy machine: beats and
+    parks stamped an hour ahead are still fresh, and an hour back long stuck, when it looks."""
+    clock = set_layer_clock(monkeypatch, time.time() + 3600)
     tiny.worker_beat("worker-a", tiny.private_client())
     tiny.send("__wait__.daphne.response.AbCdEfGhIj?kLmN", {"order": 2})  # parked, moving
-    monkeypatch.setattr("channels_kit.layer.time", ShiftedClock(-3600))
+    clock.now -= 2 * 3600
     tiny.worker_beat("worker-b", tiny.private_client())  # silent for an hour
     tiny.send("__wait__.daphne.response.ZyXwVuTsRq?pOnM", {"order": 5})  # parked, stuck
     monkeypatch.undo()
