@@ -39,6 +39,11 @@ def run_command(tmp_path, log_name, **env):
     return process
 
 
+def supervised_log():
+    with open(os.path.join(ARTIFACTS, "logs", "run-supervised.log"), errors="replace") as f:
+        return f.read()
+
+
 def listening_on(port):
     sock = socket.socket()
     sock.bind(("127.0.0.1", port))
@@ -72,20 +77,21 @@ def health(port):
         return False
 
 
-def child_running(run, name):
-    """The live descendant of ./run whose command line mentions ``name``, or None."""
+def children_running(run, name):
+    """The live descendants of ./run whose command line mentions ``name``."""
+    found = []
     for child in psutil.Process(run.pid).children(recursive=True):
         try:
             if name in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
-                return child
+                found.append(child)
         except psutil.NoSuchProcess:
             continue
-    return None
+    return found
 
 
-def replaced(run, name, old_pid):
-    child = child_running(run, name)
-    return child is not None and child.pid != old_pid
+def started_since(run, name, before):
+    """A process named ``name`` runs that did not run ``before`` (a set of pids)."""
+    return any(child.pid not in before for child in children_running(run, name))
 
 
 def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp_path):
@@ -115,12 +121,14 @@ def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp
         live.close()
 
         # The embedded server is redis-server on 3.11, valkey-server from 3.12 on.
-        for name in ("daphne", os.path.basename(server_binary())):
-            victim = child_running(run, name)
+        for name in ("daphne", "runworker", os.path.basename(server_binary())):
+            before = {child.pid for child in children_running(run, name)}
+            victim = children_running(run, name)[0]
             victim.kill()
-            wait_for(lambda: replaced(run, name, victim.pid), 30, "%s restarted" % name)
+            wait_for(lambda: started_since(run, name, before), 30, "%s restarted" % name)
             wait_for(lambda: health(port), 30, "health after %s came back" % name)
             note_children()
+            assert "(pid %d) exited with code -9; restarting in" % victim.pid in supervised_log()
         assert run.poll() is None  # the group went on through both deaths
     finally:
         run.send_signal(signal.SIGTERM)
