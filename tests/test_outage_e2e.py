@@ -179,6 +179,23 @@ def test_a_listener_hears_its_room_again_after_a_flush(outage_split):
     pytest.fail("the listener stayed deaf for a minute after FLUSHALL")
 
 
+def test_by_default_daphne_holds_an_idle_socket_through_10s_of_outage(outage_split):
+    """WS_OUTAGE_SECONDS is 10 unless set: no socket is given up sooner, and then it is told."""
+    idle = connect(outage_split, "/chat/default-hold/")
+    idle.settimeout(60)
+    stopping = time.monotonic()  # daphne cannot see the outage begin before this
+    outage_split.redis.stop()
+    try:
+        error = recv_json(idle)
+        told_after = time.monotonic() - stopping
+        assert (error["error"], error["close"]) == ("service-restart", 1012)
+        assert recv_close(idle)[0] == 1012
+        print("\nidle socket told service-restart %.1fs after Redis stopped" % told_after)
+        assert told_after >= 10
+    finally:
+        outage_split.start_redis()
+
+
 @pytest.fixture
 def short_hold_split(tmp_path):
     with running_split("outage-short", tmp_path, env={"WS_OUTAGE_SECONDS": "1"}) as running:
