@@ -14,10 +14,12 @@ import urllib.request
 
 import psutil
 import pytest
+import redis
 import websocket
 
+from channels_kit import embedded_redis
 from channels_kit.embedded_redis import server_binary
-from channels_kit.testing.split import free_port, wait_for
+from channels_kit.testing.split import free_port, port_open, wait_for
 from tests.paths import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -141,3 +143,34 @@ def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp
     left = [p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert left == []
     assert not (tmp_path / "run.env").exists()
+
+
+def test_run_uses_a_given_redis_and_the_workers_and_daphnes_asked_for(tmp_path):
+    redis_port, port = free_port(), free_port()
+    redis_server = subprocess.Popen(embedded_redis.argv(redis_port), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+    run = None
+    try:
+        wait_for(lambda: port_open(redis_port), 30, "the external Redis")
+        run = run_command(tmp_path, "run-external.log", PORT=str(port), WORKERS="3", DAPHNES="2",
+                          REDIS_URL="redis://127.0.0.1:%d/0" % redis_port)
+        wait_for(lambda: health(port) or run.poll() is not None, START_TIMEOUT, "./run to serve")
+        assert run.poll() is None, run.stderr.read().decode()
+        wait_for(lambda: len(children_running(run, "runworker")) == 3, 30, "three workers")
+        assert len(children_running(run, "daphne")) == 2
+        assert children_running(run, os.path.basename(server_binary())) == []  # none of its own
+        assert children_running(run, "embedded_redis") == []
+        echo = websocket.create_connection("ws://127.0.0.1:%d/echo/" % port, timeout=20,
+                                           origin="http://127.0.0.1:%d" % port)
+        echo.send("through the given Redis")
+        assert echo.recv() == "through the given Redis"
+        echo.close()
+        clients = redis.StrictRedis(port=redis_port).client_list()
+        assert len(clients) >= 5 + 1, clients  # three workers, two daphnes, and this client
+    finally:
+        if run is not None:
+            run.send_signal(signal.SIGTERM)
+            run.wait(30)
+        redis_server.terminate()
+        redis_server.wait(10)
+    assert run.returncode == 0
