@@ -51,7 +51,16 @@ def test_a_room_spans_both_daphnes(sharded):
             bob.close()
 
 
-def test_both_redis_servers_carry_traffic(sharded):
-    for url in sharded.redis_urls:
-        stats = redis.Redis.from_url(url).info("stats")
-        assert stats["total_commands_processed"] > 50, url
+def test_each_rooms_group_lives_on_the_redis_its_name_hashes_to(sharded):
+    layer = RedisChannelLayer(hosts=sharded.redis_urls)
+    servers = [redis.Redis.from_url(url) for url in sharded.redis_urls]
+    sockets = [websocket.create_connection(sharded.ws_urls[0] + "/chat/%s/" % room,
+                                           origin=sharded.url, timeout=10) for room in ROOMS]
+    try:
+        for room in ROOMS:
+            key = layer._group_key("room-%s" % room)
+            holders = [n for n, server in enumerate(servers) if server.exists(key)]
+            assert holders == [layer.consistent_hash("room-%s" % room)], room
+    finally:
+        for sock in sockets:
+            sock.close()
