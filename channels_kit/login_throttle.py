@@ -75,12 +75,12 @@ class Counts:
             except ValueError:  # expired between add and incr
                 cache.set(key, 1, window)
             return
-        pipeline = self.redis.pipeline()
+        # One transaction: the key is born with its expiry (the window starts
+        # at the first failure) and INCR keeps it, so no count outlives it.
+        pipeline = self.redis.pipeline(transaction=True)
+        pipeline.set(key, 0, ex=window, nx=True)
         pipeline.incr(key)
-        pipeline.ttl(key)
-        count, ttl = pipeline.execute()
-        if ttl is None or ttl < 0:
-            self.redis.expire(key, window)
+        pipeline.execute()
 
     def get(self, key):
         """(failures, seconds until the window ends)."""
