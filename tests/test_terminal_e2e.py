@@ -14,6 +14,7 @@ import secrets
 
 import pytest
 
+from channels_kit.testing.split import wait_for
 from tests.terminal import Terminal, create_user
 from tests.wire import recv_close, recv_json
 
@@ -121,6 +122,15 @@ def test_session_ids_are_not_in_recording_names(split, ssh_lab, staff):
     assert names and not [name for name in names if term.session in name]
 
 
+def audit_lines(directory, session):
+    """The audit log's lines for ``session`` (none until it has ended and been written)."""
+    try:
+        with open(os.path.join(directory, "audit.log")) as f:
+            return [entry for entry in map(json.loads, f) if entry["session"] == session]
+    except FileNotFoundError:
+        return []
+
+
 def test_the_recording_is_asciicast_v2_with_the_output(split, ssh_lab, staff):
     term = opened(split, staff)
     term.send(resize=[90, 30])
@@ -131,9 +141,9 @@ def test_the_recording_is_asciicast_v2_with_the_output(split, ssh_lab, staff):
     assert term.statuses[-1]["status"] == "ended"
     assert term.close_code == 1000
     directory = split.env["TERMINAL_RECORDINGS_DIR"]
-    with open(os.path.join(directory, "audit.log")) as f:
-        audit = [json.loads(line) for line in f]
-    [line] = [a for a in audit if a["session"] == term.session]
+    # The session tells the client it ended, then closes its recording and audits it.
+    wait_for(lambda: audit_lines(directory, term.session), 20, "the session's audit line")
+    [line] = audit_lines(directory, term.session)
     with open(os.path.join(directory, line["recording"])) as f:
         header, *events = [json.loads(line) for line in f]
     assert header["version"] == 2 and header["title"].endswith("@lab")
