@@ -9,10 +9,19 @@ def recv_json(sock):
 
 
 def recv_close(sock):
-    """Read until the server's close frame; return its (code, reason)."""
+    """Read until the server's close frame; return its (code, reason).
+
+    A server whose close went unanswered for its timeout (a busy client)
+    hangs up; the close sent back then meets a reset, which must not hide
+    the code the server sent.
+    """
     while True:
-        opcode, frame = sock.recv_data_frame(control_frame=True)
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
+        frame = sock.recv_frame()
+        if frame.opcode == websocket.ABNF.OPCODE_CLOSE:
             data = frame.data
+            try:
+                sock.send_close()
+            except (websocket.WebSocketException, OSError):
+                pass  # it hung up already
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
             return code, data[2:].decode("utf-8", "replace")
