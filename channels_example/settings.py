@@ -35,6 +35,8 @@ environment here and nowhere else:
 import datetime
 import os
 
+import django
+
 from channels_kit import run_env, sentinel
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -95,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "channels_example.context_processors.socket_rules",
+                "channels_example.context_processors.versions",
             ],
         },
     },
@@ -115,8 +118,12 @@ DATABASES = {
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
-USE_L10N = True
+if django.VERSION < (4, 0):
+    # Localized formatting: the default from Django 4.0, where the setting went away.
+    USE_L10N = True
 USE_TZ = True
+# The key type the site's tables were made with; BigAutoField would need a migration.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 STATIC_URL = "/static/"
 # Where collectstatic puts files for nginx to serve (deploy/).

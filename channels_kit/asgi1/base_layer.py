@@ -53,6 +53,10 @@ class BaseChannelLayer:
     def new_channel(self, pattern):
         raise NotImplementedError()
 
+    def receive_many(self, channels, block=False):
+        """ASGI 1.0's name for ``receive``, which channels' test client still calls."""
+        return self.receive(channels, block=block)
+
     # Capacities.
 
     def compile_capacities(self, channel_capacity):
