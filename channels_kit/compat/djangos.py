@@ -25,8 +25,10 @@ shim                                      needed from  upstream cause
 They must run before ``channels`` is first imported: ``channels/__init__.py``
 swallows the ImportError a missing ``django.utils.six`` raises and leaves
 ``Channel``, ``Group`` and ``route`` undefined, so a late shim shows up as
-confusing AttributeErrors much later. The kit's check ``channels_kit.E020``
-reports a kit imported too late.
+confusing ImportErrors and AttributeErrors much later. When the kit finds
+``channels`` already imported, it runs that ``__init__`` again after its
+shims, so the process reaches the system checks, and ``channels_kit.E020``
+names the mistake.
 """
 import importlib
 import importlib.abc
@@ -147,4 +149,9 @@ def apply():
     global channels_imported_first
     if channels_imported_first is None:
         channels_imported_first = "channels" in sys.modules
-    return [shim.__name__ for shim in SHIMS if shim()]
+    applied = [shim.__name__ for shim in SHIMS if shim()]
+    if applied and channels_imported_first:
+        # Run channels/__init__.py again, now that what it imports exists, so the
+        # process gets as far as the system checks, where E020 names the mistake.
+        importlib.reload(sys.modules["channels"])
+    return applied
