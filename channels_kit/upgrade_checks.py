@@ -70,8 +70,8 @@ def check_channels_delay(app_configs=None, **kwargs):
         "channels_kit relabels it %r: its migrations and table follow the new label, and "
         "delayed messages still in the old table \"channels.delay_delayedmessage\" are never sent."
         % djangos.DELAY_LABEL,
-        hint="Run migrate, move the old table's rows into channels_delay_delayedmessage and "
-             "drop it (%s, 'The channels.delay table'); then add \"channels_kit.W021\" to "
+        hint="Before migrate, rename the old table and its migration records to the new "
+             "label (%s, 'The channels.delay table'); then add \"channels_kit.W021\" to "
              "SILENCED_SYSTEM_CHECKS." % GUIDE,
         id="channels_kit.W021",
     )]
