@@ -106,8 +106,12 @@ class BaseChannelLayer:
             "digits, hyphens, underscores or periods, not %r." % (MAX_NAME_LENGTH, name))
 
     def valid_channel_names(self, names, receive=False):
-        """Check every name of a non-empty list (what ``receive`` is given)."""
-        if not isinstance(names, list) or not names:
+        """Check every name of a non-empty list (what ``receive`` is given).
+
+        The specification says a list; channels' worker passes a set, so any
+        collection of names is accepted.
+        """
+        if not isinstance(names, (list, tuple, set, frozenset)) or not names:
             raise TypeError("channels must be a non-empty list, not %r." % (names,))
         for name in names:
             self.valid_channel_name(name, receive=receive)

@@ -60,7 +60,7 @@ class ChannelLayer(BaseChannelLayer):
         blocks: the specification lets a layer return at once.
         """
         self.valid_channel_names(channels, receive=True)
-        channels = list(channels)
+        channels = sorted(channels)  # a set from channels' worker: one order, then shuffled
         random.shuffle(channels)
         with self._lock:
             self._drop_expired()
