@@ -42,30 +42,66 @@ CASES = {
         + "from django.apps import apps; print(apps.get_app_config('channels_delay').name)",
         "The app label 'channels.delay' is not a valid Python identifier"),
 }
+# A ChannelLiveServerTestCase whose daphne and worker processes are stand-ins
+# that report ready at once: what is under test is Django's set-up order.
+LIVE_SERVER = (SETUP.replace("DATABASES={}", "DATABASES={'default': {'ENGINE': "
+                             "'django.db.backends.sqlite3', 'NAME': sys.argv[1]}}, "
+                             "CHANNEL_LAYERS={'default': {'BACKEND': 'asgiref.inmemory.ChannelLayer', "
+                             "'ROUTING': [], 'TEST_CONFIG': {}}}")
+               % (["channels_kit", "channels"],)) + """
+if not KIT:
+    # channels needs the kit's other shims to import at all (setup imported the
+    # kit as an app); leave out only this one, which waits for liveserver's import.
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != '_PatchAfterImport']
+import unittest
+from channels.test.liveserver import ChannelLiveServerTestCase
+class Ready:
+    def __init__(self, *args):
+        self.event = next(a for a in args if hasattr(a, 'wait') and hasattr(a, 'set'))
+    def start(self):
+        self.event.set()
+    def terminate(self):
+        pass
+    def join(self):
+        pass
+class Live(ChannelLiveServerTestCase):
+    ProtocolServerProcess = WorkerProcess = Ready
+    def test_each_test_gets_its_servers(self):
+        assert self._server_process is not None
+result = unittest.TextTestRunner(stream=sys.stderr).run(
+    unittest.defaultTestLoader.loadTestsFromTestCase(Live))
+print(result.testsRun if result.wasSuccessful() else 'failed')
+sys.exit(not result.wasSuccessful())
+"""
+CASES["set_up_channel_live_server_per_test"] = (
+    (5, 0), LIVE_SERVER, "_pre_setup() missing 1 required positional argument: 'self'")
+
 EXPECTED = {
     "serve_django_utils_six": "/r/",
     "provide_asgiref1_modules": "a?",
     "accept_signal_providing_args": "[]",
     "relabel_channels_delay": "channels.delay",
+    "set_up_channel_live_server_per_test": "1",
 }
 
 
-def python(code, kit_first):
-    prefix = "import sys; " + ("import channels_kit; " if kit_first else "")
-    return subprocess.run([sys.executable, "-c", prefix + code], cwd=ROOT,
+def python(code, kit_first, db=None):
+    prefix = "import sys; KIT = %r; " % kit_first + ("import channels_kit; " if kit_first else "")
+    return subprocess.run([sys.executable, "-c", prefix + code] + ([db] if db else []), cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_each_shim_is_what_this_django_needs(name):
+def test_each_shim_is_what_this_django_needs(name, tmp_path):
     since, code, upstream_error = CASES[name]
     if name == "relabel_channels_delay" and django.VERSION[:2] < since:
         # Before 3.2 the label stays "channels.delay": Django accepted it.
         code = code.replace("'channels_delay'", "'channels.delay'")
-    shimmed = python(code, kit_first=True)
+    db = str(tmp_path / "db.sqlite3")
+    shimmed = python(code, kit_first=True, db=db)
     assert shimmed.returncode == 0, shimmed.stderr
     assert shimmed.stdout.split()[-1] == EXPECTED[name]
-    bare = python(code, kit_first=False)
+    bare = python(code, kit_first=False, db=db)
     needed = django.VERSION[:2] >= since
     if needed:
         assert bare.returncode != 0

@@ -20,6 +20,9 @@ shim                                      needed from  upstream cause
                                                        ``channels/signals.py``
 ``relabel_channels_delay``                Django 3.2   app label ``"channels.delay"`` is not an
                                                        identifier; ``channels/delay/apps.py``
+``set_up_channel_live_server_per_test``   Django 5.x   ``TransactionTestCase.setUpClass`` calls
+                                                       ``_pre_setup`` on the class; channels'
+                                                       ``test/liveserver.py`` defines it per instance
 ========================================  ===========  =============================================
 
 They must run before ``channels`` is first imported: ``channels/__init__.py``
@@ -32,6 +35,7 @@ names the mistake.
 """
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 
@@ -140,8 +144,75 @@ def relabel_channels_delay():
 
 DELAY_LABEL = "channels_delay"
 
+
+def set_up_channel_live_server_per_test():
+    """Django 5.2's TransactionTestCase runs ``_pre_setup`` once per class, as a classmethod.
+
+    ``setUpClass`` calls ``cls._pre_setup()``; channels'
+    ``ChannelLiveServerTestCase._pre_setup(self)`` (it starts daphne and a
+    worker per test) then fails with a TypeError before any test runs.
+    Its ``setUpClass`` here skips that eager call, so Django calls
+    ``_pre_setup`` on each test instance, as every release before did.
+    Applied when ``channels.test.liveserver`` is first imported, not at kit
+    import: that module imports Twisted's reactor, which only test processes
+    may install. Arranged from Django 5.0, and done only where what changed
+    is there (``_pre_setup`` a classmethod; 5.2 has it).
+    """
+    if DJANGO < (5, 0):
+        return False
+
+    def patch(liveserver):
+        import inspect
+
+        from django.test.testcases import TransactionTestCase
+
+        if not isinstance(inspect.getattr_static(TransactionTestCase, "_pre_setup"), classmethod):
+            return
+
+        def setUpClass(cls):
+            super(TransactionTestCase, cls).setUpClass()
+
+        liveserver.ChannelLiveServerTestCase.setUpClass = classmethod(setUpClass)
+
+    return _after_import("channels.test.liveserver", patch)
+
+
+class _PatchAfterImport(importlib.abc.MetaPathFinder):
+    """Runs ``patch(module)`` right after ``name`` is executed, wherever it is imported from."""
+
+    def __init__(self, name, patch):
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module, patch = spec.loader.exec_module, self.patch
+
+        class Loader(type(spec.loader)):
+            def exec_module(self, module):
+                exec_module(module)
+                patch(module)
+
+        spec.loader = Loader(spec.loader.name, spec.loader.path)
+        return spec
+
+
+def _after_import(name, patch):
+    """Patch ``name`` now if it is imported, else as soon as it is; False if already arranged."""
+    if any(isinstance(f, _PatchAfterImport) and f.name == name for f in sys.meta_path):
+        return False
+    if name in sys.modules:
+        patch(sys.modules[name])
+    else:
+        sys.meta_path.insert(0, _PatchAfterImport(name, patch))
+    return True
+
+
 SHIMS = (serve_django_utils_six, provide_asgiref1_modules, accept_signal_providing_args,
-         relabel_channels_delay)
+         relabel_channels_delay, set_up_channel_live_server_per_test)
 
 
 def apply():
