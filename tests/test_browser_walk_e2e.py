@@ -58,7 +58,7 @@ def check_page(page, role, path):
     if role == "user" and path.startswith(STAFF_ONLY):
         expected = 403
         expect(page.locator("main")).to_contain_text("Staff only")
-        expect(page.get_by_role("link", name="log in as a staff user")).to_be_visible()
+        expect(page.get_by_role("button", name="log in as a staff user")).to_be_visible()
     assert response.status == expected, "%s as %s answered %s" % (path, role, response.status)
     assert not DEBUG_PAGE.search(page.content()), "%s as %s is a debug/error page" % (path, role)
     sockets = page.evaluate("window.socketsOpened || 0")
