@@ -14,6 +14,9 @@ from django.test import Client
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+# Django's handlers close stale connections at each request's start and end.
+pytestmark = pytest.mark.django_db
+
 LIMIT = 1000
 
 
