@@ -12,6 +12,7 @@ environment here and nowhere else:
   ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``): the layer and channel
   sessions on the master those Sentinels name; ``REDIS_URL`` is then ignored.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
+  ``DJANGO_CSRF_TRUSTED_ORIGINS`` (with the scheme: ``https://example.com``),
   ``DATABASE_PATH``: the usual Django knobs.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
 - ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
@@ -58,6 +59,13 @@ def env(name, default):
 SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production")
 DEBUG = env("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+# Origins (with their scheme, as Django 4.0+ requires: https://example.com)
+# whose form posts pass the CSRF check besides the site's own, e.g. the
+# public HTTPS name when TLS ends in front of nginx. Django 2.2 wants bare
+# hosts, so the 2.2 pins get them without the scheme (docs/upgrading-django.md).
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+if django.VERSION < (4, 0):
+    CSRF_TRUSTED_ORIGINS = [o.partition("://")[2] or o for o in CSRF_TRUSTED_ORIGINS]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
