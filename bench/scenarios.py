@@ -18,6 +18,7 @@ the reference server, so their ratio is about the servers alone.
 """
 import asyncio
 import json
+import re
 import time
 import uuid
 
@@ -69,6 +70,10 @@ async def echo(server, clients, round_trips):
     }
 
 
+# The number of a broadcast message ("m17") inside whatever frame a server wraps it in.
+MESSAGE_NUMBER = re.compile(r"\bm(\d+)\b")
+
+
 async def broadcast(server, members, messages, window=10, timeout=RECEIVE_TIMEOUT):
     room = "bench-" + uuid.uuid4().hex[:12]
     sockets = []
@@ -80,14 +85,16 @@ async def broadcast(server, members, messages, window=10, timeout=RECEIVE_TIMEOU
         await sockets[-1].send(json.dumps({"text": "warm-up"}))
         for sock in sockets:
             await until_text(sock, "warm-up", timeout)
-        received = [0] * members
+        heard = [set() for _ in range(members)]  # each member's distinct messages: a copy is no delivery
         last_delivery = [0.0]
         window_free = asyncio.Semaphore(window)
 
         async def reader(index, sock):
-            while received[index] < messages:
-                await asyncio.wait_for(sock.recv(), timeout)
-                received[index] += 1
+            while len(heard[index]) < messages:
+                number = MESSAGE_NUMBER.search(await asyncio.wait_for(sock.recv(), timeout))
+                if number is None or number.group(1) in heard[index]:
+                    continue
+                heard[index].add(number.group(1))
                 last_delivery[0] = time.perf_counter()
                 if index == 0:
                     window_free.release()
@@ -101,7 +108,7 @@ async def broadcast(server, members, messages, window=10, timeout=RECEIVE_TIMEOU
         except asyncio.TimeoutError:
             pass  # the sender's own copies were lost; the rest count as lost too
         await asyncio.gather(*readers, return_exceptions=True)
-        delivered = sum(received)
+        delivered = sum(len(numbers) for numbers in heard)
         elapsed = max(last_delivery[0] - started, 1e-9)
         return {
             "deliveries/s": delivered / elapsed,

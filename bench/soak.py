@@ -51,9 +51,11 @@ SPEAKER_INTERVAL = 0.05
 STALL_SECONDS = 6.0
 # After the load stops: time for held and queued frames to arrive.
 SETTLE_SECONDS = 8.0
-# A frame lost this close to a SIGKILL (seconds) may be the one the worker held.
+# A frame sent this long before a worker died of SIGKILL (seconds) may be one it held;
+# one sent after cannot be.
 KILL_WINDOW = 2.0
-# A frame sent this long before Redis stopped (seconds) may still have been inside it.
+# A frame sent this long before Redis was gone (seconds) may still have been inside it;
+# daphne holds one sent after.
 IN_REDIS_WINDOW = 1.5
 
 TOLD = "lost with a SIGKILLed worker, sender told"
@@ -78,9 +80,10 @@ class Books:
         self.connects = collections.Counter()
         self.started = time.monotonic()
 
-    def send(self, frame_id, kind, socket_id):
+    def send(self, frame_id, kind, socket_id, sent_at):
+        """Book a frame written to its socket; ``sent_at`` was read before the write began."""
         with self.lock:
-            self.sent[frame_id] = (kind, socket_id, time.monotonic())
+            self.sent[frame_id] = (kind, socket_id, sent_at)
 
     def deliver(self, frame_id):
         with self.lock:
@@ -152,13 +155,14 @@ class Room(threading.Thread):
                                  daemon=True).start()
             frame_id = "%s:%d" % (self.name, self.sequence)
             self.sequence += 1
+            sent_at = time.monotonic()
             try:
                 speaker.send(json.dumps({"text": frame_id}))
             except (websocket.WebSocketException, OSError) as error:
                 self.books.refuse(frame_id, "send failed: " + reason_of(error))
                 speaker = None
                 continue
-            self.books.send(frame_id, "room", socket_id)
+            self.books.send(frame_id, "room", socket_id, sent_at)
             if time.monotonic() - self.last_heard[socket_id] > STALL_SECONDS:
                 speaker.close()  # nothing of its own came back: reconnect, as a page would
                 speaker = None
@@ -172,7 +176,7 @@ class Room(threading.Thread):
                 return
             if frame.get("error") == "message-lost":
                 self.books.tell_lost(socket_id)
-            elif "error" in frame:
+            elif "close" in frame:  # the socket's end, with its reason
                 self.books.refuse_socket(socket_id, "%s (close %s)" % (frame["error"],
                                                                         frame.get("close")))
             else:
@@ -194,8 +198,9 @@ class Echoer(threading.Thread):
                     sock = open_socket(self.split, "/echo/")
                     sock.settimeout(STALL_SECONDS)
                     opened += 1
+                sent_at = time.monotonic()
                 sock.send(frame_id)
-                self.books.send(frame_id, "echo", "%s-%d" % (self.name, opened))
+                self.books.send(frame_id, "echo", "%s-%d" % (self.name, opened), sent_at)
                 while sock.recv() != frame_id:
                     pass
                 self.books.deliver(frame_id)
@@ -228,7 +233,7 @@ class Connector(threading.Thread):
                 time.sleep(0.5)
                 continue
             try:
-                self.books.send(frame_id, "connect", frame_id)
+                self.books.send(frame_id, "connect", frame_id, time.monotonic())
                 sock.send(frame_id)
                 if sock.recv() == frame_id:
                     self.books.deliver(frame_id)
@@ -244,16 +249,16 @@ def faults(split, books, stop, period):
     while not stop.wait(period / 2):
         victim = split.workers[0]
         victim.signal(signal.SIGKILL)
-        books.kills.append(time.monotonic())
+        if victim.popen.wait(10) == -signal.SIGKILL:  # dead: it takes nothing after this
+            books.kills.append(time.monotonic())
         print("%.1fs: SIGKILL" % (time.monotonic() - books.started), flush=True)
-        victim.popen.wait(10)
         time.sleep(1)
         victim.start()
         print("%s SIGKILLed worker.1 and started it again" % time.strftime("%H:%M:%S"), flush=True)
         if stop.wait(period / 2):
             return
-        books.redis_stops.append(time.monotonic())
         split.redis.stop()
+        books.redis_stops.append(time.monotonic())  # gone: daphne holds what comes after
         print("%.1fs: Redis stopped" % (time.monotonic() - books.started), flush=True)
         time.sleep(2)
         split.start_redis()
@@ -290,7 +295,7 @@ def classify(books):
             elif kill is not None:
                 rows[HELD] += 1
                 parked = kind == "room"  # enforce_ordering waits for it from now on
-            elif any(-IN_REDIS_WINDOW <= sent_at - stop <= 0.5 for stop in books.redis_stops):
+            elif any(0 <= stop - sent_at <= IN_REDIS_WINDOW for stop in books.redis_stops):
                 rows[IN_REDIS] += 1
             else:
                 rows[LOST] += 1
@@ -313,7 +318,7 @@ class KilledBatches:
     def take(self, sent_at):
         """The kill a frame sent at ``sent_at`` may have died with, or None."""
         kill = next((k for k, left in self.left.items()
-                     if left and abs(sent_at - k) < KILL_WINDOW), None)
+                     if left and 0 <= k - sent_at < KILL_WINDOW), None)
         if kill is not None:
             self.left[kill] -= 1
         return kill

@@ -7,13 +7,13 @@ setting ``request.user`` (a bearer-token decorator placed outside it) can be
 added without touching the view.
 """
 import functools
-import json
 
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
 from channels_example.push import push_to_room, push_to_user
+from channels_kit import json_bodies
 from channels_kit.client_errors import ClientError
 from channels_kit.decorators import is_active_staff
 
@@ -39,12 +39,7 @@ def push_request(body):
 
     Raises ValueError, with the reason for the client, for anything else.
     """
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except ValueError:
-        raise ValueError("the body must be a JSON object")
-    if not isinstance(payload, dict):
-        raise ValueError("the body must be a JSON object")
+    payload = json_bodies.json_object(body)  # BadJSON is a ValueError, with its reason
     targets = [key for key in ("room", "user") if key in payload]
     text = payload.get("text")
     if len(targets) != 1 or not isinstance(payload[targets[0]], str):

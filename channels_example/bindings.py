@@ -28,8 +28,11 @@ the page keeps a row's newest data and ignores snapshot rows it has seen
 deleted (static/channels_example/live.js).
 
 Inbound (a client sending ``{"stream": "values", "payload": {"action": ...,
-"pk": ..., "data": {...}}}``) is allowed for staff only; anything else gets a
-JSON error frame and the socket stays open.
+"pk": ..., "data": {...}}}``) is allowed for staff only, checked before the
+payload is even read; anything else gets a JSON error frame and the socket
+stays open. Types are strict: ``pk`` a positive integer that fits the
+database (``true`` is not 1, ``1e30`` is no row), ``data`` only ``name`` and
+``value``, both strings (a list is not saved as its ``repr``).
 """
 import json
 
@@ -41,6 +44,10 @@ from channels_kit.client_errors import ClientError
 from channels_kit.decorators import is_active_staff
 
 GROUP = "live-values"
+# The largest primary key SQLite (and a bigint column) can hold; a larger
+# integer would overflow in the query, not just miss.
+MAX_PK = 2 ** 63 - 1
+FIELDS = ("name", "value")
 
 
 class LiveValueBinding(WebsocketBinding):
@@ -57,6 +64,8 @@ class LiveValueBinding(WebsocketBinding):
         """Connect: send the snapshot; frames: as WebsocketBinding (which ignores connect)."""
         if message.channel.name == "websocket.connect":
             cls().send_snapshot(kwargs["multiplexer"])
+        elif not is_active_staff(getattr(message, "user", None)):
+            raise ClientError("not-allowed", "only staff can change live values")
         super().trigger_inbound(message, **kwargs)
 
     def send_snapshot(self, multiplexer):
@@ -77,11 +86,11 @@ class LiveValueBinding(WebsocketBinding):
         if action not in ("create", "update", "delete"):
             raise ClientError("invalid-binding", '"action" must be create, update or delete')
         if action != "create" and not (
-            isinstance(pk, int) and LiveValue.objects.filter(pk=pk).exists()
+            type(pk) is int and 1 <= pk <= MAX_PK and LiveValue.objects.filter(pk=pk).exists()
         ):
-            raise ClientError("invalid-binding", "no live value with pk %r" % (pk,))
-        if action != "delete" and not isinstance(data, dict):
-            raise ClientError("invalid-binding", '"data" must be an object')
+            raise ClientError("invalid-binding", "no live value with pk %s" % json.dumps(pk)[:40])
+        if action != "delete":
+            checked_data(data)
         return action, pk, data
 
     def run_action(self, action, pk, data):
@@ -105,3 +114,14 @@ class LiveValueBinding(WebsocketBinding):
         except ValidationError as invalid:
             raise ClientError("invalid-binding", "; ".join(invalid.messages))
         instance.save()
+
+
+def checked_data(data):
+    """``data`` must be an object of string ``name`` / ``value`` fields, nothing else."""
+    if not isinstance(data, dict):
+        raise ClientError("invalid-binding", '"data" must be an object')
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise ClientError("invalid-binding", '"data" may only hold "name" and "value"')
+    if not all(isinstance(data[field], str) for field in data):
+        raise ClientError("invalid-binding", '"name" and "value" must be strings')

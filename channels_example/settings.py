@@ -13,7 +13,8 @@ environment here and nowhere else:
   sessions on the master those Sentinels name; ``REDIS_URL`` is then ignored.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DJANGO_CSRF_TRUSTED_ORIGINS`` (with the scheme: ``https://example.com``),
-  ``DATABASE_PATH``: the usual Django knobs.
+  ``DATABASE_PATH``: the usual Django knobs. Without ``DJANGO_SECRET_KEY``
+  the key is the checkout's own, in ``DJANGO_SECRET_KEY_FILE``.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
 - ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
   (with the inspector's hooks) and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
@@ -30,6 +31,8 @@ environment here and nowhere else:
 - ``TERMINAL_HOSTS_FILE``, ``TERMINAL_RECORDINGS_DIR``, ``TERMINAL_IDLE_SECONDS``,
   ``TERMINAL_REATTACH_SECONDS``, ``TERMINAL_MAX_SESSIONS``, and every
   ``TERMINAL_PASSWORD_*``: the web terminal (docs/terminal.md).
+- ``WS_TRUSTED_ORIGINS``: public origins (``https://example.com``) a TLS
+  proxy in front of daphne serves the pages from (docs/security.md).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -38,7 +41,7 @@ import os
 
 import django
 
-from channels_kit import run_env, sentinel
+from channels_kit import run_env, secret_key, sentinel
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,7 +59,16 @@ def env(name, default):
     return os.environ.get(name, RUN_ENV.get(name, default))
 
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production")
+# --- Security: the secret key (docs/security.md) ----------------------------
+# DJANGO_SECRET_KEY, or else this checkout's own random key in an ignored
+# file (DJANGO_SECRET_KEY_FILE, default .secret_key), made on first use:
+# ./run's migrate makes it before any server starts. No usable key is in
+# the repository, and a placeholder stops the process before it serves.
+SECRET_KEY_FILE = env("DJANGO_SECRET_KEY_FILE", os.path.join(BASE_DIR, ".secret_key"))
+SECRET_KEY = secret_key.refuse_known(
+    env("DJANGO_SECRET_KEY", None) or secret_key.checkout_key(SECRET_KEY_FILE),
+    "DJANGO_SECRET_KEY")
+# ---------------------------------------------------------------------------
 DEBUG = env("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 # Origins (with their scheme, as Django 4.0+ requires: https://example.com)
@@ -207,7 +219,7 @@ else:
 # that issued tokens with it can keep its settings and its users' tokens.
 # channels_kit.jwt.tokens fills in drf-jwt's defaults for missing keys.
 JWT_AUTH = {
-    "JWT_SECRET_KEY": env("JWT_SECRET_KEY", SECRET_KEY),
+    "JWT_SECRET_KEY": secret_key.refuse_known(env("JWT_SECRET_KEY", SECRET_KEY), "JWT_SECRET_KEY"),
     "JWT_ALGORITHM": "HS256",
     "JWT_EXPIRATION_DELTA": datetime.timedelta(seconds=int(env("JWT_EXPIRATION_SECONDS", "300"))),
     "JWT_LEEWAY": int(env("JWT_LEEWAY_SECONDS", "0")),
@@ -244,6 +256,65 @@ WEBSOCKET_LIMITS = {
 # so it rejoins its groups; a terminal's connect would open a second shell,
 # so its sockets are closed with 1012 instead and the page reattaches.
 WEBSOCKET_RECONNECT_PATHS = ["/terminal/"]
+
+# --- Security: WebSocket Origin (docs/security.md) -------------------------
+# Every connect checks Origin on scheme, host and port against the
+# handshake's own Host (channels_kit.origin). Behind a proxy that ends TLS,
+# daphne sees ws:// while browsers send https://...: list those public
+# origins here (comma-separated in WS_TRUSTED_ORIGINS).
+WEBSOCKET_TRUSTED_ORIGINS = [o.strip() for o in env("WS_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# The inspector never shows the frames of these paths: a terminal's frames
+# are keystrokes, passwords typed at a prompt among them.
+INSPECTOR_PRIVATE_PATHS = ["/terminal/"]
+
+# --- Security: password guessing (docs/security.md) -------------------------
+# Failed passwords per account and per address within the window, counted in
+# the layer's Redis (channels_kit/login_throttle.py); at the limit, logins for
+# it are refused until the window ends: 429 + Retry-After, a message on the pages.
+LOGIN_THROTTLE = {
+    "account_limit": int(env("LOGIN_THROTTLE_ACCOUNT", "5")),
+    "address_limit": int(env("LOGIN_THROTTLE_ADDRESS", "30")),
+    "window_seconds": int(env("LOGIN_THROTTLE_SECONDS", "900")),
+    "pages": ["/accounts/login/", "/admin/login/"],
+}
+MIDDLEWARE = MIDDLEWARE + ["channels_kit.login_throttle.LoginThrottleMiddleware"]
+
+# --- Security: mail (docs/security.md) --------------------------------------
+# Password reset mails go to the console (the worker's log) in development;
+# production names its backend (DJANGO_EMAIL_BACKEND, EMAIL_HOST, ...).
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+                    if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
+# --- Security: response headers and HTTPS (docs/security.md) ----------------
+# Always: nosniff, a Referrer-Policy and a CSP the pages satisfy (their
+# scripts are files; xterm.js writes <style> elements, hence 'unsafe-inline'
+# for styles only), and no framing. With HTTPS (DJANGO_HTTPS; on by default
+# when DEBUG is off): Secure cookies, HSTS, and plain HTTP redirected; the
+# proxy in front (deploy/) ends TLS and says so in X-Forwarded-Proto.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_BROWSER_XSS_FILTER = True  # Django 2.2's X-XSS-Protection; later Djangos ignore it
+X_FRAME_OPTIONS = "DENY"
+SECURITY_HEADERS = {
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:", "connect-src 'self'", "object-src 'none'",
+        "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+    ]),
+}
+MIDDLEWARE = MIDDLEWARE + ["channels_kit.security_headers.SecurityHeadersMiddleware"]
+HTTPS = env("DJANGO_HTTPS", "0" if DEBUG else "1") == "1"
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env("DJANGO_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = env("DJANGO_HSTS_PRELOAD", "1") == "1"
+    # /health/ is probed over plain HTTP by load balancers and the deploy units.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from channels_example import api, views
+from channels_example.accounts import QuietPasswordResetForm
 from channels_example.chat import ROOM_PATTERN
 from channels_example.terminal import views as terminal
 from channels_kit import health
@@ -29,6 +31,10 @@ urlpatterns = [
     re_path(r"^terminal/recordings/(?P<name>[^/]+)/$", terminal.replay, name="terminal-replay"),
     re_path(r"^terminal/recordings/(?P<name>[^/]+)\.cast$", terminal.cast, name="terminal-cast"),
     re_path(r"^terminal/(?P<alias>[A-Za-z0-9_-]{1,64})/$", terminal.terminal, name="terminal"),
+    # The same answer for every address, even when mail cannot be sent.
+    path("accounts/password_reset/",
+         auth_views.PasswordResetView.as_view(form_class=QuietPasswordResetForm),
+         name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api-token-auth/", token_views.obtain_token, name="api-token-auth"),

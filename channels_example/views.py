@@ -7,9 +7,9 @@ URL is both the page and its socket.
 """
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.forms import UserCreationForm
 from django.shortcuts import redirect, render
 
+from channels_example.accounts import SignupForm
 from channels_kit.decorators import is_active_staff
 
 
@@ -18,12 +18,12 @@ def index(request):
 
 
 def signup(request):
-    """Create an account with Django's UserCreationForm and log the new user in.
+    """Create an account (Django's UserCreationForm, minus look-alike names) and log the new user in.
 
     Logging in sets the ``sessionid`` cookie, which is what the WebSocket
     handshake carries to ``channel_session_user_from_http``.
     """
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.save())
         return redirect(settings.LOGIN_REDIRECT_URL)

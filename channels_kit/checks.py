@@ -22,6 +22,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from channels_kit.route_walk import routing_entries
+from channels_kit.secret_key import is_placeholder
 
 # asgi_redis.RedisChannelLayer's default capacity, for every channel.
 ASGI_REDIS_DEFAULT_CAPACITY = 100
@@ -32,9 +33,6 @@ DATABASE_SESSION_ENGINES = {
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cached_db",
 }
-# Values a JWT signing key is left at by tutorials and templates.
-PLACEHOLDER_KEYS = {"secret", "secret-key", "secretkey", "changeme", "change-me",
-                    "your-secret-key", "jwt-secret", "jwt-secret-key"}
 SHOWN_AT_MOST = 5
 
 
@@ -159,6 +157,13 @@ def check_in_memory_layer(app_configs=None, **kwargs):
         if issubclass(backend, InMemoryChannelLayer)]
 
 
+ORIGIN_HINT = ("Decorate it with channels_kit.origin.same_origin_only (outermost), which "
+               "checks scheme, host and port; on a class-based consumer use "
+               "channels_kit.class_consumers.CheckedConsumerMixin (or method_decorator on "
+               "raw_connect). Behind a TLS proxy, list the public origin in "
+               "WEBSOCKET_TRUSTED_ORIGINS.")
+
+
 def check_origin(app_configs=None, **kwargs):
     """Every websocket.connect consumer checks Origin (cross-site WebSocket hijacking)."""
     unchecked = dict.fromkeys(  # in routing order, each once
@@ -170,11 +175,46 @@ def check_origin(app_configs=None, **kwargs):
     return [checks.Warning(
         "The websocket.connect consumer %s does not check the Origin header: any web page "
         "can open this socket with its visitor's cookies." % where,
-        hint="Decorate it with channels.security.websockets.allowed_hosts_only (outermost); "
-             "on a class-based consumer, decorate raw_connect with method_decorator or use "
-             "channels_kit.class_consumers.CheckedConsumerMixin.",
+        hint=ORIGIN_HINT,
         id="channels_kit.W004",
     ) for where in unchecked]
+
+
+def check_hostname_only_origin(app_configs=None, **kwargs):
+    """A connect consumer whose only Origin check is channels' hostname-only allowed_hosts_only."""
+    weak = dict.fromkeys(  # in routing order, each once
+        "%s on %s" % (consumer_name(e.consumer), e.path)
+        for alias, backend, config, routing in layer_configs() if routing
+        for e in routing_entries(routing)
+        if e.channel == "websocket.connect" and e.traits.hostname_only
+    )
+    return [checks.Warning(
+        "The websocket.connect consumer %s checks Origin with channels' allowed_hosts_only, "
+        "which compares only the hostname: a page on another port or scheme of an allowed "
+        "host (http://127.0.0.1:8080, a second app on the same name) opens this socket with "
+        "its visitor's cookies." % where,
+        hint=ORIGIN_HINT,
+        id="channels_kit.W008",
+    ) for where in weak]
+
+
+def check_implicit_connect(app_configs=None, **kwargs):
+    """No catch-all websocket.connect route: channels' built-in consumer accepts the rest."""
+    warnings = []
+    for alias, backend, config, routing in layer_configs():
+        entries = list(routing_entries(routing)) if routing else []
+        if any(e.channel == "websocket.connect" and not e.filters for e in entries):
+            continue
+        warnings.append(checks.Warning(
+            "CHANNEL_LAYERS[%r] has no websocket.connect route for every path: runworker adds "
+            "channels' connect_consumer below your routes, and it accepts every other "
+            "connect, from any Origin, with no check at all." % alias,
+            hint="Route a websocket.connect consumer with no path last, decorated with "
+                 "channels_kit.origin.same_origin_only, that refuses (as consumers/not_found.py "
+                 "does) or serves the socket.",
+            id="channels_kit.W009",
+        ))
+    return warnings
 
 
 def check_ordering(app_configs=None, **kwargs):
@@ -229,13 +269,6 @@ def check_jwt_key(app_configs=None, **kwargs):
     return warnings
 
 
-def is_placeholder(raw):
-    """A known placeholder, or a key that says it is insecure (Django's ``django-insecure-``
-    startproject keys, development defaults like this project's)."""
-    text = raw.decode("utf8", "replace").lower()
-    return text in PLACEHOLDER_KEYS or "insecure" in text
-
-
 def consumer_name(consumer):
     return "%s.%s" % (getattr(consumer, "__module__", "?"),
                       getattr(consumer, "__qualname__", type(consumer).__name__))
@@ -247,5 +280,6 @@ def shortened(items):
 
 
 ALWAYS = [check_msgpack, check_capacity, check_database_channel_sessions,
-          check_in_memory_layer, check_origin, check_ordering]
+          check_in_memory_layer, check_origin, check_ordering, check_hostname_only_origin,
+          check_implicit_connect]
 DEPLOY = [check_jwt_key]

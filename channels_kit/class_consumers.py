@@ -1,6 +1,6 @@
 """Mixins that give 1.x class-based consumers the project's rules.
 
-Function consumers get these from decorators (``@allowed_hosts_only``,
+Function consumers get these from decorators (``@same_origin_only``,
 ``@reports_client_errors``). A class-based consumer is routed as a whole, and
 ``WebsocketConsumer.get_handler`` wraps whichever method the message's channel
 maps to (``raw_connect``, ``raw_receive``, ``raw_disconnect``) in the session,
@@ -14,17 +14,17 @@ normally, so the socket's order counter still moves on.
 checking the Origin there, before ``super()``, means a refused socket never
 joins a group.
 """
-from channels.security.websockets import allowed_hosts_only
 from django.utils.decorators import method_decorator
 
 from channels_kit.client_errors import reports_client_errors
 from channels_kit.frames import json_of
+from channels_kit.origin import same_origin_only
 
 
 class CheckedConsumerMixin:
-    """Origin check on connect; ClientError answered on connect and receive."""
+    """Origin check on connect (scheme, host and port); ClientError answered on connect and receive."""
 
-    @method_decorator([allowed_hosts_only, reports_client_errors])
+    @method_decorator([same_origin_only, reports_client_errors])
     def raw_connect(self, message, **kwargs):
         super().raw_connect(message, **kwargs)
 

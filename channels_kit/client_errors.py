@@ -31,6 +31,7 @@ CLOSE_CODES = {
     "login-required": 4201,
     "session-ended": 4202,
     "staff-required": 4203,
+    "access-revoked": 4205,
     "token-missing": 4300,
     "token-malformed": 4301,
     "token-bad-signature": 4302,

@@ -32,6 +32,15 @@ def pause_reading(protocol):
         protocol.transport.pauseProducing()
 
 
+def closing(protocol):
+    """The socket has left the open state: a close frame went out or came in.
+
+    A frame read now was sent after the close began; the app has finished
+    with the socket (a fatal error's close code stands), so it is not passed on.
+    """
+    return protocol is not None and protocol.state != protocol.STATE_OPEN
+
+
 def resume_reading(protocol):
     if protocol is not None and protocol.transport is not None:
         protocol.transport.resumeProducing()

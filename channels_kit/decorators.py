@@ -24,11 +24,11 @@ clear "reconnect" instead of a KeyError in the worker.
 import functools
 
 from channels.auth import channel_session_user
-from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
 from django.conf import settings
 
 from channels_kit.client_errors import ClientError, reports_client_errors
+from channels_kit.origin import same_origin_only
 
 
 def is_active_staff(user):
@@ -91,7 +91,8 @@ session_intact = _refuses(_check_session_intact)
 def ordered_connect(authenticate):
     """The connect stack, outermost first.
 
-    1. ``allowed_hosts_only``: a foreign or missing Origin gets HTTP 403.
+    1. ``same_origin_only``: an Origin other than the site's own (scheme,
+       host and port) or none gets HTTP 403 (channels_kit.origin).
     2. ``enforce_ordering``: connect is the socket's message 0; every later
        message waits in a wait channel until it has run, on any worker.
     3. ``authenticate``: ``channel_session_user_from_http`` or a token
@@ -100,7 +101,7 @@ def ordered_connect(authenticate):
        JSON error frame and close code; the ordering counter still advances.
     """
     def decorator(consumer):
-        return allowed_hosts_only(enforce_ordering(authenticate(reports_client_errors(consumer))))
+        return same_origin_only(enforce_ordering(authenticate(reports_client_errors(consumer))))
     return decorator
 
 

@@ -33,7 +33,8 @@ import logging
 import time
 
 from channels_kit.client_errors import ClientError
-from channels_kit.daphne_sockets import calling_protocol, close_with, pause_reading, resume_reading
+from channels_kit.daphne_sockets import (calling_protocol, close_with, closing, pause_reading,
+                                        resume_reading)
 from channels_kit.outages import OutageHolding, payload_size
 from channels_kit.redis_errors import REDIS_DOWN
 
@@ -153,7 +154,7 @@ class FlowControlledLayer(OutageHolding):
         socket = self.sockets.get(message["reply_channel"])
         if socket is None:
             return self.layer.send(channel, message)
-        if socket.refused:
+        if socket.refused or closing(socket.protocol):
             return
         if self.max_frame and payload_size(message) > self.max_frame:
             detail = "frames are limited to %d characters (bytes if binary)" % self.max_frame

@@ -1,5 +1,6 @@
 """Reading what a client sent: a bad frame raises ClientError, never a traceback."""
 import json
+import math
 
 from channels_kit.client_errors import ClientError
 
@@ -12,10 +13,27 @@ def text_of(message):
     return text
 
 
+def finite(text):
+    """A JSON number as a float, refused unless finite (``1e400`` would be ``inf``)."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number: %s" % text[:20])
+    return number
+
+
+def not_json(constant):
+    """Python's json reads NaN, Infinity and -Infinity; JSON has none of them."""
+    raise ValueError("%s is not JSON" % constant)
+
+
 def json_of(message):
-    """The decoded JSON object of a text frame."""
+    """The decoded JSON object of a text frame: strict JSON, so no NaN or Infinity.
+
+    Whatever a consumer echoes back must parse in the browser's JSON.parse,
+    which throws on the non-finite numbers Python's json would accept.
+    """
     try:
-        payload = json.loads(text_of(message))
+        payload = json.loads(text_of(message), parse_constant=not_json, parse_float=finite)
     except (ValueError, RecursionError):
         # RecursionError: a few thousand nested brackets fit in one frame.
         raise ClientError("invalid-json", "frames must be JSON objects")

@@ -1,7 +1,8 @@
 """What each consumer in a 1.x routing table is wrapped in, found without running it.
 
 The system checks need to know, per path and channel, whether a consumer
-runs inside ``channel_session``, ``enforce_ordering`` and an Origin check.
+runs inside ``channel_session``, ``enforce_ordering`` and an Origin check,
+and whether that check is channels' hostname-only ``allowed_hosts_only``.
 Channels 1.1.8 leaves no flag on a decorated function, but every decorator
 it ships leaves a trace that can be followed statically:
 
@@ -26,13 +27,15 @@ from collections import namedtuple
 from functools import partial
 
 from channels.routing import Include, Router
-from channels.security.websockets import BaseOriginValidator
+from channels.security.websockets import AllowedHostsOnlyOriginValidator, BaseOriginValidator
 from channels.sessions import channel_session, enforce_ordering
 
 # How far to follow wrappers and closures; real decorator stacks are a few deep.
 MAX_LAYERS = 200
 
-Traits = namedtuple("Traits", "session ordering origin")
+# origin: any Origin check; hostname_only: only channels' allowed_hosts_only,
+# which lets a page on another port or scheme of an allowed host through.
+Traits = namedtuple("Traits", "session ordering origin hostname_only")
 Entry = namedtuple("Entry", "path filters channel consumer traits")
 
 
@@ -66,7 +69,7 @@ def _patterns(compiled):
 
 
 def traits(consumer, channel):
-    """Traits(session, ordering, origin) of the handler ``consumer`` runs for ``channel``."""
+    """Traits(session, ordering, origin, hostname_only) of the handler ``consumer`` runs for ``channel``."""
     if isinstance(consumer, type):
         return _class_traits(consumer, channel)
     return _layer_traits(layers(consumer))
@@ -82,15 +85,19 @@ def _class_traits(cls, channel):
     by_attributes = any(getattr(cls, flag, False) for flag in (
         "channel_session", "channel_session_user", "http_user", "http_user_and_session"))
     ordered = bool(getattr(cls, "strict_ordering", False))
-    return Traits(own.session or by_attributes or ordered, own.ordering or ordered, own.origin)
+    return Traits(own.session or by_attributes or ordered, own.ordering or ordered, own.origin,
+                  own.hostname_only)
 
 
 def _layer_traits(found):
     codes = {getattr(layer, "__code__", None) for layer in found}
+    validators = [layer for layer in found if isinstance(layer, BaseOriginValidator)]
     return Traits(
         session=SESSION_CODE in codes,
         ordering=ORDERING_CODE in codes,
-        origin=any(isinstance(layer, BaseOriginValidator) for layer in found),
+        origin=bool(validators),
+        hostname_only=bool(validators) and all(
+            type(layer) is AllowedHostsOnlyOriginValidator for layer in validators),
     )
 
 

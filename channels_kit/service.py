@@ -15,9 +15,11 @@ own, reached through the channel layer like any consumer:
 - it writes output straight to the socket's ``reply_channel``.
 - it announces itself in Redis: a heartbeat key holding its id (it expires
   unless renewed), so a consumer can tell on connect and on every frame
-  whether the service that owns its object still runs; and a hash of the
+  whether the service that owns its object still runs; a hash of the
   reply channels it serves, so the next service process can end those
-  sockets' sessions (a frame and a close) instead of leaving them hanging.
+  sockets' sessions (a frame and a close) instead of leaving them hanging;
+  and a hash of each object's owner, so a consumer refuses a socket that
+  names another user's object *before* it wires any input to it.
 
 ``ChannelService`` is the process's loop; ``ServiceDirectory`` is what a
 worker consumer uses to find it. Subclasses say what an open and an input
@@ -56,6 +58,7 @@ class ServiceDirectory:
         self.layer = layer
         self.heartbeat_key = "%sservice.%s" % (getattr(layer, "prefix", ""), name)
         self.sockets_key = self.heartbeat_key + ".sockets"
+        self.owners_key = self.heartbeat_key + ".owners"
 
     @property
     def redis(self):
@@ -67,6 +70,13 @@ class ServiceDirectory:
             return None
         value = self.redis.get(self.heartbeat_key)
         return value.decode("ascii") if value else None
+
+    def owner_of(self, object_id):
+        """The owner a live object was opened for (as text), or None: no such object."""
+        if not hasattr(self.layer, "connection"):
+            return None
+        value = self.redis.hget(self.owners_key, object_id)
+        return value.decode("utf8") if value else None
 
 
 class ChannelService:
@@ -193,10 +203,15 @@ class ChannelService:
     def remember_socket(self, object_id, reply_channel):
         self.directory.redis.hset(self.directory.sockets_key, object_id, reply_channel)
 
+    def remember_owner(self, object_id, owner):
+        """Record who may reach ``object_id`` (consumers check it before wiring input)."""
+        self.directory.redis.hset(self.directory.owners_key, object_id, str(owner))
+
     def forget_socket(self, object_id):
         """Called when an object ends, also while Redis is down (then the next service tidies up)."""
         try:
             self.directory.redis.hdel(self.directory.sockets_key, object_id)
+            self.directory.redis.hdel(self.directory.owners_key, object_id)
         except REDIS_DOWN:
             pass
 
@@ -204,7 +219,7 @@ class ChannelService:
         """Tell the sockets of an earlier service process (killed, not stopped) that it is over."""
         redis = self.directory.redis
         orphans = redis.hgetall(self.directory.sockets_key)
-        redis.delete(self.directory.sockets_key)
+        redis.delete(self.directory.sockets_key, self.directory.owners_key)
         for object_id, reply_channel in orphans.items():
             self.layer.send(reply_channel.decode("utf8"), self.orphan_reply(object_id.decode("utf8")))
         if orphans:

@@ -1,9 +1,10 @@
 """Echo: every frame comes back as sent, text as text, bytes as bytes."""
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
+
+from channels_kit.origin import same_origin_only
 
 
-@allowed_hosts_only
+@same_origin_only
 def connect(message):
     message.reply_channel.send({"accept": True})
 

@@ -14,19 +14,22 @@ nothing for ``enforce_ordering`` to protect.
 """
 from channels.auth import http_session_user
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
 
+from channels_kit import privileged
 from channels_kit.client_errors import reports_client_errors
 from channels_kit.decorators import staff_required
 from channels_kit.inspector.consumers import unwatch, watch
+from channels_kit.origin import same_origin_only
 
 
-@allowed_hosts_only
+@same_origin_only
 @http_session_user
 @reports_client_errors
 @staff_required
 def connect(message):
     watch(message)
+    # Ends this socket (4205) when the user logs out or loses staff.
+    privileged.hold(message, message.user)
 
 
 def receive(message):

@@ -30,7 +30,9 @@ from channels.generic.websockets import WebsocketDemultiplexer
 
 from channels_example.bindings import GROUP, LiveValueBinding
 from channels_kit.class_consumers import CheckedConsumerMixin, JsonFramesMixin
+from channels_kit import privileged
 from channels_kit.client_errors import ClientError
+from channels_kit.decorators import is_active_staff
 
 
 class LiveDemultiplexer(CheckedConsumerMixin, JsonFramesMixin, WebsocketDemultiplexer):
@@ -42,6 +44,10 @@ class LiveDemultiplexer(CheckedConsumerMixin, JsonFramesMixin, WebsocketDemultip
     consumers = {LiveValueBinding.stream: LiveValueBinding.consumer}
 
     def connection_groups(self, **kwargs):
+        """The values group; a staff socket (it may change values) also ends with its staff."""
+        user = self.message.user
+        if is_active_staff(user):
+            return [GROUP, privileged.group_of(user.pk).name]
         return [GROUP]
 
     def receive(self, content, **kwargs):

@@ -6,12 +6,12 @@ not find match" and the client hangs until daphne gives up on the handshake
 ``not-found`` and close code 4004. It must stay the LAST line of routing.py.
 """
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
 
 from channels_kit.client_errors import ClientError, reports_client_errors
+from channels_kit.origin import same_origin_only
 
 
-@allowed_hosts_only
+@same_origin_only
 @reports_client_errors
 def connect(message):
     raise ClientError("not-found", "no WebSocket endpoint at %s" % message.content.get("path"))

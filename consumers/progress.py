@@ -23,11 +23,11 @@ import json
 import time
 
 from channels.routing import route
-from channels.security.websockets import allowed_hosts_only
 from channels.sessions import enforce_ordering
 
 from channels_kit.client_errors import ClientError, reports_client_errors
 from channels_kit.frames import json_of
+from channels_kit.origin import same_origin_only
 
 MAX_STEPS = 50
 # Stands in for one chunk of real work; the whole job holds a worker for at
@@ -46,7 +46,7 @@ def job_of(message):
     return steps, buffered
 
 
-@allowed_hosts_only
+@same_origin_only
 @enforce_ordering
 @reports_client_errors
 def connect(message):

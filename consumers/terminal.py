@@ -6,12 +6,16 @@ channels_example/terminal/service.py), which writes the output straight to
 this socket's reply channel. Here a worker only
 
 - on connect: refuses anyone but active staff (4201 / 4203) and aliases the
-  hosts file does not list (4602), accepts, picks the session id (a new one,
-  or ``?session=<id>`` to reattach), keeps the session's input channel in the
-  channel session, and asks the service to open or reattach it;
+  hosts file does not list (4602), picks the session id (a new one, or
+  ``?session=<id>`` to reattach, refused with 4608 unless the service's
+  owners hash says the session is this user's), and only then accepts,
+  keeps the session's input channel in the channel session, and asks the
+  service to open or reattach it;
 - on each frame: checks it is ``{"input"}`` or ``{"resize"}``, checks the
   service that owns the session still runs (else ends the socket with 4609,
-  instead of sending into a list nobody reads), and forwards it;
+  instead of sending into a list nobody reads), and forwards it with the
+  user and the socket it came from: the service delivers it only from the
+  owner's attached socket;
 - on disconnect: tells the service the socket is gone, so the session keeps
   running detached and buffers its output for a reattach.
 
@@ -31,6 +35,7 @@ from channels_example.terminal import frames
 from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_kit.client_errors import ClientError
 from channels_kit.decorators import ordered_connect, ordered_receive, staff_required
+from channels_kit import privileged
 from channels_kit.jwt.auth import query_params
 from channels_kit.service import ServiceDirectory, input_channel
 
@@ -43,7 +48,10 @@ def connect(message, alias):
     known_host(alias)
     service_id = running_service(message)
     session_id, reattach = requested_session(message)
+    if reattach:
+        owned_session(message, session_id, alias)
     message.reply_channel.send({"accept": True}, immediately=True)
+    privileged.hold(message, message.user)
     message.channel_session["terminal_service"] = service_id
     message.channel_session["terminal_input"] = input_channel(NAME, service_id, session_id)
     Channel(NAME + ".open").send({
@@ -57,9 +65,12 @@ def connect(message, alias):
 @staff_required
 def receive(message, alias):
     frame = frames.terminal_frame(message)
+    if "terminal_input" not in message.channel_session:
+        return  # connect refused this socket: it is closing, and reaches no session
     if running_service(message, quiet=True) != message.channel_session["terminal_service"]:
         message.reply_channel.send(frames.SERVICE_GONE, immediately=True)
         return
+    frame.update(user_id=message.user.pk, socket=message.reply_channel.name)
     Channel(message.channel_session["terminal_input"]).send(frame, immediately=True)
 
 
@@ -88,6 +99,14 @@ def running_service(message, quiet=False):
         raise ClientError("terminal-unavailable", "the terminal service is not running "
                           "(python manage.py runterminal)")
     return service_id
+
+
+def owned_session(message, session_id, alias):
+    """Refuse (4608) a reattach to a session that is not this user's, or not live."""
+    owner = ServiceDirectory(NAME, message.channel_layer.channel_layer).owner_of(session_id)
+    if owner != str(message.user.pk):
+        raise ClientError("unknown-session", "no live session %s of yours on %s: it ended, "
+                          "or expired while detached" % (session_id, alias))
 
 
 def requested_session(message):

@@ -2,14 +2,16 @@
 
 Stock WSClient builds a dict of str headers; daphne sends a list of
 ``[name, value]`` byte pairs, and the origin validator only understands the
-latter. This client also sends a same-site Origin by default.
+latter. This client also sends a Host and the same-origin Origin by default,
+as a browser on the site's own page does.
 """
 from channels.test import WSClient
 
 
 class DaphneWSClient(WSClient):
-    def __init__(self, origin="http://127.0.0.1", **kwargs):
+    def __init__(self, origin="http://127.0.0.1", host="127.0.0.1", **kwargs):
         super().__init__(**kwargs)
+        self.set_header("host", host)
         if origin:
             self.set_header("origin", origin)
 

@@ -33,6 +33,13 @@ def require_tool(name, path, hint=""):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Tests in one process share Django's cache: none inherits another's failed logins."""
+    from django.core.cache import cache
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def split(tmp_path_factory):
     # The terminal tests write the hosts file once their sshd runs (it is

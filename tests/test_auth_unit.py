@@ -115,5 +115,6 @@ class NotificationsTests(ChannelTestCase):
     def test_disconnect_leaves_the_user_group(self):
         nora = connected(logged_in("nora"), "/notifications/")
         group = "user-%d" % User.objects.get(username="nora").pk
+        self.assertIn(nora.reply_channel, nora.channel_layer.group_channels(group))
         nora.send_and_consume("websocket.disconnect", {"code": 1000}, path="/notifications/")
         self.assertNotIn(nora.reply_channel, nora.channel_layer.group_channels(group))

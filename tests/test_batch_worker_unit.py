@@ -3,7 +3,9 @@ import pytest
 from channels import Channel, Group
 from channels.routing import Router, route
 from channels.signals import consumer_finished, consumer_started
+from channels.worker import Worker
 
+from channels_kit.management.commands.runworker import Command
 from channels_kit.worker import BatchWorker
 
 # consumer_finished closes Django's stale database connections, as in a worker.
@@ -146,3 +148,25 @@ def test_a_stop_ends_the_loop_after_the_batch_in_hand():
     # The stop came with the batch (the layer stops the worker on its last one);
     # both messages still ran and were answered.
     assert [e for e in events if e[0] == "consumer"] == [("consumer", "f1"), ("consumer", "f2")]
+
+
+class BatchingLayer:
+    """What batch_receives looks for: a layer that can take several messages per trip."""
+
+    def receive_batch(self, channels, limit):
+        raise AssertionError("not run here")
+
+
+@pytest.mark.parametrize("argv, worker_class, batch", [
+    ([], BatchWorker, 8),                  # the README's "batches of up to 8"
+    (["--batch", "3"], BatchWorker, 3),
+    (["--batch", "1"], Worker, None),      # the stock loop, one message per trip
+])
+def test_runworker_batch_option_picks_the_loop_and_its_batch_size(argv, worker_class, batch):
+    command = Command()
+    options = vars(command.create_parser("manage.py", "runworker").parse_args(argv))
+    command.batch = options["batch"]
+    worker = Worker(channel_layer=BatchingLayer(), signal_handlers=False)
+    command.batch_receives(worker)
+    assert type(worker) is worker_class
+    assert getattr(worker, "batch", None) == batch

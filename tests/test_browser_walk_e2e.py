@@ -6,7 +6,8 @@ form, a bad room link, the admin), in real Chromium against the real split
 as ``./run`` starts it from a fresh clone (the suite's split runs on a new
 database). No page may be a dead end: no Django debug page, no server error,
 and every page that opens a WebSocket shows its connection state, settled
-(not stuck on "connecting"). One screenshot per page and visitor goes to
+(not stuck on "connecting"). Every page comes with the site's
+Content-Security-Policy and breaks none of it. One screenshot per page and visitor goes to
 test-artifacts/screenshots/walk-*.
 """
 import re
@@ -38,6 +39,10 @@ window.WebSocket = new Proxy(window.WebSocket, {
     return new target(...args);
   },
 });
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", event => {
+  window.cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
 """
 
 
@@ -61,6 +66,8 @@ def check_page(page, role, path):
         expect(page.get_by_role("button", name="log in as a staff user")).to_be_visible()
     assert response.status == expected, "%s as %s answered %s" % (path, role, response.status)
     assert not DEBUG_PAGE.search(page.content()), "%s as %s is a debug/error page" % (path, role)
+    assert "script-src 'self'" in response.headers.get("content-security-policy", ""), path
+    assert response.headers.get("x-content-type-options") == "nosniff", path
     sockets = page.evaluate("window.socketsOpened || 0")
     if sockets:
         badge = state_of(page)
@@ -69,6 +76,7 @@ def check_page(page, role, path):
         expect(badge).not_to_have_text("")
     if page.locator("main").count():
         expect(page.locator("main")).not_to_be_empty()
+    assert page.evaluate("window.cspViolations") == [], "%s as %s broke the CSP" % (path, role)
     screenshot(page, "walk-%s-%s" % (role, slug(path)))
     return sockets > 0
 

@@ -19,6 +19,7 @@ from django.core import checks
 
 from channels_kit import checks as kit_checks
 from channels_kit.class_consumers import CheckedConsumerMixin
+from channels_kit.origin import same_origin_only
 from tests.paths import ROOT
 
 REDIS_LAYER = "channels_kit.layer.RedisChannelLayer"
@@ -43,11 +44,21 @@ def use_layer(settings, routing, backend=REDIS_LAYER, config=None):
 
 # --- consumers to route -----------------------------------------------------
 
-@allowed_hosts_only
+@same_origin_only
 @enforce_ordering
 @channel_session_user_from_http
 def ordered_connect(message):
     """connect done right: Origin checked, ordered, user stored."""
+
+
+@allowed_hosts_only
+def hostname_checked_connect(message):
+    """channels' own Origin check: the hostname only, any port, any scheme."""
+
+
+@same_origin_only
+def refuse_the_rest(message):
+    """A catch-all connect, so no path falls through to channels' accept-all one."""
 
 
 @enforce_ordering
@@ -170,6 +181,29 @@ def test_connect_without_origin_check_is_W004_through_includes_and_classes(setti
     assert len(messages) == 2, messages
     assert "tests.test_checks_unit.bare_connect on ^/bare/$ " in messages[0]
     assert "tests.test_checks_unit.UncheckedConsumer on ^/v1^/class/$ " in messages[1]
+
+
+def test_hostname_only_origin_check_is_W008(settings):
+    use_layer(settings, GOOD_ROUTES + [
+        route("websocket.connect", hostname_checked_connect, path=r"^/stock/$"),
+        route("websocket.connect", same_origin_only(hostname_checked_connect), path=r"^/both/$"),
+    ])
+    found = reported()
+    assert len(found["channels_kit.W008"]) == 1, found["channels_kit.W008"]
+    assert "hostname_checked_connect on ^/stock/$ checks Origin with channels' " \
+           "allowed_hosts_only" in found["channels_kit.W008"][0]
+    assert "channels_kit.W004" not in found
+
+
+def test_no_catch_all_connect_is_W009(settings):
+    # Every routed path checks Origin, yet /other/ would open through channels' connect_consumer.
+    use_layer(settings, GOOD_ROUTES)
+    assert "accepts every other connect" in reported()["channels_kit.W009"][0]
+    use_layer(settings, GOOD_ROUTES + [route("websocket.connect", refuse_the_rest)])
+    assert "channels_kit.W009" not in reported()
+    use_layer(settings, GOOD_ROUTES + [include([route("websocket.connect", refuse_the_rest)],
+                                               path=r"^/x/")])
+    assert "channels_kit.W009" in reported()
 
 
 def test_session_without_ordering_is_W005_per_path_and_channel(settings):

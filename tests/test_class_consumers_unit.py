@@ -68,7 +68,8 @@ class JsonConsumerTests(ChannelTestCase):
 
     def test_malformed_json_gets_an_error_and_the_socket_stays_open(self):
         c = self.connect()
-        for bad in ["{nope", "[1, 2]", '"a string"', ""]:
+        for bad in ["{nope", "[1, 2]", '"a string"', "", '{"n": NaN}', '{"n": Infinity}',
+                    '{"n": [-Infinity]}', '{"n": 1e400}']:
             c.send_and_consume("websocket.receive", {"text": bad}, path="/json/")
             self.assertEqual(error_of(c), ("invalid-json", None), bad)
         c.send_and_consume("websocket.receive", {"text": '{"still": "here"}'}, path="/json/")

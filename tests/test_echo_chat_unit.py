@@ -40,6 +40,7 @@ class ChatTests(ChannelTestCase):
     def test_disconnect_leaves_the_group(self):
         c = client(ordered=True)
         c.send_and_consume("websocket.connect", path="/chat/")
+        self.assertIn(c.reply_channel, Group("chat").channel_layer.group_channels("chat"))
         c.send_and_consume("websocket.disconnect", {"code": 1000}, path="/chat/")
         self.assertNotIn(c.reply_channel, Group("chat").channel_layer.group_channels("chat"))
 

@@ -86,15 +86,16 @@ def test_room_works_again_within_15s_of_redis_restart(own_split):
     assert any("Redis unavailable" in w.log() for w in own_split.workers)
 
 
-def test_sigterm_drains_and_exits_0(own_split):
-    listener, sender = connect(own_split, "/chat/drain/"), connect(own_split, "/chat/drain/")
-    for i in range(50):  # within the default per-socket burst
-        say(sender, str(i))
-    victim = own_split.workers[0]
-    victim.signal(signal.SIGTERM)
-    assert victim.popen.wait(20) == 0
-    received = [recv_json(listener)["text"] for _ in range(50)]
-    assert received == [str(i) for i in range(50)]
+def test_sigterm_drains_the_message_in_hand_and_exits_0(own_split):
+    job = connect(own_split, "/progress/")
+    job.send(json.dumps({"steps": 50}))  # about a second of work in one consumer run
+    assert recv_json(job) == {"step": 1, "of": 50}  # a worker is in the middle of it
+    for worker in own_split.workers:  # no other worker could finish it for the one stopped
+        worker.signal(signal.SIGTERM)
+    assert [worker.popen.wait(20) for worker in own_split.workers] == [0, 0]
+    rest = [recv_json(job) for _ in range(50)]
+    assert rest == [{"step": n, "of": 50} for n in range(2, 51)] + [{"done": True}]
+    assert any("finishing the message in hand" in worker.log() for worker in own_split.workers)
 
 
 def test_sigkill_of_one_worker_leaves_the_other_serving(own_split):

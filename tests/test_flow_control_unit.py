@@ -61,7 +61,7 @@ class Transport:
 
 class Protocol:
     """What the wrapper uses of daphne's WebSocketProtocol."""
-    STATE_OPEN = 1
+    STATE_OPEN, STATE_CLOSING = 1, 2
 
     def __init__(self, reply_channel):
         self.reply_channel = reply_channel
@@ -175,6 +175,15 @@ def test_frames_within_the_burst_pass_through(clock, timers):
         frame(layer, reply, order)
     assert orders(layer) == [1, 2, 3, 4, 5]
     assert not protocol_of(layer, reply).transport.paused
+
+
+def test_frames_read_after_the_close_began_are_not_passed_on(clock, timers):
+    layer = limited(clock, timers, rate=1, burst=5)
+    reply = open_socket(layer)
+    frame(layer, reply, 1)
+    protocol_of(layer, reply).state = Protocol.STATE_CLOSING  # a fatal error's close went out
+    frame(layer, reply, 2, "too late")
+    assert orders(layer) == [1]
 
 
 def test_a_fast_sender_is_paused_not_closed_and_every_frame_arrives_at_the_rate(clock, timers):

@@ -15,6 +15,7 @@ import websocket
 
 from channels_kit.inspector.tap import Tap
 from tests.browser import logged_in
+from tests.terminal import Terminal
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
@@ -179,6 +180,58 @@ def test_tokens_and_session_keys_never_shown(split, inspector, ws, staff):
     for event in frames(events) + replies(events):
         assert "my token is [redacted]" in event["content"]["text"]
     by_cookie.close()
+
+
+def test_secret_fields_headers_and_session_ids_in_frames_never_shown(inspector, ws, staff):
+    marker = uuid.uuid4().hex[:8]
+    api_key, auth = "apikey-" + marker, "xauth-" + marker
+    sock = ws("/echo/", header=["X-Api-Key: " + api_key, "X-Auth: " + auth])
+    secrets_sent = [api_key, auth, "pw-" + marker, "tok-" + marker, staff.cookie("sessionid")]
+    sock.send(json.dumps({"password": "pw-" + marker, "nested": {"api_token": "tok-" + marker},
+                          "note": marker}))
+    sock.recv()
+    sock.send("pasted: my session is %s (%s)" % (staff.cookie("sessionid"), marker))
+    sock.recv()
+
+    def shown(got):  # each frame, as daphne queued it and as a worker took it
+        return [e for e in got if e["channel"] == "websocket.receive"
+                and marker in e["content"].get("text", "")]
+
+    def connect(got):
+        return [e for e in got if e["channel"] == "websocket.connect"
+                and "x-api-key" in dict(e["content"]["headers"])]
+
+    raw, events = collect(inspector, lambda got: len(shown(got)) == 4 and connect(got))
+    for secret in secrets_sent:
+        assert secret not in "\n".join(raw)
+    headers = dict(connect(events)[0]["content"]["headers"])
+    assert headers["x-api-key"] == headers["x-auth"] == "[redacted]"
+    assert headers["origin"].startswith("http://127.0.0.1:")  # harmless ones stay readable
+    assert json.loads(shown(events)[0]["content"]["text"]) == {
+        "password": "[redacted]", "nested": {"api_token": "[redacted]"}, "note": marker}
+
+
+def test_terminal_input_is_never_shown(split, ssh_lab, inspector, staff):
+    typed = "typed-%s" % uuid.uuid4().hex[:8]
+    term = Terminal(split, staff.cookie_header)
+    session = term.status()["session"]
+    term.type("read -s P; echo got${#P}\n")
+    term.type(typed + "\n")
+    term.wait_for(b"got%d\r\n" % len(typed))
+
+    def frames(got):
+        return [e for e in got if e["channel"] == "websocket.receive"
+                and e["content"]["path"] == "/terminal/lab/"]
+
+    def inputs(got):
+        return [e for e in got if e["channel"].startswith("terminal.input.")]
+
+    raw, events = collect(inspector, lambda got: len(frames(got)) >= 4 and len(inputs(got)) >= 2)
+    shown = "\n".join(raw)
+    assert typed not in shown and "read -s" not in shown and session not in shown
+    assert {e["content"]["text"] for e in frames(events)} == {"[redacted]"}
+    assert {e["channel"].split("!")[1] for e in inputs(events)} == {"[redacted]"}
+    term.finish()
 
 
 def test_the_inspector_never_shows_itself(inspector, ws, staff):

@@ -1,5 +1,7 @@
 """What the inspector may show of a message, and how the relay counts what it lost."""
-from channels_kit.inspector.redaction import REDACTED, redacted
+import json
+
+from channels_kit.inspector.redaction import REDACTED, redacted, redacted_event
 from channels_kit.inspector.relay import Relay
 
 JWT = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9."
@@ -69,3 +71,38 @@ def test_relay_counts_gaps_per_thread_and_strips_the_numbering():
     batch = [event("1.1", 10), event("2.1", 2)]
     assert relay.count_gaps(batch) == 3
     assert batch == [{"op": "send"}, {"op": "send"}]
+
+
+def test_headers_outside_the_allowlist_lose_their_values():
+    shown = redacted({"headers": [[b"X-Api-Key", b"k"], [b"x-auth", b"a"], [b"X-Custom", b"c"],
+                                  [b"User-Agent", b"curl"], [b"host", b"h"]]})
+    assert shown["headers"] == [["X-Api-Key", REDACTED], ["x-auth", REDACTED],
+                                ["X-Custom", REDACTED], ["User-Agent", "curl"], ["host", "h"]]
+
+
+def test_secret_fields_inside_json_frames_are_redacted():
+    frame = '{"password": "p", "user": {"api_key": "k", "name": "ada"}, "list": [{"token": 1}]}'
+    assert json.loads(redacted({"text": frame})["text"]) == {
+        "password": REDACTED, "user": {"api_key": REDACTED, "name": "ada"}, "list": [{"token": REDACTED}]}
+    # Not JSON, or too long to parse: the pairs are still found.
+    assert redacted({"text": 'x "secret": "s\\"t" y'})["text"] == 'x "secret": "%s" y' % REDACTED
+    assert "hunter2" not in redacted({"text": '{"password": "hunter2", ' + " " * 70000})["text"]
+
+
+def test_session_shaped_strings_are_redacted():
+    django_key, terminal_id = "3k9x0c1vq8z2m4n5b6v7c8x9z0l1k2j3", "0123456789abcdef"
+    shown = redacted({"text": "mine: %s and %s; internationalization" % (django_key, terminal_id)})
+    assert shown["text"] == "mine: %s and %s; internationalization" % (REDACTED, REDACTED)
+
+
+def test_private_paths_and_service_inputs_are_never_shown(settings):
+    settings.INSPECTOR_PRIVATE_PATHS = ["/terminal/"]
+    frame = redacted_event({"channel": "websocket.receive",
+                            "content": {"path": "/terminal/lab/", "text": '{"input": "pw\\r"}'}})
+    assert frame["content"]["text"] == REDACTED and frame["content"]["path"] == "/terminal/lab/"
+    other = redacted_event({"channel": "websocket.receive",
+                            "content": {"path": "/echo/", "text": "hello"}})
+    assert other["content"]["text"] == "hello"
+    service = redacted_event({"channel": "terminal.input.AbCdEfGhIjKl!0123abcd",
+                              "content": {"input": "pw\r", "user_id": 1}})
+    assert service == {"channel": "terminal.input.AbCdEfGhIjKl!" + REDACTED, "content": REDACTED}

@@ -8,10 +8,12 @@ import logging
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
 from channels_kit.layer import RedisChannelLayer, channel_pattern
+from tests.clocks import set_layer_clock
 from tests.paths import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -75,15 +77,23 @@ def test_layerstats_json_has_queue_depths(tiny):
     assert stats["drops"] == {}
 
 
-def test_layerstats_shows_workers_beating_and_sockets_held_back(tiny):
+def test_layerstats_shows_workers_beating_and_sockets_held_back(tiny, monkeypatch):
+    """layerstats, a new process, may take seconds to start on a busy machine: beats and
+    parks stamped an hour ahead are still fresh, and an hour back long stuck, when it looks."""
+    clock = set_layer_clock(monkeypatch, time.time() + 3600)
     tiny.worker_beat("worker-a", tiny.private_client())
-    tiny.send("__wait__.daphne.response.AbCdEfGhIj?kLmN", {"order": 2})
+    tiny.send("__wait__.daphne.response.AbCdEfGhIj?kLmN", {"order": 2})  # parked, moving
+    clock.now -= 2 * 3600
+    tiny.worker_beat("worker-b", tiny.private_client())  # silent for an hour
+    tiny.send("__wait__.daphne.response.ZyXwVuTsRq?pOnM", {"order": 5})  # parked, stuck
+    monkeypatch.undo()
+
     stats = json.loads(layerstats(tiny, "--json"))["ordering"]
     assert stats == {"workers_beating": 1, "worker_lost_s_ago": None,
-                     "parked_sockets": 1, "stuck_sockets": 0}
+                     "parked_sockets": 2, "stuck_sockets": 1}
     out = layerstats(tiny)
     assert "Workers beating: 1; last lost: none in the last minute" in out
-    assert "Sockets with parked messages: 1, stuck for 2s or more: 0" in out
+    assert "Sockets with parked messages: 2, stuck for 2s or more: 1" in out
 
 
 def test_channel_patterns_star_only_random_parts():

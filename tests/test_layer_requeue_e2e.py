@@ -10,6 +10,7 @@ import time
 import pytest
 
 from channels_kit.layer import RedisChannelLayer
+from tests.clocks import set_layer_clock
 
 pytestmark = pytest.mark.e2e
 
@@ -60,15 +61,20 @@ def test_a_parked_socket_is_claimed_once(layer):
     assert layer.parked_orders(WAIT) == [2, 3], "claiming takes no message"
 
 
-def test_taking_parked_messages_is_progress_and_an_empty_wait_channel_is_forgotten(layer):
+@pytest.fixture
+def clock(monkeypatch):
+    return set_layer_clock(monkeypatch, time.time())
+
+
+def test_taking_parked_messages_is_progress_and_an_empty_wait_channel_is_forgotten(layer, clock):
     park(layer, 2)
     park(layer, 3)
-    time.sleep(0.3)
+    clock.now += 10
     assert layer.receive([WAIT])[1]["order"] == 2
-    assert layer.stalled_wait_channels(0.2, claim=True) == [], "it just moved"
-    time.sleep(0.3)
-    assert layer.stalled_wait_channels(0.2, claim=False) == [], "not claimed without a loss"
-    assert layer.stalled_wait_channels(0.2, claim=True) == [WAIT]
+    assert layer.stalled_wait_channels(5, claim=True) == [], "it just moved"
+    clock.now += 10
+    assert layer.stalled_wait_channels(5, claim=False) == [], "not claimed without a loss"
+    assert layer.stalled_wait_channels(5, claim=True) == [WAIT]
     park(layer, 4)
     assert layer.receive([WAIT])[1]["order"] == 3
     assert layer.receive([WAIT])[1]["order"] == 4
@@ -76,18 +82,18 @@ def test_taking_parked_messages_is_progress_and_an_empty_wait_channel_is_forgott
     assert layer.stalled_wait_channels(0, claim=True) == []
 
 
-def test_only_a_worker_that_falls_silent_counts_as_lost(layer):
+def test_only_a_worker_that_falls_silent_counts_as_lost(layer, clock):
     client = layer.private_client()
     layer.worker_beat("stays", client)
     layer.worker_beat("says-goodbye", client)
     layer.worker_beat("killed", client)
-    assert layer.last_worker_lost(0.2, remember=60) is None
+    assert layer.last_worker_lost(5, remember=60) is None
     layer.worker_gone("says-goodbye", client)
-    time.sleep(0.3)
+    clock.now += 10
     layer.worker_beat("stays", client)
-    before = time.time()
-    lost_at = layer.last_worker_lost(0.2, remember=60)
-    assert lost_at is not None and lost_at >= before - 0.01
-    time.sleep(0.3)
+    assert layer.last_worker_lost(5, remember=60) == pytest.approx(clock.now)
+    lost_at = clock.now
+    clock.now += 10
     layer.worker_beat("stays", client)
-    assert layer.last_worker_lost(0.2, remember=60) == lost_at, "the loss is remembered, once"
+    assert layer.last_worker_lost(5, remember=60) == pytest.approx(lost_at), \
+        "the loss is remembered, once"

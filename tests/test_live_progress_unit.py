@@ -90,6 +90,32 @@ class LiveValueTests(ChannelTestCase):
         self.assertEqual(error_of(c), ("not-allowed", None))
         self.assertEqual(LiveValue.objects.get(pk=value.pk).value, "off")
 
+    def test_anyone_but_staff_is_refused_before_the_payload_is_read(self):
+        c = self.subscriber(User.objects.create_user("plain"))
+        for payload in ({"action": "update", "pk": 10 ** 30, "data": {"value": "x"}},
+                        {"action": "explode"}, {"action": "create", "data": "nope"}):
+            c.send_and_consume("websocket.receive", frame("values", **payload), path="/live/")
+            self.assertEqual(error_of(c), ("not-allowed", None), payload)
+
+    def test_types_are_strict_for_staff(self):
+        first = LiveValue.objects.create(name="first", value="1")
+        c = self.subscriber(User.objects.create_user("admin", is_staff=True))
+        for payload in (
+            {"action": "update", "pk": 10 ** 30, "data": {"value": "x"}},  # was an OverflowError
+            {"action": "update", "pk": -1, "data": {"value": "x"}},
+            {"action": "update", "pk": True, "data": {"value": "x"}},  # was row 1
+            {"action": "delete", "pk": 1.0},
+            {"action": "update", "pk": first.pk, "data": {"name": ["x"]}},  # was saved as "['x']"
+            {"action": "update", "pk": first.pk, "data": {"value": 5}},
+            {"action": "update", "pk": first.pk, "data": {"updated_at": "2000-01-01"}},
+            {"action": "create", "data": {"name": {"a": 1}, "value": "v"}},
+        ):
+            c.send_and_consume("websocket.receive", frame("values", **payload), path="/live/")
+            self.assertEqual(error_of(c), ("invalid-binding", None), payload)
+        first.refresh_from_db()
+        self.assertEqual((first.name, first.value), ("first", "1"))
+        self.assertEqual(LiveValue.objects.count(), 1)
+
     def test_bad_frames_are_answered_and_the_socket_stays_open(self):
         c = self.subscriber(User.objects.create_user("admin", is_staff=True))
         cases = [

@@ -13,6 +13,8 @@ import pytest
 import redis
 import websocket
 
+from channels_kit.redis_watch import RedisWatch
+from channels_kit.testing.split import wait_for
 from tests.browser import signed_up
 from tests.figures import record
 from tests.splits import running_split
@@ -133,14 +135,33 @@ def first_not_skipped(sock):
         return value if "payload" in value else value.get("text", frame)
 
 
+def wait_for_a_probe(split):
+    """Return once daphne's Redis watch has probed its markers since this call began.
+
+    Each probe sets its marker's TTL back; a TTL moved away by the test comes
+    back only through a probe. The first such probe may have begun before this
+    call; probes run one at a time, so the second began after it.
+    """
+    client = redis.StrictRedis.from_url(split.redis_url)
+    markers = list(client.scan_iter(match="*" + RedisWatch.marker_prefix + "*"))
+    assert markers, "daphne keeps no marker in Redis"
+    for _ in range(2):
+        for key in markers:
+            client.expire(key, RedisWatch.marker_ttl * 10)
+        wait_for(lambda: all(client.ttl(key) <= RedisWatch.marker_ttl for key in markers), 30,
+                 "daphne's next Redis probe")
+
+
 def test_a_listener_hears_its_room_again_after_a_flush(outage_split):
     listener = connect(outage_split, "/chat/flushed/")
-    time.sleep(1)  # a probe has seen the markers since it connected (see lost_state)
+    wait_for_a_probe(outage_split)  # daphne knows the listener predates the flush (see lost_state)
     redis.StrictRedis.from_url(outage_split.redis_url).flushall()
     flushed = time.monotonic()
     speaker = connect(outage_split, "/chat/flushed/")
     listener.settimeout(0.5)
-    for attempt in range(20):
+    attempt = 0
+    while time.monotonic() < flushed + 60:
+        attempt += 1
         try:
             say(speaker, "after flush %d" % attempt)
         except (websocket.WebSocketException, OSError):
@@ -155,7 +176,24 @@ def test_a_listener_hears_its_room_again_after_a_flush(outage_split):
                     return
         except websocket.WebSocketTimeoutException:
             pass
-    pytest.fail("the listener stayed deaf after FLUSHALL")
+    pytest.fail("the listener stayed deaf for a minute after FLUSHALL")
+
+
+def test_by_default_daphne_holds_an_idle_socket_through_10s_of_outage(outage_split):
+    """WS_OUTAGE_SECONDS is 10 unless set: no socket is given up sooner, and then it is told."""
+    idle = connect(outage_split, "/chat/default-hold/")
+    idle.settimeout(60)
+    stopping = time.monotonic()  # daphne cannot see the outage begin before this
+    outage_split.redis.stop()
+    try:
+        error = recv_json(idle)
+        told_after = time.monotonic() - stopping
+        assert (error["error"], error["close"]) == ("service-restart", 1012)
+        assert recv_close(idle)[0] == 1012
+        print("\nidle socket told service-restart %.1fs after Redis stopped" % told_after)
+        assert told_after >= 10
+    finally:
+        outage_split.start_redis()
 
 
 @pytest.fixture

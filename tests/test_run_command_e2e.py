@@ -14,10 +14,12 @@ import urllib.request
 
 import psutil
 import pytest
+import redis
 import websocket
 
+from channels_kit import embedded_redis
 from channels_kit.embedded_redis import server_binary
-from channels_kit.testing.split import free_port, wait_for
+from channels_kit.testing.split import free_port, port_open, wait_for
 from tests.paths import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +39,11 @@ def run_command(tmp_path, log_name, **env):
         stdout=log, stderr=subprocess.PIPE, start_new_session=True)
     log.close()
     return process
+
+
+def supervised_log():
+    with open(os.path.join(ARTIFACTS, "logs", "run-supervised.log"), errors="replace") as f:
+        return f.read()
 
 
 def listening_on(port):
@@ -72,20 +79,21 @@ def health(port):
         return False
 
 
-def child_running(run, name):
-    """The live descendant of ./run whose command line mentions ``name``, or None."""
+def children_running(run, name):
+    """The live descendants of ./run whose command line mentions ``name``."""
+    found = []
     for child in psutil.Process(run.pid).children(recursive=True):
         try:
             if name in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
-                return child
+                found.append(child)
         except psutil.NoSuchProcess:
             continue
-    return None
+    return found
 
 
-def replaced(run, name, old_pid):
-    child = child_running(run, name)
-    return child is not None and child.pid != old_pid
+def started_since(run, name, before):
+    """A process named ``name`` runs that did not run ``before`` (a set of pids)."""
+    return any(child.pid not in before for child in children_running(run, name))
 
 
 def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp_path):
@@ -115,12 +123,14 @@ def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp
         live.close()
 
         # The embedded server is redis-server on 3.11, valkey-server from 3.12 on.
-        for name in ("daphne", os.path.basename(server_binary())):
-            victim = child_running(run, name)
+        for name in ("daphne", "runworker", os.path.basename(server_binary())):
+            before = {child.pid for child in children_running(run, name)}
+            victim = children_running(run, name)[0]
             victim.kill()
-            wait_for(lambda: replaced(run, name, victim.pid), 30, "%s restarted" % name)
+            wait_for(lambda: started_since(run, name, before), 30, "%s restarted" % name)
             wait_for(lambda: health(port), 30, "health after %s came back" % name)
             note_children()
+            assert "(pid %d) exited with code -9; restarting in" % victim.pid in supervised_log()
         assert run.poll() is None  # the group went on through both deaths
     finally:
         run.send_signal(signal.SIGTERM)
@@ -133,3 +143,34 @@ def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp
     left = [p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert left == []
     assert not (tmp_path / "run.env").exists()
+
+
+def test_run_uses_a_given_redis_and_the_workers_and_daphnes_asked_for(tmp_path):
+    redis_port, port = free_port(), free_port()
+    redis_server = subprocess.Popen(embedded_redis.argv(redis_port), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+    run = None
+    try:
+        wait_for(lambda: port_open(redis_port), 30, "the external Redis")
+        run = run_command(tmp_path, "run-external.log", PORT=str(port), WORKERS="3", DAPHNES="2",
+                          REDIS_URL="redis://127.0.0.1:%d/0" % redis_port)
+        wait_for(lambda: health(port) or run.poll() is not None, START_TIMEOUT, "./run to serve")
+        assert run.poll() is None, run.stderr.read().decode()
+        wait_for(lambda: len(children_running(run, "runworker")) == 3, 30, "three workers")
+        assert len(children_running(run, "daphne")) == 2
+        assert children_running(run, os.path.basename(server_binary())) == []  # none of its own
+        assert children_running(run, "embedded_redis") == []
+        echo = websocket.create_connection("ws://127.0.0.1:%d/echo/" % port, timeout=20,
+                                           origin="http://127.0.0.1:%d" % port)
+        echo.send("through the given Redis")
+        assert echo.recv() == "through the given Redis"
+        echo.close()
+        clients = redis.StrictRedis(port=redis_port).client_list()
+        assert len(clients) >= 5 + 1, clients  # three workers, two daphnes, and this client
+    finally:
+        if run is not None:
+            run.send_signal(signal.SIGTERM)
+            run.wait(30)
+        redis_server.terminate()
+        redis_server.wait(10)
+    assert run.returncode == 0

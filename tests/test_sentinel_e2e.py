@@ -12,11 +12,13 @@ import signal
 import time
 
 import pytest
+import redis
 import websocket
 
 from channels_kit import sentinel
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.testing.sentinels import SERVICE, SentinelGroup
+from channels_kit.testing.split import wait_for
 from tests.figures import record
 from tests.paths import ARTIFACTS
 from tests.splits import running_split
@@ -52,11 +54,21 @@ def say(sock, text):
     sock.send(json.dumps({"text": text}))
 
 
+def replica_caught_up(group):
+    """Wait until every replica has applied all the master has written so far."""
+    master = redis.StrictRedis(port=group.master_port)
+    written = master.info("replication")["master_repl_offset"]
+    for port in group.replica_ports:
+        replica = redis.StrictRedis(port=port)
+        wait_for(lambda: replica.info("replication").get("slave_repl_offset", -1) >= written, 30,
+                 "the replica on port %d to catch up" % port)
+
+
 def test_rooms_work_again_within_15s_of_the_master_being_killed(sentinels, sentinel_split):
     alice, bob = connect(sentinel_split, "/chat/ha/"), connect(sentinel_split, "/chat/ha/")
     say(alice, "before")
     assert recv_json(bob)["text"] == "before"
-    time.sleep(1)  # the replica has the group by now (replication is asynchronous)
+    replica_caught_up(sentinels)  # it has the group (replication is asynchronous)
 
     sentinels.master.signal(signal.SIGKILL)
     killed = time.monotonic()

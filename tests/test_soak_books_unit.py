@@ -49,3 +49,13 @@ def test_a_frame_far_from_any_fault_is_lost_without_a_reason():
     books = books_with([("echo0:9", "echo", "echo0-1", KILL + 10),
                         ("echo1:9", "echo", "echo1-1", KILL + 20)], redis_stops=[KILL + 20.5])
     assert rows_of(books) == {soak.LOST: 1, soak.IN_REDIS: 1}
+
+
+def test_a_frame_sent_after_the_worker_died_was_not_held_by_it():
+    books = books_with([("echo0:7", "echo", "echo0-1", KILL + 0.01)])
+    assert rows_of(books) == {soak.LOST: 1}
+
+
+def test_a_frame_sent_once_redis_was_gone_was_not_inside_it():
+    books = books_with([("echo0:8", "echo", "echo0-1", KILL + 30.01)], redis_stops=[KILL + 30])
+    assert rows_of(books) == {soak.LOST: 1}

@@ -8,13 +8,13 @@ command line cannot contain what the test waits for (``$((6*7))`` is not
 switch sits between the command's echo and its output, so a line of output
 is matched by its end, ``42\r\n``.)
 """
-import glob
 import json
 import os
 import secrets
 
 import pytest
 
+from channels_kit.testing.split import wait_for
 from tests.terminal import Terminal, create_user
 from tests.wire import recv_close, recv_json
 
@@ -94,6 +94,43 @@ def test_reattach_to_an_unknown_session_is_refused(split, ssh_lab, staff):
     assert term.closed_with() == 4608
 
 
+def test_another_staff_member_cannot_reattach_or_type_into_your_session(split, ssh_lab, staff):
+    """Knowing your session id, they are refused, and nothing they send reaches your shell."""
+    mine = opened(split, staff)
+    intruder = create_user(split, "intruder_%s" % secrets.token_hex(3))
+    marker = "HIJACK%s" % secrets.token_hex(4)
+    for attempt in range(4):
+        theirs = Terminal(split, intruder.cookie_header, query="?session=" + mine.session)
+        # Sent at once, before the refusal can arrive, as the probe did.
+        theirs.type("echo %s$((%d+1))\n" % (marker, attempt))
+        theirs.send(resize=[20, 5])
+        frame = theirs.status()
+        assert (frame["error"], frame["close"]) == ("unknown-session", 4608)
+        assert theirs.closed_with() == 4608
+    mine.type("echo done$((6*7))\n")
+    output = mine.wait_for(b"done42\r\n")
+    assert marker.encode() not in output
+    mine.type("stty size\n")
+    mine.wait_for(b"24 80\r\n")  # the intruder's resize never reached the pty
+    mine.finish()
+
+
+def test_session_ids_are_not_in_recording_names(split, ssh_lab, staff):
+    term = opened(split, staff)
+    term.finish()
+    names = os.listdir(split.env["TERMINAL_RECORDINGS_DIR"])
+    assert names and not [name for name in names if term.session in name]
+
+
+def audit_lines(directory, session):
+    """The audit log's lines for ``session`` (none until it has ended and been written)."""
+    try:
+        with open(os.path.join(directory, "audit.log")) as f:
+            return [entry for entry in map(json.loads, f) if entry["session"] == session]
+    except FileNotFoundError:
+        return []
+
+
 def test_the_recording_is_asciicast_v2_with_the_output(split, ssh_lab, staff):
     term = opened(split, staff)
     term.send(resize=[90, 30])
@@ -104,8 +141,10 @@ def test_the_recording_is_asciicast_v2_with_the_output(split, ssh_lab, staff):
     assert term.statuses[-1]["status"] == "ended"
     assert term.close_code == 1000
     directory = split.env["TERMINAL_RECORDINGS_DIR"]
-    [path] = glob.glob(os.path.join(directory, "*-%s.cast" % term.session))
-    with open(path) as f:
+    # The session tells the client it ended, then closes its recording and audits it.
+    wait_for(lambda: audit_lines(directory, term.session), 20, "the session's audit line")
+    [line] = audit_lines(directory, term.session)
+    with open(os.path.join(directory, line["recording"])) as f:
         header, *events = [json.loads(line) for line in f]
     assert header["version"] == 2 and header["title"].endswith("@lab")
     assert (header["width"], header["height"]) == (80, 24)
@@ -115,9 +154,6 @@ def test_the_recording_is_asciicast_v2_with_the_output(split, ssh_lab, staff):
     assert all(e[1] in ("o", "r") for e in events)
     times = [e[0] for e in events]
     assert times == sorted(times)
-    with open(os.path.join(directory, "audit.log")) as f:
-        audit = [json.loads(line) for line in f]
-    [line] = [a for a in audit if a["session"] == term.session]
     assert line["alias"] == "lab" and line["bytes_out"] > 0 and line["end"] >= line["start"]
 
 

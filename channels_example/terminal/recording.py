@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import time
 
 logger = logging.getLogger("channels_example.terminal")
@@ -23,10 +24,15 @@ logger = logging.getLogger("channels_example.terminal")
 RECORDING_NAME = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_.@+-]+\.cast$")
 
 
-def recording_path(directory, started, username, alias, session_id):
+def recording_path(directory, started, username, alias):
+    """A new file name: its id is its own, never the session's.
+
+    Every staff member sees the recordings list; a session id there would
+    tell them which ``?session=`` to try on another user's terminal.
+    """
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     user = re.sub(r"[^A-Za-z0-9_.@+-]", "_", username)
-    return os.path.join(directory, "%s-%s-%s-%s.cast" % (stamp, user, alias, session_id))
+    return os.path.join(directory, "%s-%s-%s-%s.cast" % (stamp, user, alias, secrets.token_hex(6)))
 
 
 class Recording:
@@ -37,7 +43,7 @@ class Recording:
         self.directory = directory
         self.username, self.alias, self.session_id = username, alias, session_id
         self.started = datetime.datetime.now(datetime.timezone.utc)
-        self.path = recording_path(directory, self.started, username, alias, session_id)
+        self.path = recording_path(directory, self.started, username, alias)
         self._t0 = time.monotonic()
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         # Bytes of output seen (not of the file): what the audit line reports.

@@ -6,6 +6,13 @@ connect consumer) and on its process-local ``terminal.input.<id>!`` list
 thread (session.py) and sends its output straight to the socket's reply
 channel; this loop only dispatches, so it keeps draining its channels
 however many shells are busy.
+
+A session belongs to the user who opened it. The connect consumer refuses a
+reattach to anyone else's session before it wires any input (the owners
+hash), and this loop checks again on every input: each one names the user
+and the socket it came from, and only the owner's attached socket reaches
+the shell. A socket whose reattach was refused never attaches, so nothing
+it sent is delivered.
 """
 import logging
 
@@ -46,6 +53,7 @@ class TerminalService(ChannelService):
         session = Session(self, message["session"], host, message["user_id"],
                           message["username"], message["reply_channel"], DEFAULT_SIZE)
         self.objects[session.id] = session
+        self.remember_owner(session.id, session.user_id)
         self.remember_socket(session.id, session.reply_channel)
         session.start()
 
@@ -62,10 +70,13 @@ class TerminalService(ChannelService):
         session = self.objects.get(object_id)
         if session is None:
             logger.debug("input for ended terminal session %s dropped", object_id)
+        elif message.get("user_id") != session.user_id:
+            logger.warning("terminal: input from user %s for a session of %s (%s) refused",
+                           message.get("user_id"), session.username, session.host.alias)
         elif "input" in message:
-            session.post("input", message["input"])
+            session.post("input", message.get("socket"), message["input"])
         elif "resize" in message:
-            session.post("resize", *message["resize"])
+            session.post("resize", message.get("socket"), *message["resize"])
         elif "detach" in message:
             session.post("detach", message["detach"])
 

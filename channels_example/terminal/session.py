@@ -190,7 +190,16 @@ class Session(threading.Thread):
             if reason:
                 return reason
 
-    def do_input(self, text):
+    def attached(self, socket_name):
+        """Only the socket attached now may type or resize; a refused or replaced one may not."""
+        if socket_name == self.reply_channel:
+            return True
+        logger.warning("terminal %s: input from a socket that is not attached dropped", self.id)
+        return False
+
+    def do_input(self, socket_name, text):
+        if not self.attached(socket_name):
+            return
         self.last_input = time.monotonic()
         self.recording.input(text)
         try:
@@ -198,7 +207,9 @@ class Session(threading.Thread):
         except socket.timeout:
             logger.warning("terminal %s: input dropped, the server is not reading", self.id)
 
-    def do_resize(self, cols, rows):
+    def do_resize(self, socket_name, cols, rows):
+        if not self.attached(socket_name):
+            return
         self.cols, self.rows = cols, rows
         self.channel.resize_pty(width=cols, height=rows)
         self.recording.resize(cols, rows)

@@ -31,7 +31,7 @@ import time
 from channels.message import Message
 from channels.utils import name_that_thing
 
-from channels_kit.inspector.redaction import redacted
+from channels_kit.inspector.redaction import redacted_event
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -201,8 +201,7 @@ class Tap:
         pipeline = self.connection.pipeline(transaction=False)
         for _ in range(min(batch, len(self.queue))):
             event = self.queue.popleft()
-            if "content" in event:
-                event["content"] = redacted(event["content"])
+            redacted_event(event)
             pipeline.execute_command("XADD", self.stream_key, "MAXLEN", "~", self.stream_maxlen,
                                      "*", "e", json.dumps(event, default=repr))
         try:

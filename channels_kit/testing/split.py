@@ -43,6 +43,9 @@ class Process:
     def __init__(self, name, cmd, env, log_path, cwd):
         self.name, self.cmd, self.env, self.log_path, self.cwd = name, cmd, env, log_path, cwd
         self.popen = None
+        # The log starts empty: a line an earlier run left there would satisfy
+        # a wait for it. Restarts append, so the log tells the whole life.
+        open(self.log_path, "wb").close()
 
     def start(self):
         log = open(self.log_path, "ab")
