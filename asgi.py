@@ -13,7 +13,7 @@ and per-frame work in daphne's pinned stack that changes nothing on the wire.
 """
 import os
 
-import channels_kit  # noqa: F401  (before Django: names a missing per-Python package)
+import channels_kit  # noqa: F401  (first: its shims precede channels; names a missing per-Python package)
 import channels.asgi
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channels_example.settings")

@@ -15,7 +15,9 @@ whether or not an address has an account, but only if sending succeeds: a
 mail server that refuses (or none at all, Django's SMTP default on a
 laptop) turns a *registered* address into a 500, and the difference tells
 an attacker who has an account. ``QuietPasswordResetForm`` logs the failure
-(without the address) and answers as for any other address.
+(without the address) and answers as for any other address. Django 5.2's
+form does the same itself (it logs the user's id), so there the wrapper has
+nothing left to catch.
 """
 import logging
 import unicodedata

@@ -4,9 +4,17 @@ The limits live in settings and chat.py; a page that checks input before
 sending reads them from the template, so a changed ``WS_MAX_FRAME`` or room
 rule reaches the browser without a second copy in JavaScript.
 """
+import platform
+
+import channels
+import django
 from django.conf import settings
 
 from channels_example.chat import ROOM_PATTERN, ROOM_RULE
+
+# What every page's footer says it runs on: the site runs on two Django lines.
+VERSIONS = {"channels": channels.__version__, "django": django.get_version(),
+            "python": platform.python_version()}
 
 
 def socket_rules(request):
@@ -15,3 +23,8 @@ def socket_rules(request):
         "room_pattern": ROOM_PATTERN,
         "room_rule": ROOM_RULE,
     }
+
+
+def versions(request):
+    """The Channels, Django and Python releases this page was served by."""
+    return {"versions": VERSIONS}

@@ -12,6 +12,7 @@ environment here and nowhere else:
   ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``): the layer and channel
   sessions on the master those Sentinels name; ``REDIS_URL`` is then ignored.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
+  ``DJANGO_CSRF_TRUSTED_ORIGINS`` (with the scheme: ``https://example.com``),
   ``DATABASE_PATH``: the usual Django knobs. Without ``DJANGO_SECRET_KEY``
   the key is the checkout's own, in ``DJANGO_SECRET_KEY_FILE``.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
@@ -37,6 +38,8 @@ environment here and nowhere else:
 """
 import datetime
 import os
+
+import django
 
 from channels_kit import run_env, secret_key, sentinel
 
@@ -68,6 +71,13 @@ SECRET_KEY = secret_key.refuse_known(
 # ---------------------------------------------------------------------------
 DEBUG = env("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+# Origins (with their scheme, as Django 4.0+ requires: https://example.com)
+# whose form posts pass the CSRF check besides the site's own, e.g. the
+# public HTTPS name when TLS ends in front of nginx. Django 2.2 wants bare
+# hosts, so the 2.2 pins get them without the scheme (docs/upgrading-django.md).
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+if django.VERSION < (4, 0):
+    CSRF_TRUSTED_ORIGINS = [o.partition("://")[2] or o for o in CSRF_TRUSTED_ORIGINS]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -107,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "channels_example.context_processors.socket_rules",
+                "channels_example.context_processors.versions",
             ],
         },
     },
@@ -127,8 +138,12 @@ DATABASES = {
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
-USE_L10N = True
+if django.VERSION < (4, 0):
+    # Localized formatting: the default from Django 4.0, where the setting went away.
+    USE_L10N = True
 USE_TZ = True
+# The key type the site's tables were made with; BigAutoField would need a migration.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 STATIC_URL = "/static/"
 # Where collectstatic puts files for nginx to serve (deploy/).

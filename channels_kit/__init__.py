@@ -18,6 +18,7 @@ restarts, as systemd would.
 """
 default_app_config = "channels_kit.apps.ChannelsKitConfig"
 
-from . import compat
+from . import compat, request_limits
 
 compat.apply()
+request_limits.apply()

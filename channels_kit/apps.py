@@ -10,12 +10,12 @@ class ChannelsKitConfig(AppConfig):
         """Register the kit's system checks under the ``channels`` tag (docs/checks.md), the
         inspector's worker hooks, and the signals that end privileged sockets."""
         from channels_kit import checks as kit_checks
-        from channels_kit import login_throttle, privileged
+        from channels_kit import login_throttle, privileged, upgrade_checks
         from channels_kit.inspector import worker_hooks
 
-        for check in kit_checks.ALWAYS:
+        for check in kit_checks.ALWAYS + upgrade_checks.ALWAYS:
             checks.register(check, "channels")
-        for check in kit_checks.DEPLOY:
+        for check in kit_checks.DEPLOY + upgrade_checks.DEPLOY:
             checks.register(check, "channels", deploy=True)
         # In every process, so each runworker labels and times its consumers
         # for the inspector (a no-op with a layer that has no inspector).

@@ -52,6 +52,17 @@ class Browser:
     def cookie_header(self):
         return "; ".join("%s=%s" % (c.name, c.value) for c in self.jar)
 
+    def logout(self):
+        """POST the header's log-out form (Django 5 refuses a GET); returns (final URL, body)."""
+        self.get("/")
+        request = urllib.request.Request(
+            self.base_url + "/accounts/logout/",
+            data=urllib.parse.urlencode({"csrfmiddlewaretoken": self.cookie("csrftoken")}).encode(),
+            headers={"Referer": self.base_url + "/"},
+        )
+        with self.opener.open(request, timeout=30) as response:
+            return response.geturl(), response.read().decode()
+
     def login(self, username, password):
         return self.post_form("/accounts/login/", {"username": username, "password": password})
 

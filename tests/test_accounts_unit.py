@@ -19,7 +19,10 @@ def test_a_refused_mail_answers_as_for_an_unknown_address(client, settings, db, 
     unknown = client.post("/accounts/password_reset/", {"email": "unknown@example.com"})
     assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
     assert known.status_code == 302
-    assert "password reset mail not sent" in caplog.text and "known@example.com" not in caplog.text
+    # Django 5.2's own form catches the failure and logs it (by user id) before ours can.
+    logged = "password reset mail not sent" in caplog.text \
+        or "Failed to send password reset email" in caplog.text
+    assert logged and "known@example.com" not in caplog.text
 
 
 def signup(client, username):

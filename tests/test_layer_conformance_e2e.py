@@ -4,23 +4,23 @@ Stock asgi_redis is checked next to the kit's tuned subclass, so a failure in
 the subclass alone points at the tuning.
 """
 import pytest
-from asgiref import conformance
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from tests.layer_suite import SUITE_CONFIG
+from tests.layer_suite import SUITE_CONFIG, conformance
 
 pytestmark = pytest.mark.e2e
+SUITE = conformance()
 
 
 @pytest.mark.usefixtures("conformance_redis")
-class RedisLayerConformance(conformance.ConformanceTestCase):
+class RedisLayerConformance(SUITE.ConformanceTestCase):
     expiry_delay = 1.1
     capacity_limit = 5
 
 
 @pytest.mark.usefixtures("conformance_tuned_redis")
-class TunedRedisLayerConformance(conformance.ConformanceTestCase):
+class TunedRedisLayerConformance(SUITE.ConformanceTestCase):
     expiry_delay = 1.1
     capacity_limit = 5
 

@@ -3,6 +3,7 @@
 The browser tests (test_browser_*_e2e.py) show the pages working; these pin the
 URL rules without a browser, so they run everywhere.
 """
+import django
 import pytest
 
 
@@ -65,3 +66,19 @@ def test_index_links_to_the_inspector_for_staff_only(client, django_user_model, 
 
 def test_index_does_not_link_to_the_inspector_for_anonymous(client):
     assert 'href="/inspector/"' not in client.get("/").content.decode()
+
+
+def test_every_page_says_which_django_it_runs_on(client):
+    body = client.get("/").content.decode()
+    assert '<span id="django-version">%s</span>' % django.get_version() in body
+
+
+@pytest.mark.django_db
+def test_logging_out_is_a_form_post_that_ends_the_session(client, django_user_model):
+    user = django_user_model.objects.create_user("leaving", password="a long pass phrase")
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert 'method="post" action="/accounts/logout/"' in page
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session

@@ -49,7 +49,7 @@ def settings_key(checkout, **env):
     environment.pop("DJANGO_SECRET_KEY", None)
     environment.update(env)
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c",
          "from django.conf import settings; print(settings.SECRET_KEY)"],
         cwd=str(checkout), env=environment, capture_output=True, text=True, timeout=60)
     return result

@@ -63,7 +63,7 @@ def test_logout_ends_the_session_for_new_sockets_only(split, ws):
     before = ws("/chat/auth-room-3/", cookie=old_cookie)
     assert say(before, "still me")["user"] == "logout_lou"
 
-    browser.get("/accounts/logout/")
+    browser.logout()
     after = ws("/chat/auth-room-3/", cookie=old_cookie)
     assert say(after, "who now")["user"] == "anonymous"
     recv_json(before)  # the anonymous message, seen by the older socket too

@@ -48,7 +48,7 @@ def test_setvalue_with_redis_down_exits_non_zero_and_names_the_server(tmp_path):
 
 
 def settings_redis_url(env):
-    result = manage("shell", "-c", "from django.conf import settings; print(settings.REDIS_URL)",
+    result = manage("shell", "-v", "0", "-c", "from django.conf import settings; print(settings.REDIS_URL)",
                     env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()

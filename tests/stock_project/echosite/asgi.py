@@ -1,6 +1,7 @@
 """The guide's asgi.py, with daphne's layer wrapped as the kit's README shows."""
 import os
 
+import channels_kit  # noqa: F401  (first: channels needs its shims on Django 3.0+)
 from channels.asgi import get_channel_layer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "echosite.settings")

@@ -1,4 +1,9 @@
-"""What Django 2.2 and Channels 1.1.8 need on CPython 3.12 and 3.13.
+"""What Channels 1.1.8 needs on today's Python and Django, applied at kit import.
+
+Two halves. ``channels_kit.compat.djangos`` makes the unmodified 1.x stack
+(channels 1.1.8, daphne 1.4.2, asgi_redis 1.4.3) run on Django 3.0 to 5.2,
+asgiref 3 included. This module makes Django 2.2 and Channels 1.1.8 run on
+CPython 3.12 and 3.13:
 
 Both were released before those Pythons and never updated for them. Three
 standard-library changes break them; one is fixed in code here, two by
@@ -25,13 +30,15 @@ instead, when ``channels_kit`` is imported: a project's ``manage.py`` and
 ``asgi.py`` import the kit before Django to get that message rather than a
 bare "No module named ...".
 
-``apply()`` runs from ``channels_kit/__init__.py``, so the shim is in place
-before any app's ``ready()``. Each step is gated on the Python that needs it
-and does nothing elsewhere.
+``apply()`` runs from ``channels_kit/__init__.py``, so every shim is in
+place before any app's ``ready()`` and before ``channels`` is imported. Each
+step is gated on the Python or Django that needs it and does nothing elsewhere.
 """
 import importlib.util
 import sys
 from collections import namedtuple
+
+from . import djangos
 
 Prerequisite = namedtuple("Prerequisite", "since module pin cause")
 
@@ -86,7 +93,7 @@ def teach_six_importer_find_spec():
     ``exec_module`` has nothing left to do. Newer six releases do the same.
     Returns True when it patched, False when nothing was needed.
     """
-    if sys.version_info < (3, 12):
+    if sys.version_info < (3, 12) or djangos.DJANGO >= (3, 0):
         return False
     from django.utils import six
 
@@ -111,7 +118,17 @@ def teach_six_importer_find_spec():
     return True
 
 
+# The names of the shims the kit's import applied (what this Python and Django needed).
+APPLIED = []
+
+
 def apply():
-    """Check this Python's prerequisites, then run its shims; once, at kit import."""
+    """Check this Python's prerequisites, then run this Python's and this Django's shims.
+
+    Once, at kit import; the names of the shims that patched go in APPLIED.
+    """
     require()
-    teach_six_importer_find_spec()
+    if teach_six_importer_find_spec():
+        APPLIED.append("teach_six_importer_find_spec")
+    APPLIED.extend(djangos.apply())
+    return APPLIED
