@@ -10,6 +10,7 @@ import functools
 
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse
+from django.views import csrf
 from django.views.decorators.http import require_POST
 
 from channels_example.push import push_to_room, push_to_user
@@ -20,6 +21,14 @@ from channels_kit.decorators import is_active_staff
 
 def error(status, name, detail):
     return JsonResponse({"error": name, "detail": detail}, status=status)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a refused API call gets a JSON error like any other; pages keep Django's."""
+    if request.path.startswith("/api/"):
+        return error(403, "csrf-failed", "send the csrftoken cookie's value in X-CSRFToken (%s)"
+                     % reason)
+    return csrf.csrf_failure(request, reason)
 
 
 def staff_only(view):

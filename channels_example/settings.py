@@ -78,6 +78,8 @@ ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 if django.VERSION < (4, 0):
     CSRF_TRUSTED_ORIGINS = [o.partition("://")[2] or o for o in CSRF_TRUSTED_ORIGINS]
+# A CSRF refusal on /api/ answers JSON; pages keep Django's own 403 page.
+CSRF_FAILURE_VIEW = "channels_example.api.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

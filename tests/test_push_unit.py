@@ -77,6 +77,17 @@ class PushApiTests(ChannelTestCase):
         self.assertEqual(response.status_code, 403)
         self.assertEqual(response.json()["error"], "staff-only")
 
+    def test_staff_without_the_csrf_token_gets_403_json(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(User.objects.create_user("boss", is_staff=True))
+        response = self.post(client, {"room": "x", "text": "y"})
+        self.assertEqual((response.status_code, response.json()["error"]), (403, "csrf-failed"))
+
+    def test_a_page_without_the_csrf_token_keeps_djangos_403_page(self):
+        response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x"})
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("text/html", response["Content-Type"])
+
     def test_logged_in_non_staff_gets_403(self):
         client = Client()
         client.force_login(User.objects.create_user("pleb"))
