@@ -11,6 +11,7 @@ import time
 import pytest
 import websocket
 
+from channels_kit.testing.split import wait_for
 from tests.hostile import close_code, handshake, raw_frame, send_raw
 from tests.wire import recv_close, recv_json
 
@@ -19,10 +20,34 @@ pytestmark = pytest.mark.e2e
 ROOM = "/chat/hostile/"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def log_marks(split):
-    """Where each worker log ended before this module ran."""
-    return {p.log_path: os.path.getsize(p.log_path) for p in split.workers + [split.web]}
+    """Where each worker and daphne log ended before this module's tests ran.
+
+    Once they are done, however many of them ran, no log may have gained a
+    traceback: checked when the logs have been still for a second, so the
+    last tests' messages have finished (an error in this teardown fails the run).
+    """
+    marks = {p.log_path: os.path.getsize(p.log_path) for p in split.workers + [split.web]}
+    yield marks
+    wait_for(logs_still(marks), 30, "the logs to be still for a second")
+    for path, start in marks.items():
+        with open(path, errors="replace") as f:
+            f.seek(start)
+            assert "Traceback" not in f.read(), path
+
+
+def logs_still(marks, seconds=1.0):
+    """A predicate: true once no log in ``marks`` has grown for ``seconds``."""
+    last = {"sizes": None, "since": time.monotonic()}
+
+    def still():
+        sizes = [os.path.getsize(path) for path in marks]
+        if sizes != last["sizes"]:
+            last.update(sizes=sizes, since=time.monotonic())
+        return time.monotonic() - last["since"] >= seconds
+
+    return still
 
 
 def still_served(sock, text="ok"):
@@ -271,13 +296,3 @@ def test_slow_handshakes_do_not_block_others(split, ws, log_marks):
     finally:
         for sock in slow:
             sock.close()
-
-
-# --- afterwards -------------------------------------------------------------------
-
-def test_no_traceback_in_worker_or_daphne_logs(split, log_marks):
-    time.sleep(2)  # the last messages of the tests above may still be running
-    for path, start in log_marks.items():
-        with open(path, errors="replace") as f:
-            f.seek(start)
-            assert "Traceback" not in f.read(), path
