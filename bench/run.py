@@ -211,8 +211,8 @@ def main(argv=None):
                         help="comma list of echo, broadcast, connect, ordered, page, bigroom, "
                              "idle10k")
     parser.add_argument("--servers", default="project,reference",
-                        help="comma list of project, project-django22, stock, channels4, reference, "
-                             "no-inspector, inspector-open "
+                        help="comma list of project, project-django22, stock, channels4, "
+                             "reference, no-inspector, inspector-open "
                              "(first is the ratio's numerator)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
     parser.add_argument("--daphnes", type=int, default=1,
