@@ -9,6 +9,8 @@
     python -m bench --daphnes 2 --servers project,channels4,reference  # 2 daphnes each
     python -m bench --servers project,project+WORKER_FLAGS=--batch=1   # an A/B of one setting
     python -m bench --servers project,project@/tmp/before              # against another checkout
+    python -m bench --servers project,project-django22,channels4 \
+        --scenarios echo,broadcast,connect,page                  # Django 5.2 against 2.2
     python -m bench --servers project,no-inspector,inspector-open --scenarios echo
 
 Every server is started here on free 127.0.0.1 ports and stopped at the
@@ -24,6 +26,11 @@ use): the yardstick, fair only when measured in the same run.
 inspector's hooks (``channels_kit.layer.RedisChannelLayer``), and
 ``inspector-open`` the project's split with one staff ``/inspector/`` socket
 reading every event: the cost of the feature closed, and of watching.
+``project-django22`` is this checkout's split on the Django 2.2 pins
+(requirements-django22.txt, in .venv-django22, made by scripts/venv.sh on
+first use): the same code on the older Django, for the upgrade's cost.
+A scenario a server cannot run (``page`` on a server without an HTTP page)
+shows n/a in its column.
 """
 import argparse
 import asyncio
@@ -35,7 +42,7 @@ import statistics
 import sys
 import time
 
-from bench import crowds, scenarios
+from bench import crowds, django22_venv, scenarios
 from bench.servers import Channels4Server, ProjectServer, ReferenceServer, WatchedProjectServer
 
 # The sizes of the table in the README; --quick shrinks them. A list is one
@@ -45,6 +52,7 @@ FULL = {
     "broadcast": {"members": 100, "messages": 100, "window": 10},
     "connect": {"handshakes": 1000, "in_flight": 50},
     "ordered": {"count": 300},
+    "page": {"requests": 1000, "clients": 10},
     "bigroom": [{"members": 100, "messages": 100}, {"members": 1000, "messages": 20},
                 {"members": 5000, "messages": 4}],
     "idle10k": {"idle": 10000, "connects": 500, "in_flight": 50, "clients": 50,
@@ -55,6 +63,7 @@ QUICK = {
     "broadcast": {"members": 20, "messages": 30, "window": 10},
     "connect": {"handshakes": 200, "in_flight": 20},
     "ordered": {"count": 100},
+    "page": {"requests": 100, "clients": 5},
     "bigroom": [{"members": 50, "messages": 5}, {"members": 200, "messages": 3}],
     "idle10k": {"idle": 200, "connects": 50, "in_flight": 10, "clients": 5, "round_trips": 20},
 }
@@ -78,7 +87,8 @@ STOCK_ENV = {
 # The project's split without the inspector's hooks: the feature absent.
 NO_INSPECTOR_ENV = {"CHANNEL_LAYER_BACKEND": "channels_kit.layer.RedisChannelLayer"}
 HEADLINE = {"echo": "msg/s", "broadcast": "deliveries/s", "connect": "connects/s",
-            "ordered": "ordered s"}
+            "ordered": "ordered s", "page": "requests/s"}
+NOT_RUN = "n/a"
 
 
 def make_server(name, daphnes=1, workers=2):
@@ -101,12 +111,14 @@ def make_server(name, daphnes=1, workers=2):
         return Channels4Server(daphnes)
     if name == "project":
         return ProjectServer("project", workers, daphnes)
+    if name == "project-django22":
+        return ProjectServer(name, workers, daphnes, python=django22_venv.ensure())
     if name == "no-inspector":
         return ProjectServer("no-inspector", workers, daphnes, env=NO_INSPECTOR_ENV)
     if name == "inspector-open":
         return WatchedProjectServer()
-    raise SystemExit("unknown server %r (project, stock, channels4, reference, no-inspector, "
-                     "inspector-open)" % name)
+    raise SystemExit("unknown server %r (project, project-django22, stock, channels4, reference, "
+                     "no-inspector, inspector-open)" % name)
 
 
 def raise_open_files():
@@ -121,6 +133,8 @@ def run_once(server, scenario, sizes, scenario_timeout):
     cpu_before, started = server.cpu_by_role(), time.perf_counter()
     coroutine = SCENARIOS[scenario](server, **sizes)
     result = asyncio.run(asyncio.wait_for(coroutine, scenario_timeout))
+    if result is None:  # the server has nothing this scenario measures
+        return {}
     wall = time.perf_counter() - started
     by_role = {role: seconds - cpu_before.get(role, 0.0)
                for role, seconds in server.cpu_by_role().items()}
@@ -141,6 +155,8 @@ def run_once(server, scenario, sizes, scenario_timeout):
 
 
 def median_of(results):
+    if not results[0]:
+        return {}
     merged = {}
     for key in results[0]:
         values = [r[key] for r in results]
@@ -159,8 +175,12 @@ def fmt(value):
     return str(value)
 
 
+def number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def ratio(a, b):
-    if isinstance(a, (int, float)) and not isinstance(a, bool) and b:
+    if number(a) and number(b) and b:
         return "%.2f" % (a / b)
     return ""
 
@@ -176,7 +196,8 @@ def table(medians, names):
         for name in names:
             metrics.extend(m for m in per_server[name] if m not in metrics)
         for metric in metrics:
-            values = [per_server[name].get(metric, "") for name in names]
+            values = [per_server[name].get(metric, "") if per_server[name] else NOT_RUN
+                      for name in names]
             cells = [fmt(v) for v in values] + [ratio(values[0], v) for v in values[1:]]
             lines.append("| %s | %s | %s |" % (scenario, metric, " | ".join(cells)))
     return "\n".join(lines)
@@ -187,10 +208,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes and one round")
     parser.add_argument("--rounds", type=int, help="interleaved rounds per scenario (default 3)")
     parser.add_argument("--scenarios", default="echo,broadcast,connect,ordered",
-                        help="comma list of echo, broadcast, connect, ordered, bigroom, idle10k")
+                        help="comma list of echo, broadcast, connect, ordered, page, bigroom, "
+                             "idle10k")
     parser.add_argument("--servers", default="project,reference",
-                        help="comma list of project, stock, channels4, reference, "
-                             "no-inspector, inspector-open "
+                        help="comma list of project, project-django22, stock, channels4, "
+                             "reference, no-inspector, inspector-open "
                              "(first is the ratio's numerator)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
     parser.add_argument("--daphnes", type=int, default=1,
@@ -231,6 +253,8 @@ def main(argv=None):
               " / ".join("%.1f" % x for x in os.getloadavg()),
               ", ".join(sorted(FRESH.intersection(wanted))) or "none",
               {s: sizes[s] for s in wanted}))
+    print("Django: %s" % ", ".join("%s %s" % (server.name, server.django)
+                                   for server in servers if server.django))
     print(ProjectServer.LIMITS_NOTE)
     print(table(medians, names))
     return 0

@@ -15,6 +15,12 @@ the reference server, so their ratio is about the servers alone.
 - ordered: one socket sends its messages back to back the instant it opens
   (the receive-before-connect race, through ``enforce_ordering``); a listener in the room
   times their arrival and checks the order.
+- page: GETs of the server's HTTP page (``server.page``: the project's index)
+  from a few clients, one connection per request. In Channels 1.x every
+  request goes daphne -> Redis -> worker -> Redis -> daphne. Only a 200
+  counts as served; any other status, a timeout or a dropped connection is
+  a failure. A server with no page (the reference, Channels 4's bench site)
+  gets no row of figures: the table shows n/a.
 """
 import asyncio
 import json
@@ -169,4 +175,53 @@ async def ordered(server, count, timeout=RECEIVE_TIMEOUT):
     }
 
 
-SCENARIOS = {"echo": echo, "broadcast": broadcast, "connect": connect, "ordered": ordered}
+async def get(server, path, timeout=RECEIVE_TIMEOUT):
+    """The status code of one ``GET path`` on a connection of its own (read to its end)."""
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", server.port),
+                                            timeout)
+    try:
+        writer.write(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n"
+                      % (path, server.port)).encode("ascii"))
+        # The whole response: a 200 whose body was cut short is not a page served.
+        response = await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+    status = response.split(b"\r\n", 1)[0].split(b" ")
+    return int(status[1]) if len(status) > 1 and status[1].isdigit() else None
+
+
+async def page(server, requests, clients):
+    if server.page is None:
+        return None
+    left = [requests]
+    latencies = []
+    failures = [0]
+
+    async def client():
+        while left[0] > 0:
+            left[0] -= 1
+            started = time.perf_counter()
+            try:
+                status = await get(server, server.page)
+            except (OSError, asyncio.TimeoutError):
+                status = None
+            if status == 200:
+                latencies.append(time.perf_counter() - started)
+            else:
+                failures[0] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests/s": len(latencies) / elapsed,
+        "p50 ms": percentile(latencies, 0.50) * 1000,
+        "p99 ms": percentile(latencies, 0.99) * 1000,
+        "failed": failures[0],
+        "ops": len(latencies),
+    }
+
+
+SCENARIOS = {"echo": echo, "broadcast": broadcast, "connect": connect, "ordered": ordered,
+             "page": page}

@@ -1,7 +1,8 @@
 """The servers under test, started and stopped by the bench, and their CPU and memory.
 
 ``ProjectServer`` is the split as the run command starts it: the Procfile
-expanded by channels_kit.testing.split (daphne + 2 runworkers + embedded Redis).
+expanded by channels_kit.testing.split (daphne + 2 runworkers + embedded Redis),
+in the bench's own venv or another one (``python``: the Django 2.2 pins).
 ``ReferenceServer`` is bench/reference.py in its own process.
 ``Channels4Server`` is stock Channels 4 (bench/channels4) under one daphne 4
 with its own Redis, from .venv-channels4. All bind free 127.0.0.1 ports.
@@ -60,6 +61,10 @@ class Server:
 
     name = None
     port = None
+    # The path of a plain HTTP page for the "page" scenario; None: the server has none.
+    page = None
+    # The Django version the server runs, where it runs Django.
+    django = None
 
     @property
     def ws_url(self):
@@ -85,18 +90,24 @@ class Server:
 
 
 class ProjectServer(Server):
-    """The project's split, ``daphnes`` on one port; ``env`` overrides settings for variants."""
+    """The project's split, ``daphnes`` on one port; ``env`` overrides settings for variants.
+
+    ``python``: the interpreter of the venv it runs in (default: the bench's own).
+    """
 
     LIMITS_NOTE = ("Project limits: every per-socket limit on at its default (frame size, "
                    "sockets per address, and the frame rate, which throttles).")
 
-    def __init__(self, name="project", workers=2, daphnes=1, env=None, root=None):
+    # The index: a template page, served as every HTTP request is, through a worker.
+    page = "/"
+
+    def __init__(self, name="project", workers=2, daphnes=1, env=None, root=None, python=None):
         self.name = name
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % re.sub(r"\W", "_", name))
         env = dict(env or {})
         env["DATABASE_PATH"] = os.path.join(self.tmp.name, "db.sqlite3")
         self.split = Split(workers=workers, webs=daphnes, shared_port=True, env=env, root=root,
-                           log_dir=os.path.join(self.tmp.name, "logs"))
+                           log_dir=os.path.join(self.tmp.name, "logs"), python=python)
 
     @property
     def port(self):
@@ -104,6 +115,7 @@ class ProjectServer(Server):
 
     def start(self):
         self.split.start()
+        self.django = self.split.manage("version").stdout.strip()
         return self
 
     def pids(self):
