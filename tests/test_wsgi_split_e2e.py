@@ -144,6 +144,14 @@ def test_a_room_works_through_nginx(site):
         member.close()
 
 
+def test_a_handshake_off_the_websocket_routes_gets_djangos_404_from_wsgi(site):
+    path = "/%s/" % unique("nowhere")
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        site.socket(path)
+    assert refused.value.status_code == 404
+    assert site.served_by_wsgi("GET " + path) == 404
+
+
 def test_a_push_over_http_served_by_wsgi_reaches_a_room_socket(site):
     staff = unique("staff")
     site.split.manage("shell", "-c", "from django.contrib.auth.models import User; "
