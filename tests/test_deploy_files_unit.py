@@ -153,7 +153,8 @@ def websocket_paths():
 
 def test_the_upstreams_are_the_daphne_socket_and_the_wsgi_unit():
     site = split_site()
-    assert upstream_servers(site, "channels_daphne") == [unit("channels-daphne@.socket")["Socket"]["ListenStream"]]
+    daphnes = unit("channels-daphne@.socket")["Socket"]["ListenStream"]
+    assert upstream_servers(site, "channels_daphne") == [daphnes]
     bind = GunicornConfig().parser().parse_args(wsgi_argv()[1:]).bind
     assert upstream_servers(site, "channels_wsgi") == bind
 
@@ -171,7 +172,8 @@ def test_a_handshake_on_every_websocket_route_goes_to_daphne_and_plain_http_ther
                                   "/terminal/recordings/lobby/", "/nowhere/"])
 def test_every_other_request_goes_only_to_wsgi(path):
     site = split_site()
-    assert upstreams_of(site, location_for(tls_server(site), path)) == ("channels_wsgi", "channels_wsgi")
+    location = location_for(tls_server(site), path)
+    assert upstreams_of(site, location) == ("channels_wsgi", "channels_wsgi"), path
 
 
 def test_static_files_come_from_disk_in_the_split_too():

@@ -85,12 +85,13 @@ def site(tmp_path_factory):
                        os.path.join(logs, "wsgi.log"), ROOT)
         (files / "site.conf").write_text(nginx_site(port, split.port, wsgi_port))
         (files / "nginx.conf").write_text(nginx_main(files))
-        proxy = Process("nginx", "%s -e %s/error.log -p %s -c %s/nginx.conf" % (nginx, files, files, files),
-                        split.env, os.path.join(logs, "nginx.log"), ROOT)
+        command = "%s -e %s/error.log -p %s -c %s/nginx.conf" % (nginx, files, files, files)
+        proxy = Process("nginx", command, split.env, os.path.join(logs, "nginx.log"), ROOT)
         try:
             for process, listens_on in ((wsgi, wsgi_port), (proxy, port)):
                 process.start()
-                wait_for(lambda: port_open(listens_on) or not process.alive(), START_TIMEOUT, process.name)
+                wait_for(lambda: port_open(listens_on) or not process.alive(),
+                         START_TIMEOUT, process.name)
                 assert process.alive(), "%s exited:\n%s" % (process.name, process.log())
             yield Site(split, wsgi, "http://127.0.0.1:%d" % port)
         finally:
