@@ -2,7 +2,9 @@
 # Debian's Chromium for the browser tests (Playwright drives this binary; its
 # own browser download is never used) and OpenSSH's server for the terminal
 # tests (they run their own sshd on a free port with their own keys and
-# config; the package's own service is never started or touched).
+# config; the package's own service is never started or touched), and nginx
+# for the WSGI split tests (they run their own nginx on a free port with the
+# deploy/ config; the package's own site and service are never used).
 #
 # A package is installed only when its program is missing and we can: root
 # with apt-get, one `apt-get update` for all of them. Otherwise it says so and
@@ -18,14 +20,16 @@ missing=()      # Debian packages to install
 for_tests=()    # which tests each one is for, in the same order
 has chromium || { missing+=(chromium); for_tests+=("browser tests"); }
 has sshd /usr/sbin/sshd || { missing+=(openssh-server); for_tests+=("terminal tests"); }
+has nginx /usr/sbin/nginx || { missing+=(nginx); for_tests+=("WSGI split tests"); }
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "run-tests: installing ${missing[*]} for the ${for_tests[*]} (apt-get)" >&2
     apt_log="$(mktemp)"
-    # On a machine with a running init system, Debian's openssh-server also
-    # starts the system sshd on port 22; the tests never use it (in a
-    # container without one, policy-rc.d stops it from starting at all).
+    # On a machine with a running init system, Debian's openssh-server and
+    # nginx also start the system sshd on port 22 and nginx on port 80; the
+    # tests never use them (in a container without one, policy-rc.d stops
+    # them from starting at all).
     if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$apt_log" 2>&1; then
       echo "run-tests: apt-get could not install ${missing[*]}; the ${for_tests[*]} will not run:" >&2
       tail -n 20 "$apt_log" >&2
