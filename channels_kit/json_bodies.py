@@ -2,9 +2,9 @@
 
 ``json.loads`` raises ``ValueError`` for malformed text, but
 ``RecursionError`` for text nested deeper than Python's recursion limit
-(100,000 ``[`` fit in a small POST), and ``request.body.decode`` raises
-``UnicodeDecodeError``. A view that catches only ``ValueError`` turns the
-other two into a 500, with DEBUG a 100 KB page listing the settings. The
+(which a small POST of brackets exceeds), and ``request.body.decode``
+raises ``UnicodeDecodeError``. A view that catches only ``ValueError`` turns
+the other two into a 500, with DEBUG a debug page listing the settings. The
 nesting is measured before parsing, so a deep body costs one linear scan.
 """
 import json

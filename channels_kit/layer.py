@@ -381,9 +381,9 @@ class RedisChannelLayer(asgi_redis.RedisChannelLayer):
 
         txredisapi's handler wraps every call in a closure and a generator
         that looks for a pooled connection, and its ``eval`` encodes and
-        hashes the script again each time: daphne spent about a quarter
-        of its CPU per echo there (0.12 -> 0.091 ms without them, same
-        run; docs/performance.md, item 20). Each of daphne's connections
+        hashes the script again each time: a large share of daphne's CPU
+        per echo went there (docs/performance.md, item 20, has the
+        same-run figures). Each of daphne's connections
         here is a pool of one, so its protocol is the connection. Redis
         without the script (flushed, or restarted under the connection)
         gets it the way ``eval`` sends it, in the order of the replies.
