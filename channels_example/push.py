@@ -32,6 +32,7 @@ from channels_example.chat import (
     user_group,
     user_message,
 )
+from channels_kit.client_errors import ClientError
 
 # What a command that sends says when its layer reaches no server
 # (channels_kit.shared_layer.RequiresSharedLayer).
@@ -41,9 +42,17 @@ UNREACHABLE_HINT = (
     "Redis your daphne and workers use.")
 
 
+def checked_text(text):
+    """The text of a push; blank text is refused here, so every way of pushing agrees."""
+    if not isinstance(text, str) or not text.strip():
+        raise ClientError("invalid-push", '"text" must be a non-empty string')
+    return text
+
+
 def push_to_room(room, text, user="server"):
-    """Send a chat frame to everyone in ``room``; raises ClientError for a bad name."""
+    """Send a chat frame to everyone in ``room``; raises ClientError for a bad name or blank text."""
     room = checked_room(room)
+    text = checked_text(text)
     room_group(room).send({"text": room_message(room, user, text)}, immediately=True)
 
 
@@ -51,8 +60,10 @@ def push_to_user(user_or_username, text, user="server"):
     """Send a ``user.message`` frame to every socket of one user.
 
     ``user_or_username`` is a User or a username; an unknown username raises
-    ``User.DoesNotExist``. ``user`` is the sender shown in the frame.
+    ``User.DoesNotExist``; blank text raises ClientError. ``user`` is the
+    sender shown in the frame.
     """
+    text = checked_text(text)
     recipient = user_or_username
     if isinstance(recipient, str):
         recipient = get_user_model().objects.get_by_natural_key(recipient)

@@ -4,7 +4,7 @@ import json
 from channels.exceptions import DenyConnection
 from channels.test import ChannelTestCase
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from channels_example.models import LiveValue
 from tests.clients import DaphneWSClient as client
@@ -65,6 +65,27 @@ class LiveValueTests(ChannelTestCase):
         self.assertEqual((first["action"], first["data"]["value"]), ("create", "0.5"))
         self.assertEqual((second["action"], second["data"]["value"]), ("update", "0.7"))
         self.assertEqual(first["pk"], second["pk"])
+
+    def test_setvalue_refuses_a_blank_name_and_saves_nothing(self):
+        with in_process_layer():
+            call_command("setvalue", "ok", "1", stdout=open("/dev/null", "w"))
+            self.assertEqual(list(LiveValue.objects.values_list("name", flat=True)), ["ok"])
+            for name in ("", "  "):
+                with self.assertRaisesRegex(CommandError, "blank"):
+                    call_command("setvalue", name, "5")
+        self.assertEqual(list(LiveValue.objects.values_list("name", flat=True)), ["ok"])
+
+    def test_staff_cannot_create_a_blank_name_over_the_socket(self):
+        c = self.subscriber(User.objects.create_user("admin", is_staff=True))
+        c.send_and_consume("websocket.receive",
+                           frame("values", action="create", data={"name": "x", "value": "1"}),
+                           path="/live/")
+        self.assertEqual(c.receive()["payload"]["data"]["name"], "x")
+        c.send_and_consume("websocket.receive",
+                           frame("values", action="create", data={"name": "  ", "value": "1"}),
+                           path="/live/")
+        self.assertEqual(error_of(c), ("invalid-binding", None))
+        self.assertEqual(list(LiveValue.objects.values_list("name", flat=True)), ["x"])
 
     def test_delete_is_sent_too(self):
         value = LiveValue.objects.create(name="gone", value="x")

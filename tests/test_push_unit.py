@@ -131,6 +131,22 @@ class PushCommandTests(ChannelTestCase):
         with in_process_layer(), self.assertRaisesMessage(CommandError, "no user named 'ghost'"):
             call_command("push", "--user", "ghost", "x")
 
+    def test_blank_text_is_refused_as_the_api_refuses_it(self):
+        member = in_room("quiet")
+        client = Client()
+        client.force_login(User.objects.create_user("boss", is_staff=True))
+        for text in ("", "   "):
+            response = client.post("/api/push/", json.dumps({"room": "quiet", "text": text}),
+                                   content_type="application/json")
+            self.assertEqual((response.status_code, response.json()["error"]),
+                             (400, "invalid-push"))
+            with in_process_layer(), self.assertRaisesMessage(CommandError, "non-empty string"):
+                call_command("push", "--room", "quiet", text)
+        with in_process_layer():
+            call_command("push", "--room", "quiet", "heard", stdout=open("/dev/null", "w"))
+        self.assertEqual(member.receive()["text"], "heard")
+        self.assertIsNone(member.receive())
+
     def test_room_and_user_together_are_refused(self):
         with self.assertRaises(CommandError):
             call_command("push", "--room", "a", "--user", "b", "x")

@@ -5,7 +5,8 @@ this process by apps.py, sends the change to every ws://HOST/live/ socket.
 So it refuses to run, with exit status 1, when the channel layer reaches no
 server: the value would be saved and no page would hear of it.
 """
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from channels_example.models import LiveValue
 from channels_example.push import UNREACHABLE_HINT
@@ -21,8 +22,12 @@ class Command(RequiresSharedLayer, BaseCommand):
         parser.add_argument("value")
 
     def handle(self, name, value, **options):
-        live, created = LiveValue.objects.get_or_create(name=name, defaults={"value": value})
-        if not created:
-            live.value = value
-            live.save()
+        live = LiveValue.objects.filter(name=name).first() or LiveValue(name=name)
+        created = live.pk is None
+        live.value = value
+        try:
+            live.full_clean()
+        except ValidationError as invalid:
+            raise CommandError("; ".join(invalid.messages))
+        live.save()
         self.stdout.write("%s %s" % ("created" if created else "updated", live))
