@@ -57,6 +57,8 @@ KILL_WINDOW = 2.0
 # A frame sent this long before Redis was gone (seconds) may still have been inside it;
 # daphne holds one sent after.
 IN_REDIS_WINDOW = 1.5
+# Frames lost without a reason listed one by one; the rest are only counted.
+SHOWN_LOST = 20
 
 TOLD = "lost with a SIGKILLed worker, sender told"
 HELD = "held by a SIGKILLed worker, not told"
@@ -299,8 +301,9 @@ def classify(books):
                 rows[IN_REDIS] += 1
             else:
                 rows[LOST] += 1
-                print("lost without a reason: %s, sent %.1fs after the start"
-                      % (frame_id, sent_at - books.started))
+                if rows[LOST] <= SHOWN_LOST:
+                    print("lost without a reason: %s, sent %.1fs after the start"
+                          % (frame_id, sent_at - books.started))
     return rows, reasons
 
 
@@ -359,9 +362,20 @@ def main(argv=None):
             time.sleep(SETTLE_SECONDS)
             redis_outages = sum(1 for line in split.web.log().splitlines()
                                 if "Redis answers again" in line)
-    rows, reasons = classify(books)
-    report(books, rows, reasons, args.minutes, redis_outages)
+            rows, reasons = classify(books)
+            report(books, rows, reasons, args.minutes, redis_outages)
+            if rows.get(LOST, 0):
+                what_the_processes_said(split)
     return 0 if rows.get(LOST, 0) == 0 else 1
+
+
+def what_the_processes_said(split):
+    """Daphne's and the workers' warnings and errors: where to look when a frame went missing."""
+    for process in [split.web] + split.workers:
+        said = [line for line in process.log().splitlines()
+                if "WARNING" in line or "ERROR" in line or "Traceback" in line]
+        print("\n%s said (%d warnings and errors, the last 40):" % (process.name, len(said)))
+        print("\n".join(said[-40:]))
 
 
 if __name__ == "__main__":
