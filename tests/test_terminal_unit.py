@@ -126,6 +126,16 @@ class PageTests(TestCase):
             self.assertEqual(self.client.get("/terminal/web1/").status_code, 200)
             self.assertEqual(self.client.get("/terminal/web2/").status_code, 404)
 
+    def test_recordings_list_shows_when_each_session_started(self):
+        directory = tempfile.mkdtemp()
+        recording = Recording(directory, "ann", "web1", "abc123", 80, 24)
+        recording.close("exited")
+        self.client.force_login(User.objects.create_user("boss", is_staff=True))
+        with override_settings(TERMINAL_RECORDINGS_DIR=directory):
+            page = self.client.get("/terminal/recordings/").content.decode()
+        self.assertIn("<td>%s</td>" % recording.started.strftime("%Y-%m-%d %H:%M:%S"), page)
+        self.assertIn("ann@web1", page)
+
     def test_recordings_never_leave_their_directory(self):
         self.client.force_login(User.objects.create_user("boss", is_staff=True))
         for path in ["/terminal/recordings/..%2Fdb.cast", "/terminal/recordings/x/",

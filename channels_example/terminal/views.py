@@ -5,6 +5,7 @@ The terminal page is served on the same path as its WebSocket
 Django itself, through the same staff check: they hold everything a shell
 printed, and must not sit under STATIC_ROOT for anyone to fetch.
 """
+import datetime
 import functools
 import os
 
@@ -55,9 +56,17 @@ def terminal(request, alias):
 
 @staff_page
 def recordings(request):
-    found = [{"name": name[:-len(".cast")], "header": header}
+    found = [{"name": name[:-len(".cast")], "header": header, "started": started_at(header)}
              for name, header in list_recordings(settings.TERMINAL_RECORDINGS_DIR)]
     return render(request, "terminal/recordings.html", {"recordings": found})
+
+
+def started_at(header):
+    """The session's start as a UTC datetime, from the asciicast header's Unix time (or None)."""
+    stamp = header.get("timestamp")
+    if not isinstance(stamp, int):
+        return None
+    return datetime.datetime.fromtimestamp(stamp, tz=datetime.timezone.utc)
 
 
 @staff_page
