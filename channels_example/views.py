@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 
 from channels_example.accounts import SignupForm
+from channels_example.staff_pages import staff_page
 from channels_kit.decorators import is_active_staff
 
 
@@ -89,6 +90,7 @@ def console(request):
     return render(request, "pages/console.html")
 
 
+@staff_page("The inspector shows every message that crosses the channel layer.")
 def inspector(request):
-    """The channel-layer inspector's page; its socket refuses everyone but staff."""
+    """The channel-layer inspector's page; its socket refuses everyone but staff too."""
     return render(request, "pages/inspector.html")

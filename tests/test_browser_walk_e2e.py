@@ -21,14 +21,14 @@ from tests.people import PASSWORD, staff_account
 pytestmark = pytest.mark.e2e
 
 # Reached from the pages rather than listed on the index.
-EXTRA_PATHS = ["/accounts/signup/", "/console/", "/chat/bad%20name!/", "/admin/", "/health/"]
+EXTRA_PATHS = ["/accounts/signup/", "/console/", "/inspector/", "/chat/bad%20name!/", "/admin/", "/health/"]
 # What Django shows under DEBUG instead of a page a person can use.
 DEBUG_PAGE = re.compile(r"Using the URLconf|Traceback|You're seeing this error because you have "
                         r"<code>DEBUG = True</code>|Server Error \(500\)")
 SETTLED = re.compile(r"^(open|closed|idle)$")
 # Staff tools: a signed-in user who is not staff gets a page saying so (403),
 # with the way back, rather than the tool.
-STAFF_ONLY = ("/terminal/",)
+STAFF_ONLY = ("/terminal/", "/inspector/")
 # Counts the WebSockets a page creates. Page scripts run before the load event
 # that goto() waits for, so the count is complete when goto() returns (the
 # "websocket" event of Playwright may come later).

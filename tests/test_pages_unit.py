@@ -61,7 +61,19 @@ def test_index_links_to_the_inspector_for_staff_only(client, django_user_model, 
     user = django_user_model.objects.create_user("reader", password="x", is_staff=is_staff)
     client.force_login(user)
     assert ('href="/inspector/"' in client.get("/").content.decode()) is linked
-    assert client.get("/inspector/").status_code == 200  # the socket, not the page, refuses
+
+
+@pytest.mark.django_db
+def test_the_inspector_page_is_for_staff_only_like_the_terminals(client, django_user_model):
+    assert client.get("/inspector/")["Location"] == "/accounts/login/?next=/inspector/"
+    client.force_login(django_user_model.objects.create_user("reader"))
+    for path in ("/inspector/", "/terminal/"):
+        refused = client.get(path)
+        assert refused.status_code == 403, path
+        assert "Only active staff accounts may use it" in refused.content.decode()
+    assert 'id="controls"' not in client.get("/inspector/").content.decode()
+    client.force_login(django_user_model.objects.create_user("boss", is_staff=True))
+    assert client.get("/inspector/").status_code == 200
 
 
 def test_index_does_not_link_to_the_inspector_for_anonymous(client):

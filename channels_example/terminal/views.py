@@ -6,32 +6,21 @@ Django itself, through the same staff check: they hold everything a shell
 printed, and must not sit under STATIC_ROOT for anyone to fetch.
 """
 import datetime
-import functools
 import os
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
+from channels_example.staff_pages import staff_page
 from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_example.terminal.recording import RECORDING_NAME, list_recordings
-from channels_kit.decorators import is_active_staff
 
 
-def staff_page(view):
-    """Anonymous visitors go to the login page; logged-in non-staff get a 403 page saying why."""
-    @functools.wraps(view)
-    def inner(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_active_staff(request.user):
-            return render(request, "terminal/staff_only.html", status=403)
-        return view(request, *args, **kwargs)
-    return inner
+staff_only = staff_page("The terminal opens shells on servers.")
 
 
-@staff_page
+@staff_only
 def hosts(request):
     try:
         configured, error = load_hosts(), None
@@ -43,7 +32,7 @@ def hosts(request):
     })
 
 
-@staff_page
+@staff_only
 def terminal(request, alias):
     try:
         known = alias in load_hosts()
@@ -54,7 +43,7 @@ def terminal(request, alias):
     return render(request, "terminal/terminal.html", {"alias": alias})
 
 
-@staff_page
+@staff_only
 def recordings(request):
     found = [{"name": name[:-len(".cast")], "header": header, "started": started_at(header)}
              for name, header in list_recordings(settings.TERMINAL_RECORDINGS_DIR)]
@@ -69,13 +58,13 @@ def started_at(header):
     return datetime.datetime.fromtimestamp(stamp, tz=datetime.timezone.utc)
 
 
-@staff_page
+@staff_only
 def replay(request, name):
     recording_file(name)
     return render(request, "terminal/replay.html", {"name": name})
 
 
-@staff_page
+@staff_only
 def cast(request, name):
     return FileResponse(open(recording_file(name), "rb"), content_type="application/x-asciicast")
 
