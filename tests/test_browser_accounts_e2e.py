@@ -83,10 +83,19 @@ def test_notifications_reach_all_tabs_of_one_user_and_no_one_else(split, person)
 
 
 def test_notifications_page_refuses_anonymous_visitor_and_does_not_retry(split, person):
-    visitor = person()
+    visitor, later = person(), account(split, "late")
     page = visit(visitor, "/notifications/")
     expect_refused(page, visitor, 4201, "login-required")
+    expect(state_of(page)).to_have_text("closed (4201: login-required)")
+    login = page.locator("#messages li.error a")
+    expect(login).to_have_text("Log in")
     screenshot(page, "notifications-anonymous")
+    login.click()
+    page.get_by_label("Username").fill(later)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/notifications/$"))
+    expect(state_of(page)).to_have_attribute("data-state", "open")
 
 
 def test_letters_page_joins_users_by_first_letter(split, person):

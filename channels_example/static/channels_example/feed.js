@@ -44,12 +44,24 @@
       list.scrollTop = list.scrollHeight;
     }
 
+    // Back to this page once signed in, where the socket then connects.
+    function loginLink() {
+      var link = document.createElement("a");
+      link.href = document.body.getAttribute("data-login-url") +
+        "?next=" + encodeURIComponent(location.pathname);
+      link.textContent = "Log in";
+      return link;
+    }
+
     function onframe(frame, raw) {
       if (plain) {
         var match = /^\[([^\]]*)\] ([\s\S]*)$/.exec(raw);
         add("message", match ? match[1] : "?", match ? match[2] : raw, null);
       } else if (frame === null) {
         add("error", "server", "unreadable frame: " + raw, null);
+      } else if (frame.error === "login-required") {
+        add("error", frame.error, "This page is for signed-in users. ", null);
+        list.lastChild.querySelector(".text").append(loginLink());
       } else if (frame.error) {
         add("error", frame.error, frame.detail || "", null);
       } else {

@@ -22,7 +22,7 @@
  *
  * States, reported to onstate(state, info): "connecting", "open",
  * "reconnecting" (info.seconds until the next try), "closed" (info.code,
- * info.reason).
+ * info.reason, and info.error: the refusal's error name, if a frame gave one).
  */
 (function (global) {
   "use strict";
@@ -78,11 +78,12 @@
     if (this.lastError && this.lastError.close && !isPolicyClose(code)) {
       code = this.lastError.close;
     }
+    var error = this.lastError ? this.lastError.error : "";
     if (!reason && this.lastError) {
       reason = this.lastError.error + ": " + this.lastError.detail;
     }
     if (this.stopped || code === 1000 || isPolicyClose(code)) {
-      this.onstate("closed", {code: code, reason: reason || ""});
+      this.onstate("closed", {code: code, reason: reason || "", error: error});
       return;
     }
     this.scheduleReconnect(code);
@@ -157,9 +158,12 @@
     if (state === "reconnecting") {
       text = "reconnecting in " + info.seconds + " s (" + info.code + ")";
     } else if (state === "closed") {
-      text = "closed (" + info.code + (info.reason ? ": " + info.reason : "") + ")";
+      // The badge names the refusal; its sentence is the tooltip (pages show it in full).
+      var why = info.error || info.reason;
+      text = "closed (" + info.code + (why ? ": " + why : "") + ")";
     }
     badge.textContent = text;
+    badge.title = state === "closed" ? info.reason : "";
     badge.setAttribute("data-state", state);
   }
 
