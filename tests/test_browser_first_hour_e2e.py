@@ -146,3 +146,32 @@ def test_live_save_form_works_for_staff(split, person):
     page.get_by_label("value", exact=True).fill("40%")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#values tr").filter(has_text=name)).to_contain_text("40%")
+
+
+def test_live_long_values_wrap_and_a_refusal_clears_on_the_next_good_save(split, person):
+    staff = person()
+    log_in(staff, staff_account(split, "livewrap"), "/live/")
+    page = staff.pages[-1]
+    wait_open(page)
+    name = "long_%s" % uuid.uuid4().hex[:6]
+
+    def save(name_text, value):
+        page.get_by_label("name", exact=True).fill(name_text)
+        page.get_by_label("value", exact=True).fill(value)
+        page.get_by_role("button", name="Save").click()
+
+    save(name, "v" * 5000)
+    expect(page.locator("#values tr").filter(has_text=name)).to_contain_text("v" * 100)
+    widths = page.evaluate("() => ({page: document.documentElement.scrollWidth,"
+                           " view: window.innerWidth,"
+                           " table: document.querySelector('table.values').scrollWidth,"
+                           " card: document.querySelector('.card').clientWidth})")
+    assert widths["page"] <= widths["view"], widths
+    assert widths["table"] <= widths["card"], widths
+    screenshot(page, "live-long-value")
+
+    save("  ", "x")
+    expect(page.locator("#live-error")).to_contain_text("invalid-binding")
+    save(name, "short again")
+    expect(page.locator("#values tr").filter(has_text=name)).to_contain_text("short again")
+    expect(page.locator("#live-error")).to_have_text("")

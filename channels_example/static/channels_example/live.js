@@ -111,6 +111,7 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    errors.textContent = "";  // an earlier refusal is not this save's
     var data = {name: form.elements.name.value, value: form.elements.value.value};
     var pk = pkOf(data.name);
     var payload = pk === null ? {action: "create", data: data} : {action: "update", pk: Number(pk), data: data};
