@@ -57,3 +57,45 @@ def test_sequence_view_draws_one_room_message(split, open_page):
     expect(page.locator('#events tr[data-op="receive"]')).to_have_count(0)
     expect(page.locator('#events tr[data-op="group_send"]')).to_have_count(1)
     expect(page.locator("#events tr")).to_have_count(2)  # the group send and its one member send
+
+
+def test_the_inspector_is_readable_at_1100_px(split, browser):
+    context = browser.new_context(base_url=split.url, viewport={"width": 1100, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/?next=/inspector/")
+        page.get_by_label("Username").fill(staff_user(split))
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        wait_open(page)
+        expect(page.locator("#relay")).to_have_attribute("data-attached", "yes")
+        chat = context.new_page()
+        chat.goto("/chat/%s/" % unique_room("narrow"))
+        wait_open(chat)
+        say(chat, "a message with several words in it to read")
+        expect(page.locator('#events tr[data-op="group_send"]')).to_have_count(1)
+        layout = page.evaluate("""() => {
+            const box = document.querySelector('.events-box');
+            const content = document.querySelector('#events td.content');
+            const svg = document.querySelector('#sequence').getBoundingClientRect();
+            const heads = [...document.querySelectorAll('#sequence g.lane-head')].map(head => {
+                const r = head.getBoundingClientRect();
+                return r.left >= svg.left - 1 && r.right <= svg.right + 1;
+            });
+            const hops = [...document.querySelectorAll('#sequence g.hop > text')];
+            const unlabelled = hops.filter(label => !label.textContent.trim()).length;
+            const width = document.querySelector('#sequence').getAttribute('width');
+            const cut = hops.filter(label => label.getBBox().x + label.getBBox().width > width)
+                .map(label => label.textContent);
+            return {table: box.scrollWidth, box: box.clientWidth,
+                    content: content.getBoundingClientRect().width,
+                    heads: heads, unlabelled: unlabelled, cut: cut};
+        }""")
+        page.screenshot(path="test-artifacts/screenshots/inspector-1100.png", full_page=True)
+        assert layout["table"] <= layout["box"], layout
+        assert layout["content"] >= 250, layout  # a readable column, not a word per line
+        assert layout["heads"] and all(layout["heads"]), layout
+        assert layout["unlabelled"] == 0, layout
+        assert layout["cut"] == [], layout
+    finally:
+        context.close()

@@ -18,6 +18,8 @@
   var SEQUENCE_HOPS = 300;
   var LANE_WIDTH = 190;
   var ROW_HEIGHT = 22;
+  // The width of one character of the 11 px monospace hop labels (site.css), a little over.
+  var CHAR_WIDTH = 7;
   var HEAD_HEIGHT = 30;
   var SVG = "http://www.w3.org/2000/svg";
   // What the browser did, for each channel daphne sends its doings on.
@@ -237,7 +239,10 @@
     if (content.status !== undefined) {
       return "response " + content.status;
     }
-    return content.content !== undefined ? "response body" : "";
+    if (content.content !== undefined) {
+      return "response body";
+    }
+    return Object.keys(content).join(", ") || "(empty)";  // never an arrow without a label
   }
 
   function hopsOf(event, lanes) {
@@ -303,6 +308,11 @@
     });
     hops = hops.slice(-SEQUENCE_HOPS);
     var width = (lanes.names.length + 1) * LANE_WIDTH;  // room for the last lane's labels
+    hops.forEach(function (hop) {
+      if (hop.label) {  // a long label widens the picture (the box scrolls) instead of being cut
+        width = Math.max(width, laneX(Math.min(hop.from, hop.to)) + 12 + hop.label.length * CHAR_WIDTH);
+      }
+    });
     var height = HEAD_HEIGHT + (hops.length + 1) * ROW_HEIGHT;
     var picture = document.createDocumentFragment();
     picture.appendChild(element("defs", {})).appendChild(element("marker", {
