@@ -28,6 +28,13 @@ Every frame a client sent is then put in one row:
   with it; daphne only holds what it could not hand to Redis;
 - lost without a reason: everything else. The exit status is 1 unless this
   is 0.
+
+Slowness is not loss: a client only reconnects when its socket closes (or,
+for a speaker, when none of its own frames came back for a while), and an
+echo waits ``GIVE_UP_SECONDS`` for its answer. The report ends with the
+slowest delivery, so a stalled machine shows there. A failing run also
+lists, per socket, the frames lost without a reason and what daphne and
+the workers warned about.
 """
 import argparse
 import collections
@@ -48,7 +55,12 @@ ECHOERS = 2
 SPEAKER_INTERVAL = 0.05
 # A speaker hearing none of its own frames this long reconnects, as a page
 # would. Longer than the workers take to find an ordering gap (about 3.5 s).
+# Reconnecting loses nothing: what the old socket sent is still run.
 STALL_SECONDS = 6.0
+# How long an echo or a short-lived socket waits for its answer before the
+# frame counts as lost. A late answer is still a delivery (the report gives the
+# slowest), so a stalled machine shows as slowness, not as loss.
+GIVE_UP_SECONDS = 30.0
 # After the load stops: time for held and queued frames to arrive.
 SETTLE_SECONDS = 8.0
 # A frame sent this long before a worker died of SIGKILL (seconds) may be one it held;
@@ -57,7 +69,7 @@ KILL_WINDOW = 2.0
 # A frame sent this long before Redis was gone (seconds) may still have been inside it;
 # daphne holds one sent after.
 IN_REDIS_WINDOW = 1.5
-# Frames lost without a reason listed one by one; the rest are only counted.
+# Sockets whose frames were lost without a reason that are listed; the rest are only counted.
 SHOWN_LOST = 20
 
 TOLD = "lost with a SIGKILLed worker, sender told"
@@ -73,7 +85,7 @@ class Books:
     def __init__(self):
         self.lock = threading.Lock()
         self.sent = {}                 # frame id -> (kind, socket id, sent at)
-        self.delivered = set()
+        self.delivered = {}            # frame id -> when it arrived
         self.refused = {}              # frame id -> reason
         self.refused_sockets = {}      # socket id -> reason (frames on it not delivered)
         self.told_lost = set()         # socket ids told ``message-lost``
@@ -89,7 +101,13 @@ class Books:
 
     def deliver(self, frame_id):
         with self.lock:
-            self.delivered.add(frame_id)
+            self.delivered.setdefault(frame_id, time.monotonic())
+
+    def slowest(self):
+        """(seconds, frame id) of the delivery that took longest, or None."""
+        waits = [(self.delivered[frame_id] - sent_at, frame_id)
+                 for frame_id, (_, _, sent_at) in self.sent.items() if frame_id in self.delivered]
+        return max(waits) if waits else None
 
     def refuse(self, frame_id, reason):
         with self.lock:
@@ -105,8 +123,15 @@ class Books:
             self.told_lost.add(socket_id)
 
 
-def open_socket(split, path):
-    return websocket.create_connection(split.ws_url + path, origin=split.url, timeout=10)
+def open_socket(split, path, wait=None):
+    """A socket whose handshake may take 10 s; then reads wait ``wait`` seconds (None: until it closes).
+
+    A read that times out is not a lost socket: only a close or an error
+    makes a client reconnect, so a slow moment loses no frame in transit.
+    """
+    sock = websocket.create_connection(split.ws_url + path, origin=split.url, timeout=10)
+    sock.settimeout(wait)
+    return sock
 
 
 def reason_of(error):
@@ -197,8 +222,7 @@ class Echoer(threading.Thread):
             sequence += 1
             try:
                 if sock is None:
-                    sock = open_socket(self.split, "/echo/")
-                    sock.settimeout(STALL_SECONDS)
+                    sock = open_socket(self.split, "/echo/", wait=GIVE_UP_SECONDS)
                     opened += 1
                 sent_at = time.monotonic()
                 sock.send(frame_id)
@@ -229,7 +253,7 @@ class Connector(threading.Thread):
             frame_id = "connect:%d" % number
             number += 1
             try:
-                sock = open_socket(self.split, "/echo/")
+                sock = open_socket(self.split, "/echo/", wait=GIVE_UP_SECONDS)
             except (websocket.WebSocketException, OSError) as error:
                 self.books.refuse(frame_id, "connect refused: " + reason_of(error))
                 time.sleep(0.5)
@@ -272,6 +296,7 @@ def classify(books):
     rows = collections.Counter()
     reasons = collections.Counter()
     lost_on_socket = collections.defaultdict(list)
+    unexplained = collections.defaultdict(list)  # socket id -> [(sent at, frame id)] in LOST
     for frame_id, (kind, socket_id, sent_at) in sorted(books.sent.items(),
                                                       key=lambda item: item[1][2]):
         if frame_id in books.delivered:
@@ -301,10 +326,18 @@ def classify(books):
                 rows[IN_REDIS] += 1
             else:
                 rows[LOST] += 1
-                if rows[LOST] <= SHOWN_LOST:
-                    print("lost without a reason: %s, sent %.1fs after the start"
-                          % (frame_id, sent_at - books.started))
+                unexplained[socket_id].append((sent_at, frame_id))
+    show_unexplained(books, unexplained)
     return rows, reasons
+
+
+def show_unexplained(books, unexplained):
+    """One line per socket that lost frames without a reason: which frames, sent when."""
+    for socket_id, lost in list(unexplained.items())[:SHOWN_LOST]:
+        (first_at, first), (last_at, last) = lost[0], lost[-1]
+        print("lost without a reason on %s: %d frames, %s to %s, sent %.1f s to %.1f s after "
+              "the start" % (socket_id, len(lost), first, last, first_at - books.started,
+                             last_at - books.started))
 
 
 class KilledBatches:
@@ -337,6 +370,9 @@ def report(books, rows, reasons, minutes, redis_outages):
         print("| %s | %d |" % (row, rows.get(row, 0)))
     for reason, count in reasons.most_common():
         print("| refused: %s | %d |" % (reason, count))
+    slowest = books.slowest()
+    if slowest:
+        print("\nslowest delivery: %.1f s (%s)" % slowest)
 
 
 def main(argv=None):
