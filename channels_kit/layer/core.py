@@ -295,6 +295,8 @@ class LayerCore(asgi_redis.RedisChannelLayer):
                 counts[field] = counts.get(field, 0) + int(value)
         return counts
 
+    ### Groups ###
+
     def group_add(self, group, channel):
         """asgi_redis's ZADD and EXPIRE in one trip."""
         assert self.valid_group_name(group), "Group name not valid"

@@ -103,7 +103,7 @@ class WorkerSide:
         A consumer that just parked a message in a wait channel ran while
         another worker holds the socket's previous message. Taking the next
         message at once mostly takes the same socket's next one and parks it
-        too (two workers made about four parks per ordered message). Pausing
+        too, so two workers park each ordered message several times. Pausing
         a little, longer after each park in a row (at most ``park_pause_max``
         seconds), lets the other worker finish and requeue first.
         """
