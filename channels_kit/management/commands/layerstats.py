@@ -17,7 +17,7 @@ from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.core.management.base import BaseCommand, CommandError
 
 from channels_kit.layer.core import WAIT_PREFIX
-from channels_kit.layer.roles import CountsDrops, KeepsOrderingRecords, layer_that
+from channels_kit.layer.roles import CountsDrops, KeepsOrderingRecords, layer_that, unwrap
 from channels_kit.ordering_gaps import GapSweeper
 
 RESPONSE_LISTS = "daphne.response.*"
@@ -33,7 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         wrapper = channel_layers[options["layer"]]
-        layer = wrapper.channel_layer
+        layer = unwrap(wrapper)
         if "statistics" not in layer.extensions:
             raise CommandError("%s keeps no statistics; layerstats needs the Redis layer "
                                "(set REDIS_URL)" % type(layer).__name__)
