@@ -35,6 +35,7 @@ import time
 from channels_kit.client_errors import ClientError
 from channels_kit.daphne_sockets import (calling_protocol, close_with, closing, pause_reading,
                                         resume_reading)
+from channels_kit.layer.roles import Reports, layer_that
 from channels_kit.outages import OutageHolding, payload_size
 from channels_kit.redis_errors import REDIS_DOWN
 
@@ -316,12 +317,9 @@ class FlowControlledLayer(OutageHolding):
         order) and each frame's place in the shared queue (the fair share).
         Stock asgi_redis reports neither, and then neither applies.
         """
-        while "layer" in vars(layer):  # the kit's wrappers keep what they wrap as .layer
-            layer = layer.layer
-        if hasattr(layer, "still_queued"):
-            layer.on_send_lost = self.hold_lost_send
-            layer.on_queued = self.frame_queued
-            self.places = layer
+        reporting = layer_that(Reports, layer)
+        if reporting is not None:
+            self.places = reporting.report_to(queued=self.frame_queued, send_lost=self.hold_lost_send)
 
     def frame_queued(self, channel, message, place):
         """The layer's answer for a send: a frame's place in the queue, or None if it was not queued."""

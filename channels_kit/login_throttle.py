@@ -33,6 +33,7 @@ from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 
+from channels_kit.layer.roles import RedisBacked, layer_that
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -64,8 +65,8 @@ class Counts:
     """Failure counters with an expiry: Redis through the channel layer, or Django's cache."""
 
     def __init__(self):
-        layer = getattr(channel_layers[DEFAULT_CHANNEL_LAYER], "channel_layer", None)
-        self.redis = layer.connection(0) if hasattr(layer, "connection") else None
+        layer = layer_that(RedisBacked, channel_layers[DEFAULT_CHANNEL_LAYER])
+        self.redis = layer.connection(0) if layer is not None else None
 
     def add(self, key, window):
         if self.redis is None:

@@ -33,7 +33,8 @@ import redis
 from channels.sessions import session_for_reply_channel
 
 from channels_kit.client_errors import ClientError
-from channels_kit.layer import WAIT_PREFIX
+from channels_kit.layer.core import WAIT_PREFIX
+from channels_kit.layer.roles import KeepsOrderingRecords, layer_that
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.ordering_gaps")
@@ -49,7 +50,8 @@ def resolving_gaps(layer):
     A layer without the kit's records (in-memory, stock asgi_redis) gets a
     sweep that does nothing.
     """
-    if not hasattr(layer, "stalled_wait_channels"):
+    layer = layer_that(KeepsOrderingRecords, layer)
+    if layer is None:
         yield lambda: None
         return
     heartbeat = Heartbeat(layer)

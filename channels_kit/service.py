@@ -30,6 +30,7 @@ import random
 import string
 import time
 
+from channels_kit.layer.roles import RedisBacked, layer_that
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.service")
@@ -54,9 +55,10 @@ class ServiceDirectory:
 
     def __init__(self, name, layer):
         self.name = name
-        # The asgi_redis layer (not Channels' wrapper): its connection() is redis-py.
-        self.layer = layer
-        self.heartbeat_key = "%sservice.%s" % (getattr(layer, "prefix", ""), name)
+        # The asgi_redis layer under any wrappers (its connection() is
+        # redis-py), or None: another backend keeps no services.
+        self.layer = layer_that(RedisBacked, layer)
+        self.heartbeat_key = "%sservice.%s" % (self.layer.prefix if self.layer else "", name)
         self.sockets_key = self.heartbeat_key + ".sockets"
         self.owners_key = self.heartbeat_key + ".owners"
 
@@ -66,14 +68,14 @@ class ServiceDirectory:
 
     def running_id(self):
         """The id of the live service process, or None (none running, or no Redis layer)."""
-        if not hasattr(self.layer, "connection"):
+        if self.layer is None:
             return None
         value = self.redis.get(self.heartbeat_key)
         return value.decode("ascii") if value else None
 
     def owner_of(self, object_id):
         """The owner a live object was opened for (as text), or None: no such object."""
-        if not hasattr(self.layer, "connection"):
+        if self.layer is None:
             return None
         value = self.redis.hget(self.owners_key, object_id)
         return value.decode("utf8") if value else None

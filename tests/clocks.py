@@ -9,7 +9,7 @@ import time
 
 
 class LayerClock:
-    """The ``time`` module as ``channels_kit.layer`` sees it, with ``time()`` at ``now``."""
+    """The ``time`` module as the modules of ``channels_kit.layer`` see it, with ``time()`` at ``now``."""
 
     def __init__(self, now):
         self.now = now
@@ -24,5 +24,6 @@ class LayerClock:
 def set_layer_clock(monkeypatch, now):
     """Make the kit layer read ``now`` as the time until the test ends; return the clock."""
     clock = LayerClock(now)
-    monkeypatch.setattr("channels_kit.layer.time", clock)
+    for module in ("core", "parking", "worker_side"):
+        monkeypatch.setattr("channels_kit.layer.%s.time" % module, clock)
     return clock

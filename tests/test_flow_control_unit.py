@@ -7,6 +7,7 @@ from asgiref.inmemory import ChannelLayer
 from twisted.internet import defer
 
 from channels_kit.flow_control import FlowControlledLayer
+from channels_kit.layer.roles import Reports
 
 
 class Clock:
@@ -86,7 +87,7 @@ class Breakable(ChannelLayer):
         return super().send(channel, message)
 
 
-class Placing(Breakable):
+class Placing(Reports, Breakable):
     """Tells each send's place in line, and knows how far the workers got, as the kit's layer does.
 
     ``websocket.receive`` is numbered as it is pushed; what the workers have

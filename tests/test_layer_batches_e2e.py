@@ -63,7 +63,7 @@ def test_pipelined_sends_survive_redis_forgetting_the_script(layer):
 def test_each_send_is_told_its_place_and_whether_a_worker_has_taken_it(layer):
     """What daphne's fair share reads: a message is gone once Redis reports the list taken past it."""
     places = []
-    layer.on_queued = lambda channel, message, place: places.append(place)
+    layer.report_to(queued=lambda channel, message, place: places.append(place), send_lost=None)
     for n in range(3):
         layer.send("places.in", {"n": n})
     assert [layer.still_queued(place) for place in places] == [True, True, True]

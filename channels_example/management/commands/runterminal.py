@@ -10,6 +10,7 @@ from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.core.management.base import BaseCommand, CommandError
 
 from channels_example.terminal.service import TerminalService
+from channels_kit.layer.roles import RedisBacked, layer_that
 
 
 class Command(BaseCommand):
@@ -20,8 +21,8 @@ class Command(BaseCommand):
                             help="Channel layer alias to use (default %(default)s)")
 
     def handle(self, *args, **options):
-        layer = channel_layers[options["layer"]].channel_layer
-        if not hasattr(layer, "connection"):
+        layer = layer_that(RedisBacked, channel_layers[options["layer"]])
+        if layer is None:
             raise CommandError("the terminal service needs the Redis channel layer (set REDIS_URL)")
         service = TerminalService(layer)
 

@@ -2,7 +2,7 @@
 
 In Channels 1.x a full channel is the layer's only form of backpressure:
 ``send`` raises ChannelFull and ``Group.send`` skips the member. The tuned
-layer (channels_kit/layer.py) counts every refusal per channel pattern
+layer (channels_kit/layer/) counts every refusal per channel pattern
 and per group; this command prints those counts next to asgi_redis's own
 ``global_statistics()`` and ``channel_statistics()`` and the queue depths of
 the channels the workers listen on, so a lossy room or a backed-up worker
@@ -16,7 +16,8 @@ import json
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_kit.layer import WAIT_PREFIX
+from channels_kit.layer.core import WAIT_PREFIX
+from channels_kit.layer.roles import CountsDrops, KeepsOrderingRecords, layer_that, unwrap
 from channels_kit.ordering_gaps import GapSweeper
 
 RESPONSE_LISTS = "daphne.response.*"
@@ -32,7 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         wrapper = channel_layers[options["layer"]]
-        layer = wrapper.channel_layer
+        layer = unwrap(wrapper)
         if "statistics" not in layer.extensions:
             raise CommandError("%s keeps no statistics; layerstats needs the Redis layer "
                                "(set REDIS_URL)" % type(layer).__name__)
@@ -44,11 +45,12 @@ class Command(BaseCommand):
 
 
 def collect(layer, channels):
-    drops = layer.drop_counts() if hasattr(layer, "drop_counts") else None
+    counting = layer_that(CountsDrops, layer)
+    records = layer_that(KeepsOrderingRecords, layer)
     return {
         "layer": "%s.%s" % (type(layer).__module__, type(layer).__name__),
         "hosts": list(getattr(layer, "hosts", [])),
-        "drops": drops,
+        "drops": counting.drop_counts() if counting is not None else None,
         "global": layer.global_statistics(),
         "channels": {
             channel: dict(layer.channel_statistics(channel), capacity=layer.get_capacity(channel))
@@ -56,8 +58,8 @@ def collect(layer, channels):
         },
         "response_lists": list_depths(layer, RESPONSE_LISTS),
         "wait_lists": list_depths(layer, WAIT_LISTS),
-        "ordering": layer.ordering_state(GapSweeper.silent_after, GapSweeper.stall_seconds)
-        if hasattr(layer, "ordering_state") else None,
+        "ordering": records.ordering_state(GapSweeper.silent_after, GapSweeper.stall_seconds)
+        if records is not None else None,
     }
 
 

@@ -29,6 +29,7 @@ from channels.management.commands.runworker import Command as StockRunworker
 from channels.signals import worker_process_ready
 from channels.worker import Worker
 
+from channels_kit.layer.roles import RedisBacked, TakesBatches, layer_that
 from channels_kit.redis_errors import REDIS_DOWN
 from channels_kit.worker import BatchWorker
 
@@ -72,8 +73,8 @@ class Command(StockRunworker):
                 worker.termed = True
 
         sender.sigterm_handler = stop
-        layer = getattr(sender.channel_layer, "channel_layer", None)
-        if hasattr(layer, "blpop_timeout"):
+        layer = layer_that(RedisBacked, sender.channel_layer)
+        if layer is not None:
             layer.blpop_timeout = STOP_POLL_SECONDS
         self.batch_receives(sender)
 
@@ -84,7 +85,8 @@ class Command(StockRunworker):
         and ``worker.run()``. BatchWorker adds no state but ``batch``, so the
         worker keeps everything the stock command gave it.
         """
-        if type(worker) is Worker and self.batch > 1 and hasattr(worker.channel_layer, "receive_batch"):
+        batches = layer_that(TakesBatches, worker.channel_layer) is not None
+        if type(worker) is Worker and self.batch > 1 and batches:
             worker.__class__ = BatchWorker
             worker.batch = self.batch
 
