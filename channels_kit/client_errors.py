@@ -28,6 +28,7 @@ CLOSE_CODES = {
     "invalid-message": None,
     "message-lost": None,
     "text-required": 4003,
+    "invalid-since": 4005,
     "login-required": 4201,
     "session-ended": 4202,
     "staff-required": 4203,

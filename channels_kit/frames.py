@@ -1,6 +1,7 @@
 """Reading what a client sent: a bad frame raises ClientError, never a traceback."""
 import json
 import math
+from urllib.parse import parse_qs
 
 from channels_kit.client_errors import ClientError
 
@@ -57,3 +58,14 @@ def is_utf8(text):
     except UnicodeEncodeError:
         return False
     return True
+
+
+def query_params(message):
+    """A connect message's query string as a dict of value lists.
+
+    Daphne sends bytes; channels.test's WSClient sends str.
+    """
+    raw = message.content.get("query_string") or ""
+    if isinstance(raw, bytes):
+        raw = raw.decode("latin-1")
+    return parse_qs(raw, keep_blank_values=True)

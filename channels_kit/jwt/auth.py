@@ -19,7 +19,6 @@ is logged at WARNING with its cause and path, never with the token.
 """
 import functools
 import logging
-from urllib.parse import parse_qs
 
 from channels.auth import channel_session_user_from_http
 from channels.sessions import channel_session
@@ -27,20 +26,10 @@ from django.conf import settings
 from django.contrib import auth
 
 from channels_kit.client_errors import ClientError, reports_client_errors
+from channels_kit.frames import query_params
 from channels_kit.jwt import tokens as jwt_tokens
 
 logger = logging.getLogger(__name__)
-
-
-def query_params(message):
-    """The connect message's query string as a dict of value lists.
-
-    Daphne sends bytes; channels.test's WSClient sends str.
-    """
-    raw = message.content.get("query_string") or ""
-    if isinstance(raw, bytes):
-        raw = raw.decode("latin-1")
-    return parse_qs(raw, keep_blank_values=True)
 
 
 def token_of(message):
