@@ -4,7 +4,7 @@ Daphne 1.4, autobahn and Twisted are pinned (requirements.txt), so these are
 patches the kit applies to their classes in daphne's process: ``apply()``,
 called from the project's ``asgi.py``, which daphne imports before it serves
 anything. Each patch names what it replaces and the pinned version it was
-checked against; ``tests/test_daphne_speedups_unit.py`` fails when that code
+checked against; ``tests/unit/test_daphne_speedups_unit.py`` fails when that code
 changes shape, so a version bump is looked at again rather than patched
 blindly. ``apply()`` is idempotent.
 

@@ -16,11 +16,9 @@ import sys
 import pytest
 import websocket
 
-from tests.paths import ROOT
-from tests.splits import running_split
-from tests.wire import recv_close
-
-pytestmark = pytest.mark.e2e
+from tests.support.paths import ROOT
+from tests.support.splits import running_split
+from tests.support.wire import recv_close
 
 
 @pytest.fixture

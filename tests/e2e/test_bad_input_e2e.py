@@ -12,10 +12,9 @@ import pytest
 import websocket
 
 from channels_kit.testing.split import wait_for
-from tests.hostile import close_code, handshake, raw_frame, send_raw
-from tests.wire import recv_close, recv_json
+from tests.support.hostile import close_code, handshake, raw_frame, send_raw
+from tests.support.wire import recv_close, recv_json
 
-pytestmark = pytest.mark.e2e
 
 ROOM = "/chat/hostile/"
 

@@ -9,11 +9,8 @@ import subprocess
 import sys
 
 import django
-import pytest
 
-from tests.paths import ROOT
-
-pytestmark = pytest.mark.e2e
+from tests.support.paths import ROOT
 
 
 def row(table, scenario, metric):

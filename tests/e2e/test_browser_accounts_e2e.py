@@ -4,7 +4,7 @@ The same Chromium and real split as test_browser_pages_e2e.py, but these pages n
 people with accounts: each person is a browser context (its own cookie jar),
 logged in through the login page, or signing up through the sign-up form, as
 they would by hand. Users are created over HTTP with the sign-up view
-(tests/browser.py), not from a shell, so the users the pages see are the ones
+(tests/support/browser.py), not from a shell, so the users the pages see are the ones
 the site itself made.
 
 Negatives ("the other user does not see it") are proved with a later
@@ -15,9 +15,7 @@ to that page before it would be shown too.
 import re
 import uuid
 
-import pytest
-
-from tests.pages import (
+from tests.support.pages import (
     expect,
     line_from,
     say,
@@ -26,9 +24,8 @@ from tests.pages import (
     unique_room,
     wait_open,
 )
-from tests.people import JWT, PASSWORD, account, log_in, new_name, visit
+from tests.support.people import JWT, PASSWORD, account, log_in, new_name, visit
 
-pytestmark = pytest.mark.e2e
 
 # Longer than the first retry could take (0.25-0.5 s), so a page that
 # retried a refused socket would have opened a second one by then.

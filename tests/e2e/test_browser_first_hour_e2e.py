@@ -6,12 +6,8 @@ before there is a socket, a Save form offered to someone who may not save.
 """
 import uuid
 
-import pytest
-
-from tests.pages import expect, line_from, say, screenshot, state_of, unique_room, wait_open
-from tests.people import JWT, PASSWORD, account, log_in, staff_account, visit
-
-pytestmark = pytest.mark.e2e
+from tests.support.pages import expect, line_from, say, screenshot, state_of, unique_room, wait_open
+from tests.support.people import JWT, PASSWORD, account, log_in, staff_account, visit
 
 
 # --- Room names ----------------------------------------------------------------

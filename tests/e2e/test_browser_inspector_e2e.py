@@ -8,12 +8,9 @@ reply daphne wrote to the socket. Screenshot: inspector-sequence.png.
 import time
 import uuid
 
-import pytest
-
 from channels_kit.inspector.tap import Tap
-from tests.pages import expect, say, screenshot, unique_room, wait_open
+from tests.support.pages import expect, say, screenshot, unique_room, wait_open
 
-pytestmark = pytest.mark.e2e
 
 PASSWORD = "inspector browser pass"
 

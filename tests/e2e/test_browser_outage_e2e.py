@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.pages import (
+from tests.support.pages import (
     RECONNECT_MS,
     expect,
     line_from,
@@ -18,9 +18,7 @@ from tests.pages import (
     unique_room,
     wait_open,
 )
-from tests.splits import running_split
-
-pytestmark = pytest.mark.e2e
+from tests.support.splits import running_split
 
 
 @pytest.fixture

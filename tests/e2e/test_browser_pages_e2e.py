@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.pages import (
+from tests.support.pages import (
     RECONNECT_MS,
     expect,
     line_from,
@@ -24,9 +24,8 @@ from tests.pages import (
     unique_room,
     wait_open,
 )
-from tests.splits import running_split
+from tests.support.splits import running_split
 
-pytestmark = pytest.mark.e2e
 
 def test_two_browsers_in_one_room_see_each_others_messages(split, open_page):
     room = unique_room("pair")

@@ -5,12 +5,8 @@ the hosts page, types a command into the terminal and reads its output in
 the terminal's rows; a reload reattaches to the same shell; the recording
 then replays in the recordings page's player.
 """
-import pytest
-
-from tests.pages import expect, screenshot
-from tests.people import PASSWORD, log_in, new_name
-
-pytestmark = pytest.mark.e2e
+from tests.support.pages import expect, screenshot
+from tests.support.people import PASSWORD, log_in, new_name
 
 
 def staff_user(split):

@@ -15,10 +15,9 @@ import uuid
 
 import pytest
 
-from tests.pages import WAIT_MS, expect, screenshot, state_of
-from tests.people import PASSWORD, staff_account
+from tests.support.pages import WAIT_MS, expect, screenshot, state_of
+from tests.support.people import PASSWORD, staff_account
 
-pytestmark = pytest.mark.e2e
 
 # Reached from the pages rather than listed on the index.
 EXTRA_PATHS = ["/accounts/signup/", "/console/", "/chat/bad%20name!/", "/admin/", "/health/"]

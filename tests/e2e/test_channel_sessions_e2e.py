@@ -11,9 +11,8 @@ from django.contrib.sessions.backends.base import CreateError
 from django.test import override_settings
 
 from channels_kit.channel_sessions import KEY_PREFIX, SessionStore
-from tests.wire import recv_json
+from tests.support.wire import recv_json
 
-pytestmark = pytest.mark.e2e
 
 DB = 3
 

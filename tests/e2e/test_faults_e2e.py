@@ -12,11 +12,10 @@ import websocket
 
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.testing.split import wait_for
-from tests.figures import record
-from tests.splits import running_split
-from tests.wire import recv_json
+from tests.support.figures import record
+from tests.support.splits import running_split
+from tests.support.wire import recv_json
 
-pytestmark = pytest.mark.e2e
 
 FIGURES = "fault-figures.json"
 

@@ -6,9 +6,7 @@ import urllib.request
 
 import pytest
 
-from tests.splits import running_split
-
-pytestmark = pytest.mark.e2e
+from tests.support.splits import running_split
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ import uuid
 
 import pytest
 
-from tests.terminal import create_user
+from tests.support.terminal import create_user
 
-pytestmark = pytest.mark.e2e
 
 BODIES = {
     "deep-arrays": b"[" * 100000,

@@ -14,11 +14,10 @@ import pytest
 import websocket
 
 from channels_kit.inspector.tap import Tap
-from tests.browser import logged_in
-from tests.terminal import Terminal
-from tests.wire import recv_close, recv_json
+from tests.support.browser import logged_in
+from tests.support.terminal import Terminal
+from tests.support.wire import recv_close, recv_json
 
-pytestmark = pytest.mark.e2e
 
 PASSWORD = "inspector-pass-123"
 STAFF, MEMBER = "insp_staff", "insp_member"

@@ -14,7 +14,6 @@ from channels_kit.inspector.layer import InspectedRedisChannelLayer
 from channels_kit.inspector.relay import Relay
 from channels_kit.inspector.tap import Tap
 
-pytestmark = pytest.mark.e2e
 
 WATCHER = "daphne.response.TestTestTe!watcher"
 

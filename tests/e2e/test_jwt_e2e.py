@@ -17,11 +17,10 @@ import pytest
 import websocket
 from django.conf import settings
 
-from tests.browser import logged_in
-from tests.splits import running_split
-from tests.wire import recv_close, recv_json
+from tests.support.browser import logged_in
+from tests.support.splits import running_split
+from tests.support.wire import recv_close, recv_json
 
-pytestmark = pytest.mark.e2e
 
 PASSWORD = "jwt-e2e-password"
 OTHER_KEY = "a-different-secret-key-that-is-long-enough-for-hs256"

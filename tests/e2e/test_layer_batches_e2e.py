@@ -6,7 +6,6 @@ import pytest
 
 from channels_kit.layer import RedisChannelLayer
 
-pytestmark = pytest.mark.e2e
 
 DB = 3
 

@@ -7,9 +7,8 @@ import pytest
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from tests.layer_suite import SUITE_CONFIG, conformance
+from tests.support.layer_suite import SUITE_CONFIG, conformance
 
-pytestmark = pytest.mark.e2e
 SUITE = conformance()
 
 

@@ -13,10 +13,9 @@ import time
 import pytest
 
 from channels_kit.layer import RedisChannelLayer, channel_pattern
-from tests.clocks import set_layer_clock
-from tests.paths import ROOT
+from tests.support.clocks import set_layer_clock
+from tests.support.paths import ROOT
 
-pytestmark = pytest.mark.e2e
 
 DB = 2
 

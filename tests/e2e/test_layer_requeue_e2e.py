@@ -10,9 +10,7 @@ import time
 import pytest
 
 from channels_kit.layer import RedisChannelLayer
-from tests.clocks import set_layer_clock
-
-pytestmark = pytest.mark.e2e
+from tests.support.clocks import set_layer_clock
 
 
 @pytest.fixture

@@ -1,10 +1,6 @@
 """/letters/ through the real split: the same-first-letter chat."""
-import pytest
-
-from tests.browser import signed_up
-from tests.wire import recv_close, recv_json
-
-pytestmark = pytest.mark.e2e
+from tests.support.browser import signed_up
+from tests.support.wire import recv_close, recv_json
 
 
 def test_same_letter_users_see_each_other_and_others_do_not(split, ws):

@@ -14,10 +14,9 @@ import pytest
 import websocket
 from django.conf import settings
 
-from tests.splits import running_split
-from tests.wire import recv_close, recv_json
+from tests.support.splits import running_split
+from tests.support.wire import recv_close, recv_json
 
-pytestmark = pytest.mark.e2e
 
 MAX_PER_CLIENT = 10
 

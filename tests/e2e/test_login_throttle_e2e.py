@@ -14,10 +14,9 @@ import uuid
 
 import pytest
 
-from tests.browser import Browser
-from tests.splits import running_split
+from tests.support.browser import Browser
+from tests.support.splits import running_split
 
-pytestmark = pytest.mark.e2e
 
 PASSWORD = "the right pass phrase 7"
 WRONG = "a wrong pass phrase 7"

@@ -1,10 +1,6 @@
 """/notifications/ through the real split: the per-user group."""
-import pytest
-
-from tests.browser import Browser, signed_up
-from tests.wire import recv_close, recv_json
-
-pytestmark = pytest.mark.e2e
+from tests.support.browser import Browser, signed_up
+from tests.support.wire import recv_close, recv_json
 
 
 def test_a_message_reaches_every_socket_of_its_user_only(split, ws):

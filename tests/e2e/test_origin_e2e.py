@@ -14,10 +14,9 @@ import uuid
 import pytest
 import websocket
 
-from tests.browser import signed_up
-from tests.terminal import create_user
+from tests.support.browser import signed_up
+from tests.support.terminal import create_user
 
-pytestmark = pytest.mark.e2e
 
 ROUTES = ["/echo/", "/chat/", "/chat/lobby/", "/letters/", "/notifications/"]
 

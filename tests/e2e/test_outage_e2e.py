@@ -15,12 +15,11 @@ import websocket
 
 from channels_kit.redis_watch import RedisWatch
 from channels_kit.testing.split import wait_for
-from tests.browser import signed_up
-from tests.figures import record
-from tests.splits import running_split
-from tests.wire import recv_close, recv_json
+from tests.support.browser import signed_up
+from tests.support.figures import record
+from tests.support.splits import running_split
+from tests.support.wire import recv_close, recv_json
 
-pytestmark = pytest.mark.e2e
 
 FIGURES = "outage-figures.json"
 

@@ -8,11 +8,7 @@ import os
 import time
 import uuid
 
-import pytest
-
-from tests.browser import Browser
-
-pytestmark = pytest.mark.e2e
+from tests.support.browser import Browser
 
 
 def reset(split, email):

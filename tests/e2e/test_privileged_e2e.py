@@ -16,9 +16,8 @@ import uuid
 import pytest
 import websocket
 
-from tests.terminal import Terminal, create_user
+from tests.support.terminal import Terminal, create_user
 
-pytestmark = pytest.mark.e2e
 
 SAVE = ("from django.contrib.auth.models import User; "
         "u = User.objects.get(username=%r); {change}; u.save()")

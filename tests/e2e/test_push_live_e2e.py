@@ -9,10 +9,9 @@ import uuid
 import pytest
 import websocket
 
-from tests.browser import logged_in
-from tests.wire import recv_close, recv_json
+from tests.support.browser import logged_in
+from tests.support.wire import recv_close, recv_json
 
-pytestmark = pytest.mark.e2e
 
 PASSWORD = "e2e-pass-123"
 

@@ -1,9 +1,7 @@
 """Rooms through the real split: isolation, bad names, and the receive-before-connect race."""
 import pytest
 
-from tests.wire import recv_close, recv_json
-
-pytestmark = pytest.mark.e2e
+from tests.support.wire import recv_close, recv_json
 
 
 def test_messages_stay_in_their_room(ws):

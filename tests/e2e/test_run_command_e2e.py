@@ -20,9 +20,8 @@ import websocket
 from channels_kit import embedded_redis
 from channels_kit.embedded_redis import server_binary
 from channels_kit.testing.split import free_port, port_open, wait_for
-from tests.paths import ARTIFACTS, ROOT
+from tests.support.paths import ARTIFACTS, ROOT
 
-pytestmark = pytest.mark.e2e
 
 START_TIMEOUT = 90  # a first ./run may check the venv's pins before it starts
 

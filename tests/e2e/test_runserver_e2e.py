@@ -8,10 +8,8 @@ import pytest
 import websocket
 
 from channels_kit.testing.split import free_port, port_open, wait_for
-from tests.paths import ROOT
-from tests.wire import recv_json
-
-pytestmark = pytest.mark.e2e
+from tests.support.paths import ROOT
+from tests.support.wire import recv_json
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,13 @@ import websocket
 
 from channels_kit import sentinel
 from channels_kit.layer import RedisChannelLayer
-from channels_kit.testing.sentinels import SERVICE, SentinelGroup
+from tests.support.sentinels import SERVICE, SentinelGroup
 from channels_kit.testing.split import wait_for
-from tests.figures import record
-from tests.paths import ARTIFACTS
-from tests.splits import running_split
-from tests.wire import recv_json
+from tests.support.figures import record
+from tests.support.paths import ARTIFACTS
+from tests.support.splits import running_split
+from tests.support.wire import recv_json
 
-pytestmark = pytest.mark.e2e
 
 SERVERS = os.path.join(ARTIFACTS, "logs", "sentinel-servers")
 

@@ -5,12 +5,8 @@ The browser's path: GET the form (csrftoken cookie), POST it, keep the
 ``channel_session_user_from_http`` copies the user into the channel_session;
 every room message then carries the username.
 """
-import pytest
-
-from tests.browser import Browser, signed_up
-from tests.wire import recv_close, recv_json
-
-pytestmark = pytest.mark.e2e
+from tests.support.browser import Browser, signed_up
+from tests.support.wire import recv_close, recv_json
 
 
 def create_user(split, username, password):

@@ -12,10 +12,9 @@ import redis
 import websocket
 from asgi_redis import RedisChannelLayer
 
-from tests.splits import running_split
-from tests.wire import recv_json
+from tests.support.splits import running_split
+from tests.support.wire import recv_json
 
-pytestmark = pytest.mark.e2e
 
 ROOMS = ["north", "blue", "green", "amber"]
 

@@ -11,10 +11,9 @@ import pytest
 import websocket
 
 from channels_kit.testing.split import Split, wait_for
-from tests.paths import ARTIFACTS
-from tests.wire import recv_json
+from tests.support.paths import ARTIFACTS
+from tests.support.wire import recv_json
 
-pytestmark = pytest.mark.e2e
 
 SOCKETS = 16
 

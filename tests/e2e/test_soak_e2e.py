@@ -9,11 +9,7 @@ import re
 import subprocess
 import sys
 
-import pytest
-
-from tests.paths import ROOT
-
-pytestmark = pytest.mark.e2e
+from tests.support.paths import ROOT
 
 
 def rows(output):

@@ -2,12 +2,9 @@
 import json
 import re
 
-import pytest
 import redis
 
-from tests.wire import recv_close, recv_json
-
-pytestmark = pytest.mark.e2e
+from tests.support.wire import recv_close, recv_json
 
 
 def test_echo_round_trips_text_and_bytes(ws):

@@ -1,6 +1,6 @@
 """The kit installed from its wheel into a project that is not ours.
 
-tests/stock_project is a Channels 1.x project as the getting-started guide
+tests/support/stock_project is a Channels 1.x project as the getting-started guide
 writes one (function consumers that echo, asgi_redis-style settings, its own
 asgi.py), changed only by the README's "Use it in your own 1.x project"
 steps. This test builds the wheel, installs it next to the pins of the line
@@ -21,11 +21,10 @@ import pytest
 import websocket
 
 from channels_kit.testing.split import Split, wait_for
-from tests.paths import ARTIFACTS, ROOT
+from tests.support.paths import ARTIFACTS, ROOT
 
-pytestmark = pytest.mark.e2e
 
-STOCK = os.path.join(ROOT, "tests", "stock_project")
+STOCK = os.path.join(ROOT, "tests", "support", "stock_project")
 PINS = os.path.join(ROOT, "requirements.txt" if django.VERSION >= (3, 0) else "requirements-django22.txt")
 
 

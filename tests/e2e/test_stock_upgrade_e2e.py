@@ -1,6 +1,6 @@
 """The stock 1.x project moves from Django 2.2 to 5.2 as docs/upgrading-django.md says.
 
-The same project (tests/stock_project, one database) runs first on the 2.2
+The same project (tests/support/stock_project, one database) runs first on the 2.2
 set with the kit (the guide's step 1), then on the 5.2 set (step 3): each in
 a fresh venv holding only the pins and the kit's wheel, installed the
 README's way (--no-deps), each serving echo through daphne, two of the kit's
@@ -14,10 +14,9 @@ import sys
 import pytest
 
 from channels_kit.testing.split import Split
-from tests.paths import ARTIFACTS, ROOT
-from tests.test_stock_project_e2e import STOCK, echo, run
+from tests.support.paths import ARTIFACTS, ROOT
+from tests.e2e.test_stock_project_e2e import STOCK, echo, run
 
-pytestmark = pytest.mark.e2e
 
 # The stock project has no sessions app; a file session store needs no table.
 LOGIN = ("from django.contrib.auth import get_user_model, login; "

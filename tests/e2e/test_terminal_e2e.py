@@ -1,7 +1,7 @@
 """/terminal/<alias>/ through the real split and a real OpenSSH server.
 
 The split is the session's (redis, daphne, two runworkers and the terminal
-service, from the Procfile); sshd is tests/terminal.py's, on its own port
+service, from the Procfile); sshd is tests/support/terminal.py's, on its own port
 with its own keys. Typed commands are chosen so the shell's echo of the
 command line cannot contain what the test waits for (``$((6*7))`` is not
 ``42``), so seeing it means the command ran. (bash's bracketed-paste
@@ -15,10 +15,8 @@ import secrets
 import pytest
 
 from channels_kit.testing.split import wait_for
-from tests.terminal import Terminal, create_user
-from tests.wire import recv_close, recv_json
-
-pytestmark = pytest.mark.e2e
+from tests.support.terminal import Terminal, create_user
+from tests.support.wire import recv_close, recv_json
 
 
 def opened(split, staff, **kwargs):

@@ -16,12 +16,11 @@ import redis
 
 from channels_example.terminal.session import CHECK_EVERY, MAX_QUEUED
 from channels_kit.testing.split import wait_for
-from channels_kit.testing.sshd import TemporarySSHD, find_sshd
+from tests.support.sshd import TemporarySSHD, find_sshd
 from tests.conftest import require_tool
-from tests.splits import running_split
-from tests.terminal import Terminal, create_user, write, write_hosts
+from tests.support.splits import running_split
+from tests.support.terminal import Terminal, create_user, write, write_hosts
 
-pytestmark = pytest.mark.e2e
 
 # Longer than a restart or a stall below takes, so only the idle test meets it.
 IDLE_SECONDS = 8
@@ -101,7 +100,6 @@ def test_input_to_a_service_that_died_ends_the_terminal(lab):
         assert_ended_by_service(term)
     finally:
         restart(process, 0)
-
 
 
 def test_a_second_session_over_the_limit_is_refused(lab):

@@ -2,7 +2,7 @@
 import json
 import os
 
-from tests.paths import ARTIFACTS
+from tests.support.paths import ARTIFACTS
 
 
 def record(file_name, name, value):

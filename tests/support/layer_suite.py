@@ -16,7 +16,7 @@ import zipfile
 
 import pytest
 
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 # The small expiry / capacity the suite's timing tests need.
 SUITE_CONFIG = {"expiry": 1, "group_expiry": 2, "capacity": 5}

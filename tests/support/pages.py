@@ -8,7 +8,7 @@ Playwright's own browser download is not used.
 import os
 import uuid
 
-from tests.paths import ARTIFACTS
+from tests.support.paths import ARTIFACTS
 
 SCREENSHOTS = os.path.join(ARTIFACTS, "screenshots")
 CHROMIUM_ARGS = [

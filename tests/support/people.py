@@ -7,8 +7,8 @@ through the sign-up form, as they would by hand.
 import re
 import uuid
 
-from tests.browser import Browser
-from tests.pages import expect
+from tests.support.browser import Browser
+from tests.support.pages import expect
 
 PASSWORD = "a long pass phrase"
 # A JSON Web Token: three base64url parts.

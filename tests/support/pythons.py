@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from tests.conftest import require_tool
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 
 @functools.lru_cache(maxsize=None)

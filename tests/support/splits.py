@@ -13,7 +13,7 @@ import os
 import shutil
 
 from channels_kit.testing.split import Split
-from tests.paths import ARTIFACTS, ROOT
+from tests.support.paths import ARTIFACTS, ROOT
 
 
 @contextlib.contextmanager

@@ -16,10 +16,10 @@ import uuid
 import pytest
 import websocket
 
-from channels_kit.testing.sshd import TemporarySSHD, find_sshd, keygen
-from tests.browser import logged_in
+from tests.support.sshd import TemporarySSHD, find_sshd, keygen
+from tests.support.browser import logged_in
 from tests.conftest import require_tool
-from tests.wire import recv_close
+from tests.support.wire import recv_close
 
 PASSWORD = "terminal-pass-123"
 HOST = """[hosts.{alias}]

@@ -1,6 +1,6 @@
 """Run a Python script as if some top-level modules were not installed.
 
-    python tests/without_modules.py cgi,distutils manage.py check
+    python tests/support/without_modules.py cgi,distutils manage.py check
 
 A finder placed first on sys.meta_path refuses the named modules (and their
 submodules), the way a venv without legacy-cgi or setuptools would. The

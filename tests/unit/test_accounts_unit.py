@@ -13,7 +13,7 @@ class RefusingBackend(BaseEmailBackend):
 
 
 def test_a_refused_mail_answers_as_for_an_unknown_address(client, settings, db, caplog):
-    settings.EMAIL_BACKEND = "tests.test_accounts_unit.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.unit.test_accounts_unit.RefusingBackend"
     User.objects.create_user("known", email="known@example.com", password="a long pass phrase 9")
     known = client.post("/accounts/password_reset/", {"email": "known@example.com"})
     unknown = client.post("/accounts/password_reset/", {"email": "unknown@example.com"})

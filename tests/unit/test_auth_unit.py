@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.test import TestCase
 
 from channels_example.chat import letter_of
-from tests.clients import DaphneWSClient
+from tests.support.clients import DaphneWSClient
 
 
 def logged_in(username):

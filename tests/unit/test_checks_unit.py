@@ -23,7 +23,7 @@ from channels_kit import checks as kit_checks
 from channels_kit import upgrade_checks
 from channels_kit.class_consumers import CheckedConsumerMixin
 from channels_kit.origin import same_origin_only
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 REDIS_LAYER = "channels_kit.layer.RedisChannelLayer"
 GOOD_CONFIG = {"hosts": ["redis://127.0.0.1:6379/0"], "capacity": 1000,
@@ -158,7 +158,7 @@ def test_database_channel_sessions_behind_redis_are_W002(settings):
         del settings.CHANNEL_SESSION_ENGINE
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     message = reported()["channels_kit.W002"][0]
-    assert "tests.test_checks_unit.ordered_connect on ^/good/$" in message
+    assert "tests.unit.test_checks_unit.ordered_connect on ^/good/$" in message
     settings.CHANNEL_SESSION_ENGINE = "channels_kit.channel_sessions"
     assert "channels_kit.W002" not in reported()
 
@@ -182,8 +182,8 @@ def test_connect_without_origin_check_is_W004_through_includes_and_classes(setti
     ])
     messages = reported()["channels_kit.W004"]
     assert len(messages) == 2, messages
-    assert "tests.test_checks_unit.bare_connect on ^/bare/$ " in messages[0]
-    assert "tests.test_checks_unit.UncheckedConsumer on ^/v1^/class/$ " in messages[1]
+    assert "tests.unit.test_checks_unit.bare_connect on ^/bare/$ " in messages[0]
+    assert "tests.unit.test_checks_unit.UncheckedConsumer on ^/v1^/class/$ " in messages[1]
 
 
 def test_hostname_only_origin_check_is_W008(settings):
@@ -217,7 +217,7 @@ def test_session_without_ordering_is_W005_per_path_and_channel(settings):
     ])
     messages = reported()["channels_kit.W005"]
     assert messages[0].startswith("Path ^/racy/$: the websocket.receive consumer "
-                                  "tests.test_checks_unit.racy_receive uses channel_session")
+                                  "tests.unit.test_checks_unit.racy_receive uses channel_session")
     assert [m.split(":")[0] for m in messages[1:]] == ["Path ^/unordered/$"] * 2
     assert len(messages) == 3, messages
 

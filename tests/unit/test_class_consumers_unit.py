@@ -4,8 +4,8 @@ from channels.exceptions import DenyConnection
 from channels.test import ChannelTestCase
 from django.contrib.auth.models import User
 
-from tests.clients import DaphneWSClient as client
-from tests.replies import error_of
+from tests.support.clients import DaphneWSClient as client
+from tests.support.replies import error_of
 
 
 def cbc_members():

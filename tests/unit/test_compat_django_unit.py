@@ -13,7 +13,7 @@ import django
 import pytest
 
 from channels_kit.compat import djangos
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 SETUP = ("import django; from django.conf import settings; "
          "settings.configure(INSTALLED_APPS=%r, DATABASES={}); django.setup(); ")

@@ -2,7 +2,7 @@
 
 Each check runs the real interpreter in a subprocess: the running one when
 its version qualifies, else the project's venv for that version
-(tests/pythons.py). So on a 3.11 run these still prove that 3.12 needs the
+(tests/support/pythons.py). So on a 3.11 run these still prove that 3.12 needs the
 shim, and CI's 3.12 and 3.13 runs repeat them natively.
 """
 import subprocess
@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from channels_kit import compat
-from tests.paths import ROOT
-from tests.pythons import venv_python
+from tests.support.paths import ROOT
+from tests.support.pythons import venv_python
 
 SIX_MOVES = "from django.utils.six.moves.urllib.parse import urlparse; print(urlparse('ws://h/room/').path)"
 
@@ -44,7 +44,7 @@ def test_the_shim_leaves_six_alone_before_312():
 @pytest.mark.parametrize("prerequisite", compat.PREREQUISITES, ids=lambda p: p.pin.split("==")[0])
 def test_manage_py_names_a_missing_package_and_its_fix(prerequisite):
     python = venv_python(at_least=prerequisite.since)
-    result = run(python, "tests/without_modules.py", prerequisite.module, "manage.py", "check")
+    result = run(python, "tests/support/without_modules.py", prerequisite.module, "manage.py", "check")
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("channels_kit.compat.MissingPrerequisite: ")

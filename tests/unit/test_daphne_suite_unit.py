@@ -20,7 +20,7 @@ Twisted's test transport refuses the malformed Host. The request was
 invalid, not daphne, so those names are left out of the drawn headers;
 every assertion stays as daphne wrote it.
 """
-from tests import hypothesis_compat
+from tests.support import hypothesis_compat
 
 hypothesis_compat.install()
 

@@ -15,8 +15,8 @@ from daphne.cli import CommandLineInterface
 from gunicorn.config import Config as GunicornConfig
 
 from routing import channel_routing
-from tests import nginx_conf
-from tests.paths import ROOT
+from tests.support import nginx_conf
+from tests.support.paths import ROOT
 
 DEPLOY = os.path.join(ROOT, "deploy")
 

@@ -3,7 +3,7 @@ from channels import Group
 from channels.exceptions import DenyConnection
 from channels.test import ChannelTestCase
 
-from tests.clients import DaphneWSClient as client
+from tests.support.clients import DaphneWSClient as client
 
 
 class EchoTests(ChannelTestCase):

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from tests.paths import ROOT
-from tests.pythons import venv_python
+from tests.support.paths import ROOT
+from tests.support.pythons import venv_python
 
 WHICH = "from channels_kit.embedded_redis import server_binary; print(server_binary())"
 

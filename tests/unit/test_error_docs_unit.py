@@ -3,7 +3,7 @@ import os
 import re
 
 from channels_kit.client_errors import CLOSE_CODES
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 ROW = re.compile(r"^\| `([a-z-]+)` \| (stays open|\d{4}) \|", re.MULTILINE)
 

@@ -4,7 +4,7 @@ import json
 from channels.test import ChannelTestCase
 from django.contrib.auth.models import User
 
-from tests.clients import DaphneWSClient
+from tests.support.clients import DaphneWSClient
 
 
 def refusal(client):

@@ -15,7 +15,7 @@ from django.test import SimpleTestCase, TestCase, override_settings
 
 from channels_kit.client_errors import CLOSE_CODES, ClientError
 from channels_kit.jwt import tokens as jwt_tokens
-from tests.clients import DaphneWSClient
+from tests.support.clients import DaphneWSClient
 
 OTHER_KEY = "a-different-secret-key-that-is-long-enough-for-hs256"
 

@@ -8,7 +8,7 @@ The Redis layers are checked by test_layer_conformance_e2e.py.
 from asgiref.inmemory import ChannelLayer as AsgirefNameChannelLayer
 
 from channels_kit.asgi1.inmemory import ChannelLayer as KitChannelLayer
-from tests.layer_suite import SUITE_CONFIG, conformance
+from tests.support.layer_suite import SUITE_CONFIG, conformance
 
 SUITE = conformance()
 

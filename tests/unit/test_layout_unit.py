@@ -2,15 +2,16 @@
 
 - ``channels_kit`` is installed into other people's projects, so it must never
   import the example site: imports run consumers -> channels_example -> channels_kit.
-- A test module's name says what it needs: ``*_e2e.py`` modules are marked
-  ``e2e`` (they start real processes), ``*_unit.py`` modules are not.
+- A test module's name and folder say what it needs: ``*_e2e.py`` modules live
+  in tests/e2e/, whose tests are marked ``e2e`` (they start real processes);
+  ``*_unit.py`` modules live in tests/unit/ and are not.
 """
 import ast
 import os
 
 import pytest
 
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 SITE_MODULES = {"channels_example", "consumers", "routing", "asgi"}
 
@@ -73,17 +74,20 @@ def marked_e2e(path):
     return module, single
 
 
+TESTS = os.path.join(ROOT, "tests")
 TEST_MODULES = sorted(
-    name for name in os.listdir(os.path.join(ROOT, "tests"))
-    if name.startswith("test_") and name.endswith(".py")
+    os.path.relpath(path, TESTS)
+    for path in python_files("tests")
+    if os.path.basename(path).startswith("test_")
 )
 
 
 @pytest.mark.parametrize("name", TEST_MODULES)
-def test_module_name_agrees_with_its_marker(name):
-    module, single = marked_e2e(os.path.join(ROOT, "tests", name))
-    assert name.endswith(("_e2e.py", "_unit.py")), "name a test module *_e2e.py or *_unit.py"
-    if name.endswith("_e2e.py"):
-        assert module, "an _e2e module sets pytestmark = pytest.mark.e2e"
-    else:
-        assert not module and not single, "a _unit module starts no real processes"
+def test_module_name_agrees_with_its_folder(name):
+    """The folder gives the marker (tests/conftest.py), so a module must sit in the right one."""
+    folder, base = os.path.split(name)
+    assert (folder, base.endswith("_e2e.py")) in {("e2e", True), ("unit", False)}, (
+        "put *_e2e.py modules in tests/e2e/ and *_unit.py modules in tests/unit/")
+    assert base.endswith(("_e2e.py", "_unit.py")), "name a test module *_e2e.py or *_unit.py"
+    module, single = marked_e2e(os.path.join(TESTS, name))
+    assert not module and not single, "the folder marks e2e tests; a module does not mark itself"

@@ -7,9 +7,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from channels_example.models import LiveValue
-from tests.clients import DaphneWSClient as client
-from tests.clients import in_process_layer
-from tests.replies import error_of
+from tests.support.clients import DaphneWSClient as client
+from tests.support.clients import in_process_layer
+from tests.support.replies import error_of
 
 
 def frame(stream, **payload):

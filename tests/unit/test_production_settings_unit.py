@@ -14,7 +14,7 @@ import sys
 import django
 
 from channels_kit import upgrade_checks
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 # Requests through Django's test client, as a browser behind the TLS proxy makes them
 # (a loop, not a comprehension: shell -c runs the code with separate globals and locals).

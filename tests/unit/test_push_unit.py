@@ -10,7 +10,7 @@ from django.test import Client
 from channels_example.chat import user_group
 from channels_example.push import push_to_channel, push_to_room, push_to_user
 from channels_kit.client_errors import ClientError
-from tests.clients import DaphneWSClient, in_process_layer
+from tests.support.clients import DaphneWSClient, in_process_layer
 
 
 def in_room(room):

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from channels_kit.secret_key import checkout_key, refuse_known
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 # The key this repository's settings used to fall back to, committed for all to read.
 COMMITTED = "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production"

@@ -5,7 +5,7 @@ import sys
 
 import django
 
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 
 def setting(name, **env):

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from channels_example.models import LiveValue
 from channels_kit import run_env
 from channels_kit.testing.split import free_port
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 
 def manage(*args, env=None):

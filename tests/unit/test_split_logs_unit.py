@@ -1,7 +1,7 @@
 """A split's process logs start empty, so a wait for a log line cannot pass on an earlier run's."""
 
 from channels_kit.testing.split import Split
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 
 def test_a_new_split_empties_the_logs_an_earlier_run_left(tmp_path):

@@ -4,7 +4,7 @@ import time
 
 from channels_kit import supervise
 from channels_kit.testing.split import wait_for
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 
 def test_procfile_expands_as_honcho_start_does(monkeypatch):

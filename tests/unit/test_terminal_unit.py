@@ -11,7 +11,7 @@ from channels_example.terminal.frames import terminal_frame
 from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_example.terminal.recording import RECORDING_NAME, Recording, list_recordings
 from channels_kit.client_errors import ClientError
-from tests.clients import DaphneWSClient
+from tests.support.clients import DaphneWSClient
 
 GOOD_HOST = """
 [hosts.web1]

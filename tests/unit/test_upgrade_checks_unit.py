@@ -14,7 +14,7 @@ from django.core import checks
 
 from channels_kit import upgrade_checks
 from channels_kit.compat import djangos
-from tests.paths import ROOT
+from tests.support.paths import ROOT
 
 
 def reported(deploy=False):
