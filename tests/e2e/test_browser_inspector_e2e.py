@@ -8,7 +8,6 @@ reply daphne wrote to the socket. Screenshot: inspector-sequence.png.
 import time
 import uuid
 
-from channels_kit.inspector.tap import Tap
 from tests.support.pages import expect, say, screenshot, unique_room, wait_open
 
 
@@ -23,14 +22,35 @@ def staff_user(split):
     return username
 
 
-def test_sequence_view_draws_one_room_message(split, open_page):
+def until_every_process_reports(page, split, ws, timeout=30):
+    """Echo until the page's table has shown events of daphne and of every worker.
+
+    Each process notices an open inspector on its own next poll; until it
+    has, the events of a message it handles are missing from the view.
+    """
+    processes = page.locator("#events tr td:nth-child(2)")
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = set(processes.all_text_contents())
+        workers = {name for name in seen if name.startswith("worker ")}
+        if len(workers) >= len(split.workers) and any(name.startswith("daphne ") for name in seen):
+            return
+        assert time.monotonic() < deadline, "only %s reported" % sorted(seen)
+        probe = ws("/echo/")
+        probe.send("warm-up")
+        assert probe.recv() == "warm-up"
+        probe.close()
+        page.wait_for_timeout(300)
+
+
+def test_sequence_view_draws_one_room_message(split, open_page, ws):
     page = open_page(split.url, "/accounts/login/?next=/inspector/")
     page.get_by_label("Username").fill(staff_user(split))
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     wait_open(page)
     expect(page.locator("#relay")).to_have_attribute("data-attached", "yes")
-    time.sleep(Tap.poll_seconds + 0.5)  # every process has noticed the inspector
+    until_every_process_reports(page, split, ws)
 
     room = unique_room("seq")
     chat = open_page(split.url, "/chat/%s/" % room)
