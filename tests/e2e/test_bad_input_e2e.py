@@ -266,11 +266,6 @@ def test_unknown_subprotocol_is_not_selected(split, log_marks):
     assert "sec-websocket-protocol" not in head.lower()
 
 
-def test_underscore_header_is_harmless(ws, log_marks):
-    sock = ws(ROOM, header=["X_Forwarded_For: 6.6.6.6"])
-    still_served(sock)
-
-
 def held_open(sock):
     """The server has neither answered nor closed this connection."""
     sock.setblocking(False)

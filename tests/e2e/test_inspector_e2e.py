@@ -232,6 +232,30 @@ def test_secret_fields_headers_and_session_ids_in_frames_never_shown(inspector, 
                              "note": marker}]
 
 
+def test_underscore_header_is_dropped_before_the_app(inspector, ws):
+    """``X_Forwarded_For`` never reaches a consumer, and the socket is served as usual.
+
+    Daphne drops header names with an underscore (CVE-2015-0219: WSGI-style
+    names would let one pass for ``X-Forwarded-For``). The inspector shows
+    every header name a worker received, so the connect it took must list
+    the hyphenated header sent beside it and no name with an underscore.
+    """
+    marker = uuid.uuid4().hex[:8]
+    sock = ws("/echo/?probe=" + marker, header=["X_Forwarded_For: 6.6.6.6", "X-Probe: yes"])
+    sock.send("still served")
+    assert sock.recv() == "still served"
+
+    def connect(got):
+        return [e for e in got if (e["role"], e["op"], e["channel"]) ==
+                ("worker", "receive", "websocket.connect")
+                and marker in e["content"]["query_string"]]
+
+    _, events = collect(inspector, connect)
+    names = [name for name, _ in connect(events)[0]["content"]["headers"]]
+    assert "x-probe" in names
+    assert [name for name in names if "_" in name] == []
+
+
 def test_terminal_input_is_never_shown(split, ssh_lab, inspector, staff):
     typed = "typed-%s" % uuid.uuid4().hex[:8]
     term = Terminal(split, staff.cookie_header)
