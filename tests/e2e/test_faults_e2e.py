@@ -13,6 +13,7 @@ import websocket
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.testing.split import wait_for
 from tests.support.figures import record
+from tests.support.hostile import handshake
 from tests.support.splits import running_split
 from tests.support.wire import recv_json
 
@@ -82,7 +83,13 @@ def test_room_works_again_within_15s_of_redis_restart(own_split):
     record(FIGURES, "redis_restart", {"seconds_until_served": round(served - back, 1)})
     assert served - back <= 15
     assert all(w.alive() for w in own_split.workers), "a worker died with Redis"
-    assert any("Redis unavailable" in w.log() for w in own_split.workers)
+    for worker in own_split.workers:  # each says once that Redis went, and once that it is back
+        wait_for(lambda: "worker listening again" in worker.log(), 15,
+                 "%s to listen again" % worker.name)
+        said = [line.split("] ", 1)[1] for line in worker.log().splitlines()
+                if " WARNING " in line and "Redis" in line]
+        assert [line.partition(" (")[0] for line in said] == [
+            "Redis unavailable", "Redis is back; worker listening again"], said
 
 
 def test_sigterm_drains_the_message_in_hand_and_exits_0(own_split):
@@ -106,6 +113,21 @@ def test_sigkill_of_one_worker_leaves_the_other_serving(own_split):
         say(first, str(i))
     assert [recv_json(second)["text"] for _ in range(20)] == [str(i) for i in range(20)]
     assert survivor.alive()
+
+
+def test_with_no_worker_running_a_connect_is_dropped_unanswered(own_split):
+    """Nothing accepts the connect, so daphne 1.4's own connect timeout ends it.
+
+    Daphne then rejects it with a 403 and drops the connection at once, so
+    the client reads no answer at all: not a 101, not the 403.
+    """
+    for worker in own_split.workers:
+        worker.signal(signal.SIGKILL)
+        assert worker.popen.wait(10) == -signal.SIGKILL
+    assert handshake(own_split.port, origin=own_split.url, timeout=30) == ""
+    assert own_split.web.alive()
+    wait_for(lambda: "WSDISCONNECT /echo/" in own_split.web.log(), 10, "daphne to log the drop")
+    assert "WSCONNECTING /echo/" in own_split.web.log()
 
 
 def websocket_receive(split):

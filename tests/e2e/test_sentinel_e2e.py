@@ -17,10 +17,10 @@ import websocket
 
 from channels_kit import sentinel
 from channels_kit.layer import RedisChannelLayer
-from tests.support.sentinels import SERVICE, SentinelGroup
 from channels_kit.testing.split import wait_for
 from tests.support.figures import record
 from tests.support.paths import ARTIFACTS
+from tests.support.sentinels import SERVICE, SentinelGroup
 from tests.support.splits import running_split
 from tests.support.wire import recv_json
 
@@ -87,6 +87,10 @@ def test_rooms_work_again_within_15s_of_the_master_being_killed(sentinels, senti
                                  "seconds_until_delivered": round(recovered, 1)})
     assert got == ["during %d" % i for i in range(10)]
     assert recovered < 15
+    # Served again because the replica was promoted: the Sentinels name it as the master.
+    asked = redis.StrictRedis(port=sentinels.sentinel_ports[0])
+    wait_for(lambda: int(asked.execute_command("SENTINEL", "get-master-addr-by-name", SERVICE)[1])
+             in sentinels.replica_ports, 10, "the Sentinels to name the replica as master")
     # daphne read its replies on the layer's Twisted connection, through the Sentinels
     assert "Using native Twisted mode" in sentinel_split.web.log()
 

@@ -14,8 +14,8 @@ import sys
 import pytest
 
 from channels_kit.testing.split import Split
-from tests.support.paths import ARTIFACTS, ROOT
 from tests.e2e.test_stock_project_e2e import STOCK, echo, run
+from tests.support.paths import ARTIFACTS, ROOT
 
 
 # The stock project has no sessions app; a file session store needs no table.

@@ -16,9 +16,9 @@ import redis
 
 from channels_example.terminal.session import CHECK_EVERY, MAX_QUEUED
 from channels_kit.testing.split import wait_for
-from tests.support.sshd import TemporarySSHD, find_sshd
 from tests.conftest import require_tool
 from tests.support.splits import running_split
+from tests.support.sshd import TemporarySSHD, find_sshd
 from tests.support.terminal import Terminal, create_user, write, write_hosts
 
 

@@ -18,12 +18,12 @@ import pytest
 import websocket
 
 from channels_kit.testing.split import Process, free_port, port_open, wait_for
-from tests.support.browser import Browser
 from tests.conftest import require_tool
+from tests.support.browser import Browser
 from tests.support.paths import ARTIFACTS, ROOT
 from tests.support.splits import running_split
-from tests.unit.test_deploy_files_unit import read, unit
 from tests.support.wire import recv_json
+from tests.unit.test_deploy_files_unit import read, unit
 
 
 PASSWORD = "e2e-pass-123"

@@ -16,9 +16,9 @@ import uuid
 import pytest
 import websocket
 
-from tests.support.sshd import TemporarySSHD, find_sshd, keygen
-from tests.support.browser import logged_in
 from tests.conftest import require_tool
+from tests.support.browser import logged_in
+from tests.support.sshd import TemporarySSHD, find_sshd, keygen
 from tests.support.wire import recv_close
 
 PASSWORD = "terminal-pass-123"
