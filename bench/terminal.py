@@ -24,7 +24,7 @@ import time
 import websocket
 
 from channels_kit.testing.split import Split
-from channels_kit.testing.sshd import TemporarySSHD
+from tests.support.sshd import TemporarySSHD
 
 HOSTS = """[hosts.lab]
 host = "127.0.0.1"

@@ -10,8 +10,8 @@ import re
 
 from channels import Group
 
+from channels_example.timestamps import server_now
 from channels_kit.client_errors import ClientError
-from channels_kit.timestamps import server_now
 
 # One spelling for the consumer, the URL and the pages' pattern attribute. The
 # escaped "-" matters in the browser: Chromium compiles pattern attributes

@@ -1,6 +1,6 @@
 """The site's own client errors, added to the kit's table at start-up (apps.py).
 
-The README's error table lists these beside the kit's; tests/test_error_docs_unit.py
+The README's error table lists these beside the kit's; tests/unit/test_error_docs_unit.py
 keeps the two in step.
 """
 from channels_kit import client_errors

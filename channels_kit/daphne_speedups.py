@@ -4,7 +4,7 @@ Daphne 1.4, autobahn and Twisted are pinned (requirements.txt), so these are
 patches the kit applies to their classes in daphne's process: ``apply()``,
 called from the project's ``asgi.py``, which daphne imports before it serves
 anything. Each patch names what it replaces and the pinned version it was
-checked against; ``tests/test_daphne_speedups_unit.py`` fails when that code
+checked against; ``tests/unit/test_daphne_speedups_unit.py`` fails when that code
 changes shape, so a version bump is looked at again rather than patched
 blindly. ``apply()`` is idempotent.
 
@@ -65,8 +65,8 @@ def defer_autobahn_config_dump():
     Replaces: ``autobahn.websocket.protocol.WebSocketProtocol._connectionMade``
     (autobahn 25.10.2) builds a list of all 29 ``CONFIG_ATTRS`` of the protocol
     and passes ``pformat`` of it to ``self.log.debug``, which daphne never
-    writes (txaio's level is info): about 110 microseconds of daphne's CPU per
-    handshake, an eighth of all it spends on one. The module's other ``pformat``
+    writes (txaio's level is info): a large share of daphne's CPU per
+    handshake (docs/performance.md, item 15). The module's other ``pformat``
     call under ``log.debug`` (``startHandshake``, client side) is deferred the
     same way; the one place that needs a real string, ``Timings.__str__``,
     calls ``pprint.pformat`` itself.
@@ -87,8 +87,8 @@ def defer_autobahn_frame_log_arguments():
     ``peer=hlval(...)`` and ``data_len=hlval(...)`` to ``self.log.debug``, so
     every echo pays for two qualified method names (``inspect`` checks and
     string formatting) and four more formatted values that are never
-    written: about 3 of the 15 microseconds autobahn spends per echo frame
-    (in-process, docs/performance.md). Those names are only ever used as
+    written (what that costs per frame: docs/performance.md, item 18, measured
+    in-process by ``bench.autobahn_frames``). Those names are only ever used as
     log arguments in the two modules (a test reads them to make sure), so
     they become ``FormattedWhenRead``: a debug line, when one is written,
     reads the same.

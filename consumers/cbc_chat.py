@@ -25,9 +25,9 @@ from channels import Group
 from channels.generic.websockets import WebsocketConsumer
 
 from channels_example.chat import username_of
+from channels_example.timestamps import server_now
 from channels_kit.class_consumers import CheckedConsumerMixin
 from channels_kit.frames import chat_text_of
-from channels_kit.timestamps import server_now
 
 GROUP = "cbc-chat"
 

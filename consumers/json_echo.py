@@ -10,8 +10,8 @@ In: any JSON object. Out: ``{"echo": <the object>, "ts": <server time>}``.
 """
 from channels.generic.websockets import JsonWebsocketConsumer
 
+from channels_example.timestamps import server_now
 from channels_kit.class_consumers import CheckedConsumerMixin, JsonFramesMixin
-from channels_kit.timestamps import server_now
 
 
 class JsonEchoConsumer(CheckedConsumerMixin, JsonFramesMixin, JsonWebsocketConsumer):

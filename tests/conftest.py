@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite.
+"""Fixtures shared by the whole suite, and the e2e marker, given by the folder.
 
 ``split`` is the real thing: redis-server, daphne and two runworkers started
 from the Procfile by channels_kit.testing.split (the code path the run command
@@ -11,11 +11,25 @@ import shutil
 import pytest
 import websocket
 
-from tests.pages import CHROMIUM_ARGS, WAIT_MS
-from tests.splits import running_split
+from tests.support.pages import CHROMIUM_ARGS, WAIT_MS
+from tests.support.splits import running_split
 
 # The terminal tests' fixtures (a real sshd, a staff user), for every module that needs them.
-pytest_plugins = ["tests.terminal"]
+pytest_plugins = ["tests.support.terminal"]
+
+E2E_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark every test under tests/e2e/ ``e2e``: where a module lives says what it starts.
+
+    tryfirst: ``-m e2e`` / ``-m "not e2e"`` select by marker right after this
+    hook, so the marker must be on the items before then.
+    """
+    for item in items:
+        if os.path.commonpath([str(item.path), E2E_FOLDER]) == E2E_FOLDER:
+            item.add_marker(pytest.mark.e2e)
 
 
 def require_tool(name, path, hint=""):

@@ -1,0 +1,122 @@
+"""The kit installed from its wheel into a project that is not ours.
+
+tests/support/stock_project is a Channels 1.x project as the getting-started guide
+writes one (function consumers that echo, asgi_redis-style settings, its own
+asgi.py), changed only by the README's "Use it in your own 1.x project"
+steps. This test builds the wheel, installs it next to the pins of the line
+this suite runs on (requirements.txt, or requirements-django22.txt) in a
+fresh venv, the README's way (--no-deps), and runs that project from its own directory, so
+nothing of this repository but the wheel is importable: redis-server,
+daphne and two of the kit's runworkers, started from the stock Procfile.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+import django
+import pytest
+import websocket
+
+from channels_kit.testing.split import Split, wait_for
+from tests.support.paths import ARTIFACTS, ROOT
+
+
+STOCK = os.path.join(ROOT, "tests", "support", "stock_project")
+PINS = os.path.join(ROOT, "requirements.txt" if django.VERSION >= (3, 0) else "requirements-django22.txt")
+
+
+def run(*args, **kwargs):
+    return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def stock_python(tmp_path_factory):
+    """A fresh venv holding the pins and the kit's wheel, and nothing else of this repository."""
+    tmp = tmp_path_factory.mktemp("stock")
+    run(sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", str(tmp / "dist"),
+        cwd=ROOT, timeout=300)
+    [wheel] = os.listdir(tmp / "dist")
+    run(sys.executable, "-m", "venv", str(tmp / "venv"), timeout=120)
+    python = str(tmp / "venv" / "bin" / "python")
+    run(python, "-m", "pip", "install", "-q", "--no-deps", "-r", PINS,
+        str(tmp / "dist" / wheel), timeout=600)
+    run(python, os.path.join(ROOT, "scripts", "pip_check.py"), timeout=120)
+    return python
+
+
+@pytest.fixture
+def stock_env(tmp_path):
+    """The environment of the stock project's processes: its settings, no PYTHONPATH."""
+    return {"DJANGO_SETTINGS_MODULE": "echosite.settings", "PYTHONPATH": "",
+            "DATABASE_PATH": str(tmp_path / "db.sqlite3")}
+
+
+def probe(python, env, code):
+    return run(python, "-c", code, cwd=STOCK, env=dict(os.environ, **env), timeout=60).stdout
+
+
+def test_only_the_wheel_is_importable(stock_python, stock_env):
+    where = probe(stock_python, stock_env, "import channels_kit; print(channels_kit.__file__)")
+    assert "site-packages" in where and not where.startswith(ROOT + "/channels_kit")
+    missing = probe(stock_python, stock_env, "\n".join([
+        "import importlib.util",
+        "print([m for m in ('channels_example', 'consumers', 'routing', 'asgi')",
+        "       if importlib.util.find_spec(m)])",
+    ]))
+    assert missing.strip() == "[]"
+
+
+def test_checks_report_the_guide_defaults(stock_python, stock_env):
+    """The installed app registers its checks: the guide's project gets two warnings."""
+    result = run(stock_python, "manage.py", "check", "--tag", "channels", cwd=STOCK,
+                 env=dict(os.environ, **stock_env), timeout=60)
+    report = result.stderr + result.stdout
+    assert "(channels_kit.W001) CHANNEL_LAYERS['default']: daphne's reply channels hold 100" in report
+    assert "(channels_kit.W004) The websocket.connect consumer echosite.consumers.ws_connect" in report
+
+
+def echo(split, text):
+    sock = websocket.create_connection(split.ws_url + "/echo/", timeout=10, origin=split.url)
+    try:
+        sock.send(text)
+        return sock.recv()
+    finally:
+        sock.close()
+
+
+def test_echo_survives_a_redis_restart_and_layerstats_reports(stock_python, stock_env):
+    split = Split(workers=2, root=STOCK, python=stock_python, env=stock_env,
+                  log_dir=os.path.join(ARTIFACTS, "logs", "stock_project"))
+    with split:
+        assert echo(split, "hello") == "hello"
+        with urllib.request.urlopen(split.url + "/health/", timeout=10) as response:
+            assert json.load(response) == {"redis": "ok", "db": "ok"}
+
+        split.redis.stop()
+        for worker in split.workers:
+            wait_for(lambda: "worker waiting for it" in worker.log(), 20, worker.name + " to wait")
+        split.start_redis()
+        for worker in split.workers:
+            wait_for(lambda: "listening again" in worker.log(), 20, worker.name + " to resume")
+        assert all(worker.alive() for worker in split.workers)
+        wait_for(lambda: echo_or_none(split, "after"), 30, "echo after the restart")
+        for i in range(3):
+            assert echo(split, "again %d" % i) == "again %d" % i
+
+        report = split.manage("layerstats").stdout
+    assert report.startswith("Layer channels_kit.layer.RedisChannelLayer on %s" % split.redis_url)
+    sent = re.search(r"^\s+websocket\.receive\s+(\d+)\s+(\d+)\s+(\d+)", report, re.M)
+    assert sent, report
+    pending, capacity, count = map(int, sent.groups())
+    assert (pending, capacity) == (0, 100) and count >= 4, report
+
+
+def echo_or_none(split, text):
+    """The echo, or None while daphne or the workers are still reconnecting."""
+    try:
+        return echo(split, text) == text
+    except (OSError, websocket.WebSocketException):
+        return None
