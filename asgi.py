@@ -21,11 +21,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channels_example.settings")
 from django.conf import settings  # noqa: E402  (needs the settings module set)
 from django.urls import reverse  # noqa: E402
 
-from channels_kit import daphne_speedups  # noqa: E402
-from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
-from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
+from channels_kit.daphne import speedups as daphne_speedups  # noqa: E402
+from channels_kit.daphne.flow_control import FlowControlledLayer  # noqa: E402
+from channels_kit.daphne.health import AnswersHealthWhileRedisIsDown  # noqa: E402
 from channels_kit.inspector import in_daphne  # noqa: E402
-from channels_kit.redis_watch import RedisWatch  # noqa: E402
+from channels_kit.daphne.redis_watch import RedisWatch  # noqa: E402
 
 daphne_speedups.apply()
 layer = channels.asgi.get_channel_layer()  # sets Django up, so URLs can be reversed

@@ -6,7 +6,7 @@ import redis
 from asgiref.inmemory import ChannelLayer
 from twisted.internet import defer
 
-from channels_kit.flow_control import FlowControlledLayer
+from channels_kit.daphne.flow_control import FlowControlledLayer
 
 
 class Clock:

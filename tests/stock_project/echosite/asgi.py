@@ -6,9 +6,9 @@ from channels.asgi import get_channel_layer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "echosite.settings")
 
-from channels_kit import daphne_speedups  # noqa: E402
-from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
-from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
+from channels_kit.daphne import speedups as daphne_speedups  # noqa: E402
+from channels_kit.daphne.flow_control import FlowControlledLayer  # noqa: E402
+from channels_kit.daphne.health import AnswersHealthWhileRedisIsDown  # noqa: E402
 
 daphne_speedups.apply()
 channel_layer = FlowControlledLayer(

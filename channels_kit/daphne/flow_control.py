@@ -33,9 +33,9 @@ import logging
 import time
 
 from channels_kit.client_errors import ClientError
-from channels_kit.daphne_sockets import (calling_protocol, close_with, closing, pause_reading,
-                                        resume_reading)
-from channels_kit.outages import OutageHolding, payload_size
+from channels_kit.daphne.sockets import (calling_protocol, close_with, closing, pause_reading,
+                                         resume_reading)
+from channels_kit.daphne.outages import OutageHolding, payload_size
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)

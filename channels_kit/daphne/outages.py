@@ -21,7 +21,7 @@ released once the replayed connects have been answered.
 import logging
 
 from channels_kit.client_errors import ClientError
-from channels_kit.daphne_sockets import close_with
+from channels_kit.daphne.sockets import close_with
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.flow_control")

@@ -1,0 +1,1 @@
+"""Everything a daphne process wraps around the channel layer it serves."""
