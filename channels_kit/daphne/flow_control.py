@@ -20,7 +20,7 @@ which is empty unless one of two things holds it back:
   daphne per socket.
 - **an outage.** While Redis cannot be reached, frames wait in daphne and
   go out in order when it answers again; if it came back empty, each
-  socket's connect is sent again first (``channels_kit/outages.py``).
+  socket's connect is sent again first (``outages.py``).
 
 Frame size (``max_frame``, ``frame-too-large``) and sockets per client
 address (``max_per_client``, ``too-many-connections``) are refused with the
@@ -263,10 +263,11 @@ class FlowControlledLayer:
         waits, a burst beyond ``burst`` goes out at ``rate``.
         """
         now = self.clock()
-        socket.tokens = min(self.limits.burst, socket.tokens + (now - socket.refilled) * self.limits.rate)
+        rate, burst = self.limits.rate, self.limits.burst
+        socket.tokens = min(burst, socket.tokens + (now - socket.refilled) * rate)
         socket.refilled = now
         if socket.tokens < 1 - 1e-9:  # a timer set for the next token may fire a hair early
-            return (1 - socket.tokens) / self.limits.rate
+            return (1 - socket.tokens) / rate
         return 0
 
     def throttle(self, socket, wait):

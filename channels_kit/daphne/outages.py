@@ -92,7 +92,8 @@ class OutageHolding:
     def watch_tick(self):
         from twisted.internet import threads
         self.call_later(self.limits.watch_interval, self.watch_tick)
-        if self.outage_since is not None and self.clock() - self.outage_since > self.limits.outage_seconds:
+        since, seconds = self.outage_since, self.limits.outage_seconds
+        if since is not None and self.clock() - since > seconds:
             self.close_everyone()
         if self.replay_deadline is not None and self.clock() > self.replay_deadline:
             self.replay_finished()
@@ -196,7 +197,8 @@ class OutageHolding:
                            self.limits.outage_seconds, len(open_sockets))
         for socket in open_sockets:
             if socket.held_frames():
-                self.flow.give_up(socket, "Redis was unreachable for over %g s" % self.limits.outage_seconds)
+                self.flow.give_up(socket, "Redis was unreachable for over %g s"
+                                  % self.limits.outage_seconds)
             else:
                 self.close_for_restart(socket)
 
