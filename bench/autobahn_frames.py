@@ -32,7 +32,7 @@ from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerPr
 from autobahn.websocket import protocol  # noqa: E402
 from twisted.internet.testing import StringTransport  # noqa: E402
 
-from channels_kit import daphne_speedups  # noqa: E402
+from channels_kit.daphne import speedups as daphne_speedups  # noqa: E402
 
 UPGRADE = (b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")

@@ -8,9 +8,9 @@ import platform
 
 import channels
 import django
-from django.conf import settings
 
 from channels_example.chat import ROOM_PATTERN, ROOM_RULE
+from channels_kit.daphne.limits import Limits
 
 # What every page's footer says it runs on: the site runs on two Django lines.
 VERSIONS = {"channels": channels.__version__, "django": django.get_version(),
@@ -19,7 +19,7 @@ VERSIONS = {"channels": channels.__version__, "django": django.get_version(),
 
 def socket_rules(request):
     return {
-        "max_frame": settings.WEBSOCKET_LIMITS["max_frame"],
+        "max_frame": Limits.from_settings().max_frame,
         "room_pattern": ROOM_PATTERN,
         "room_rule": ROOM_RULE,
     }

@@ -22,7 +22,7 @@ environment here and nowhere else:
 - ``JWT_SECRET_KEY``, ``JWT_EXPIRATION_SECONDS``, ``JWT_LEEWAY_SECONDS``,
   ``JWT_AUDIENCE``, ``JWT_ISSUER``: JSON Web Tokens (see ``JWT_AUTH`` below).
 - ``WS_MAX_FRAME``, ``WS_RATE``, ``WS_BURST``, ``WS_MAX_PER_CLIENT``: the
-  per-socket limits daphne enforces (``channels_kit/flow_control.py``);
+  per-socket limits daphne enforces (defaults: ``channels_kit.daphne.Limits``);
   ``DAPHNES``: how many daphnes share the port (each takes its share of
   ``WS_MAX_PER_CLIENT``);
   ``WS_OUTAGE_SECONDS``, ``WS_OUTAGE_FRAMES``, ``WS_OUTAGE_BYTES``,
@@ -231,33 +231,32 @@ JWT_AUTH = {
     "JWT_REFRESH_EXPIRATION_DELTA": datetime.timedelta(days=7),
 }
 
-# Per-socket limits, enforced by daphne before a frame is queued (0 = off).
-# Above WS_RATE frames a second (after a burst of WS_BURST) daphne stops
-# reading the socket until its bucket refills: the sender is slowed, never
-# closed. 100/s covers game loops and telemetry; a burst of 300 lets a page
-# send its backlog at once, and bounds what one flooder puts in the shared
-# queue in front of everyone else.
-# While Redis is unreachable daphne holds each socket's frames, up to
-# WS_OUTAGE_SECONDS and the frame / byte bounds, and sends them once it is back.
+# Daphne's limits: per socket (frame size, rate, sockets per address) and
+# while Redis is unreachable (how long, how much it holds). Every default,
+# and what it bounds, is on channels_kit.daphne.Limits; only what the
+# environment sets goes over it here, under the Limits attribute's name.
+WEBSOCKET_LIMITS = {
+    name: cast(env(variable, None))
+    for name, (variable, cast) in {
+        "max_frame": ("WS_MAX_FRAME", int),
+        "rate": ("WS_RATE", float),
+        "burst": ("WS_BURST", int),
+        "max_per_client": ("WS_MAX_PER_CLIENT", int),
+        "outage_seconds": ("WS_OUTAGE_SECONDS", float),
+        "outage_frames": ("WS_OUTAGE_FRAMES", int),
+        "outage_bytes": ("WS_OUTAGE_BYTES", int),
+        "outage_total_bytes": ("WS_OUTAGE_TOTAL_BYTES", int),
+    }.items()
+    if env(variable, None) is not None
+}
 # DAPHNES daphnes share the port (./run's DAPHNES, channels_kit/reuseport.py):
 # each counts only its own sockets, so each allows its share of the
 # per-address limit and the sum stays within it (docs/performance.md).
-DAPHNES = int(env("DAPHNES", "1"))
-WS_MAX_PER_CLIENT = int(env("WS_MAX_PER_CLIENT", "200"))
-WEBSOCKET_LIMITS = {
-    "max_frame": int(env("WS_MAX_FRAME", "65536")),
-    "rate": float(env("WS_RATE", "100")),
-    "burst": int(env("WS_BURST", "300")),
-    "max_per_client": WS_MAX_PER_CLIENT and max(1, WS_MAX_PER_CLIENT // DAPHNES),
-    "outage_seconds": float(env("WS_OUTAGE_SECONDS", "10")),
-    "outage_frames": int(env("WS_OUTAGE_FRAMES", "1000")),
-    "outage_bytes": int(env("WS_OUTAGE_BYTES", str(2 ** 20))),
-    "outage_total_bytes": int(env("WS_OUTAGE_TOTAL_BYTES", str(64 * 2 ** 20))),
-}
+WEBSOCKET_LIMITS["daphnes"] = int(env("DAPHNES", "1"))
 # When Redis comes back empty, daphne sends each open socket's connect again
 # so it rejoins its groups; a terminal's connect would open a second shell,
 # so its sockets are closed with 1012 instead and the page reattaches.
-WEBSOCKET_RECONNECT_PATHS = ["/terminal/"]
+WEBSOCKET_LIMITS["reconnect_paths"] = ["/terminal/"]
 
 # --- Security: WebSocket Origin (docs/security.md) -------------------------
 # Every connect checks Origin on scheme, host and port against the

@@ -8,7 +8,7 @@ from channels_example import api, views
 from channels_example.accounts import QuietPasswordResetForm
 from channels_example.chat import ROOM_PATTERN
 from channels_example.terminal import views as terminal
-from channels_kit import health
+from channels_kit.daphne import health
 from channels_kit.jwt import views as token_views
 
 urlpatterns = [

@@ -5,10 +5,9 @@ INSTALLED_APPS (so ``manage.py runworker`` is the kit's), and use its pieces by
 name: ``channels_kit.layer.RedisChannelLayer`` as the layer backend (or
 ``channels_kit.inspector.layer.InspectedRedisChannelLayer``, the same with
 the live inspector's hooks: see ``channels_kit.inspector``),
-``channels_kit.channel_sessions`` as CHANNEL_SESSION_ENGINE, and the wrappers
-in ``channels_kit.flow_control`` and ``channels_kit.health`` in your asgi.py
-(with ``channels_kit.daphne_speedups.apply()``, which trims daphne's per-handshake
-and per-frame CPU).
+``channels_kit.channel_sessions`` as CHANNEL_SESSION_ENGINE, and in your
+asgi.py ``channels_kit.daphne.wrap_layer``, which wraps daphne's layer in the
+whole of daphne's side (limits, outage holding, health, speedups) at once.
 Both take ``sentinel://host:port,.../service`` hosts for Redis Sentinel
 (``channels_kit.sentinel``). The app also registers system checks under the ``channels`` tag
 (``manage.py check --tag channels``; docs/checks.md). For your own commands

@@ -12,8 +12,8 @@ import time
 import psutil
 import pytest
 import websocket
-from django.conf import settings
 
+from channels_kit.daphne.limits import Limits
 from tests.support.splits import running_split
 from tests.support.wire import recv_close, recv_json
 
@@ -95,7 +95,7 @@ def test_flooder_is_slowed_not_closed_and_others_are_served_meanwhile(limits_spl
     """Fairness is shown by order, not by a stopwatch: the others are answered while the
     flood is still held back, which the rate limit makes last many seconds however busy
     the machine is."""
-    limits = settings.WEBSOCKET_LIMITS
+    limits = Limits.from_settings()
     present = connect(limits_split, "/chat/calm/")
     listener = connect(limits_split, "/chat/flood/")
     listener.settimeout(30)
@@ -130,7 +130,7 @@ def test_flooder_is_slowed_not_closed_and_others_are_served_meanwhile(limits_spl
     assert texts == ["flood %d" % i for i in range(FLOOD)] + ["after the flood"]
     # Slowed: beyond its burst the flood went at the socket's rate, not as fast as it was sent
     # (less one token: the bucket's timers may fire a hair early).
-    assert last_flood_at - connected >= (FLOOD - limits["burst"] - 1) / limits["rate"]
+    assert last_flood_at - connected >= (FLOOD - limits.burst - 1) / limits.rate
     # The others did not wait behind it.
     assert others_served < last_flood_at
     assert rss_after - rss_before < 20, "daphne grew with the flood"

@@ -13,7 +13,7 @@ import pytest
 import redis
 import websocket
 
-from channels_kit.redis_watch import RedisWatch
+from channels_kit.daphne.redis_watch import RedisWatch
 from channels_kit.testing.split import wait_for
 from tests.support.browser import signed_up
 from tests.support.figures import record

@@ -2,8 +2,7 @@
 
 tests/support/stock_project is a Channels 1.x project as the getting-started guide
 writes one (function consumers that echo, asgi_redis-style settings, its own
-asgi.py), changed only by the README's "Use it in your own 1.x project"
-steps. This test builds the wheel, installs it next to the pins of the line
+asgi.py), changed only by the steps of docs/using-the-kit.md. This test builds the wheel, installs it next to the pins of the line
 this suite runs on (requirements.txt, or requirements-django22.txt) in a
 fresh venv, the README's way (--no-deps), and runs that project from its own directory, so
 nothing of this repository but the wheel is importable: redis-server,
@@ -120,3 +119,34 @@ def echo_or_none(split, text):
         return echo(split, text) == text
     except (OSError, websocket.WebSocketException):
         return None
+
+
+def test_frames_sent_while_redis_restarts_are_echoed_and_new_sockets_accepted_after(
+        stock_python, stock_env):
+    """The stock asgi.py's one kit call brings the Redis watch: daphne learns Redis is back.
+
+    Without it daphne held the frames, never let them go, and answered every
+    new handshake with 503 until restarted, while /health/ said ok.
+    """
+    split = Split(workers=2, root=STOCK, python=stock_python, env=stock_env,
+                  log_dir=os.path.join(ARTIFACTS, "logs", "stock_project_outage"))
+    with split:
+        sock = websocket.create_connection(split.ws_url + "/echo/", timeout=10, origin=split.url)
+        sock.send("before")
+        assert sock.recv() == "before"
+
+        split.redis.stop()
+        held = ["held %d" % i for i in range(5)]
+        for text in held:
+            sock.send(text)
+        wait_for(lambda: "Redis unreachable: holding the frames" in split.web.log(), 20,
+                 "daphne to hold the frames")
+        split.start_redis()
+
+        sock.settimeout(30)
+        assert [sock.recv() for _ in held] == held
+        wait_for(lambda: echo_or_none(split, "new"), 30, "a new socket's echo")
+        assert echo(split, "another new socket") == "another new socket"
+        sock.send("after")
+        assert sock.recv() == "after"
+        sock.close()

@@ -20,7 +20,7 @@ from autobahn.websocket import protocol as autobahn_protocol  # noqa: E402
 from twisted.internet.testing import StringTransport  # noqa: E402
 from twisted.logger import formatEvent, globalLogPublisher  # noqa: E402
 
-from channels_kit import daphne_speedups  # noqa: E402
+from channels_kit.daphne import speedups as daphne_speedups  # noqa: E402
 
 
 def enclosing_names(tree):

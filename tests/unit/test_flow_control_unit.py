@@ -6,7 +6,7 @@ import redis
 from asgiref.inmemory import ChannelLayer
 from twisted.internet import defer
 
-from channels_kit.flow_control import FlowControlledLayer
+from channels_kit.daphne.flow_control import FlowControlledLayer
 from channels_kit.layer.roles import Reports
 
 
@@ -255,7 +255,7 @@ def test_frames_sent_while_redis_is_down_are_delivered_in_order_once_it_is_back(
         frame(layer, reply, order)
     layer.layer.down = False
     assert orders(layer) == [1]
-    layer.probed("ok")  # the watch reaches Redis again, its marker still there
+    layer.outages.probed("ok")  # the watch reaches Redis again, its marker still there
     assert orders(layer) == list(range(2, 22))
 
 
@@ -270,7 +270,7 @@ def test_past_the_per_socket_bound_the_sender_is_told_and_closed_with_1013(clock
     assert (error["error"], error["close"], protocol.close_code) == ("service-unavailable", 1013, 1013)
     assert "6 frames you sent were not delivered" in error["detail"]
     layer.layer.down = False
-    layer.probed("ok")
+    layer.outages.probed("ok")
     assert orders(layer) == []  # what it was told was lost is not delivered after all
 
 
@@ -281,7 +281,7 @@ def test_an_outage_past_its_time_closes_every_socket_so_clients_reconnect(clock,
     layer.layer.down = True
     frame(layer, busy, 1)
     clock.now += 11
-    layer.close_everyone()
+    layer.outages.close_everyone()
     assert protocol_of(layer, idle).written[0]["error"] == "service-restart"
     assert protocol_of(layer, idle).close_code == 1012
     assert protocol_of(layer, busy).close_code == 1013
@@ -299,13 +299,13 @@ def test_redis_back_empty_replays_connects_then_renumbers_frames(clock, timers):
     frame(layer, sender, 3)
     frame(layer, sender, 4)
     layer.layer.down = False
-    layer.probed("lost")  # Redis answers, but the marker (and every group) is gone
+    layer.outages.probed("lost")  # Redis answers, but the marker (and every group) is gone
     replayed = drain(layer, "websocket.connect")
     assert sorted(m["reply_channel"] for m in replayed) == [listener, sender]
     assert all(m["order"] == 0 for m in replayed)
     assert orders(layer) == []  # frames wait for the replayed connects to be answered
-    layer.answered((listener, {"accept": True}))
-    layer.answered((sender, {"accept": True}))
+    layer.outages.answered((listener, {"accept": True}))
+    layer.outages.answered((sender, {"accept": True}))
     timers.advance(0)
     assert orders(layer) == [1, 2]  # daphne's 3 and 4, after the new session's connect
     frame(layer, sender, 5)
@@ -316,13 +316,13 @@ def test_a_flush_replays_older_sockets_and_closes_those_that_may_postdate_it(clo
     layer = limited(clock, timers)
     older = open_socket(layer, "daphne.response.x!older")
     clock.now += 1
-    layer.probing = clock.now
-    layer.probed("ok")  # this probe saw the marker: "older" connected before any flush since
+    layer.outages.probing = clock.now
+    layer.outages.probed("ok")  # this probe saw the marker: "older" connected before any flush since
     clock.now += 0.2
     newer = open_socket(layer, "daphne.response.x!newer")
     drain(layer, "websocket.connect")
-    layer.probing = clock.now
-    layer.probed("lost")  # a flush, no outage: "newer" may have connected after it
+    layer.outages.probing = clock.now
+    layer.outages.probed("lost")  # a flush, no outage: "newer" may have connected after it
     assert [m["reply_channel"] for m in drain(layer, "websocket.connect")] == [older]
     closed = protocol_of(layer, newer)
     assert (closed.written[0]["error"], closed.close_code) == ("service-restart", 1012)
@@ -340,7 +340,7 @@ def test_sockets_on_reconnect_paths_are_closed_not_replayed(clock, timers):
     layer.layer.down = True
     frame(layer, room, 1)
     layer.layer.down = False
-    layer.probed("lost")
+    layer.outages.probed("lost")
     assert [m["reply_channel"] for m in drain(layer, "websocket.connect")] == [room]
     shell = protocol_of(layer, "daphne.response.x!shell")
     assert (shell.written[0]["error"], shell.close_code) == ("service-restart", 1012)
@@ -356,7 +356,7 @@ def test_a_send_lost_with_the_connection_is_held_again_in_order(clock, timers):
     frame(layer, reply, 3)
     layer.hold_lost_send("websocket.receive", {"reply_channel": reply, "order": 2, "text": "hi"})
     layer.layer.down = False
-    layer.probed("ok")
+    layer.outages.probed("ok")
     assert orders(layer) == [2, 3]
 
 

@@ -5,7 +5,7 @@ import pytest
 from redis.exceptions import ConnectionError
 from twisted.internet import defer
 
-from channels_kit.health import AnswersHealthWhileRedisIsDown
+from channels_kit.daphne.health import AnswersHealthWhileRedisIsDown
 
 
 @pytest.mark.django_db

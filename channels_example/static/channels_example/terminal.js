@@ -20,7 +20,7 @@
   "use strict";
 
   var SEND_EVERY_MS = 50;
-  // Under daphne's frame size limit (WS_MAX_FRAME, 65536 by default).
+  // Under daphne's frame size limit (WS_MAX_FRAME; its default is channels_kit.daphne.Limits.max_frame).
   var MAX_FRAME_CHARS = 16384;
   var box = document.getElementById("terminal");
   var stateLabel = document.getElementById("state");

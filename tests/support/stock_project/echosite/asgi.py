@@ -1,17 +1,9 @@
-"""The guide's asgi.py, with daphne's layer wrapped as the kit's README shows."""
+"""The guide's asgi.py, with daphne's layer wrapped as the kit's docs show."""
 import os
 
-import channels_kit  # noqa: F401  (first: channels needs its shims on Django 3.0+)
+import channels_kit.daphne  # first: channels needs its shims on Django 3.0+
 from channels.asgi import get_channel_layer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "echosite.settings")
 
-from channels_kit import daphne_speedups  # noqa: E402
-from channels_kit.flow_control import FlowControlledLayer  # noqa: E402
-from channels_kit.health import AnswersHealthWhileRedisIsDown  # noqa: E402
-
-daphne_speedups.apply()
-channel_layer = FlowControlledLayer(
-    AnswersHealthWhileRedisIsDown(get_channel_layer(), path="/health/"),
-    max_frame=65536, rate=20, burst=60, max_per_client=200,
-)
+channel_layer = channels_kit.daphne.wrap_layer(get_channel_layer())

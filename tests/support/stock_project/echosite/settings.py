@@ -1,6 +1,6 @@
 """A stock Channels 1.x project, as the getting-started guide sets one up, on channels_kit.
 
-Its only changes from the guide are the kit's README steps: "channels_kit"
+Its only changes from the guide are the kit's steps (docs/using-the-kit.md): "channels_kit"
 before "channels", and the kit's layer as the backend. The rest (default
 capacity, no Origin check on connect) is left as the guide has it, so
 ``manage.py check --tag channels`` has something to say about it.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channels_kit.health import health
+from channels_kit.daphne.health import health
 
 urlpatterns = [
     path("health/", health, name="health"),

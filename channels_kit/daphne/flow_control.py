@@ -20,7 +20,7 @@ which is empty unless one of two things holds it back:
   daphne per socket.
 - **an outage.** While Redis cannot be reached, frames wait in daphne and
   go out in order when it answers again; if it came back empty, each
-  socket's connect is sent again first (``channels_kit/outages.py``).
+  socket's connect is sent again first (``outages.py``).
 
 Frame size (``max_frame``, ``frame-too-large``) and sockets per client
 address (``max_per_client``, ``too-many-connections``) are refused with the
@@ -33,10 +33,11 @@ import logging
 import time
 
 from channels_kit.client_errors import ClientError
-from channels_kit.daphne_sockets import (calling_protocol, close_with, closing, pause_reading,
-                                        resume_reading)
+from channels_kit.daphne.sockets import (calling_protocol, close_with, closing, pause_reading,
+                                         resume_reading)
+from channels_kit.daphne.limits import Limits
+from channels_kit.daphne.outages import OutageHolding, payload_size
 from channels_kit.layer.roles import Reports, layer_that
-from channels_kit.outages import OutageHolding, payload_size
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -85,33 +86,26 @@ class Socket:
         return sum(1 for channel, _ in self.pending if channel == "websocket.receive")
 
 
-class FlowControlledLayer(OutageHolding):
+class FlowControlledLayer:
     """A channel layer for daphne that paces sockets and holds frames through outages."""
 
-    # At most this many frames of one socket wait in the shared queue at once
-    # (see over_share).
-    fair_share = 20
-    # While sockets are held to their share, how often daphne asks Redis how
-    # far the workers have got, and lets go of those back under it (seconds).
-    share_poll = 0.01
-
-    def __init__(self, layer, max_frame=0, rate=0, burst=0, max_per_client=0,
-                 outage_seconds=10, outage_frames=1000, outage_bytes=2 ** 20,
-                 outage_total_bytes=64 * 2 ** 20, watch=None, reconnect_paths=(),
-                 clock=time.monotonic, call_later=reactor_call_later):
+    def __init__(self, layer, limits=None, watch=None, clock=time.monotonic,
+                 call_later=reactor_call_later, **overrides):
+        # --- What it wraps and obeys ---
         self.layer = layer
-        self.max_frame = max_frame
-        self.rate, self.burst = rate, burst
-        self.max_per_client = max_per_client
+        self.limits = limits if limits is not None else Limits(**overrides)
+        self.max_per_client = self.limits.clients_per_daphne()
         self.clock, self.call_later = clock, call_later
+        # --- Its sockets ---
         self.sockets = {}
         self.per_client = collections.Counter()
         self.pending_bytes = 0      # over every socket
+        # --- The fair share ---
         self.places = None          # the Redis layer telling frames' places (hook_into)
         self.held = {}              # reply channel -> socket held to its fair share
         self.share_timer = None     # the next look at the queue while any is held
-        self.init_outages(watch, outage_seconds, outage_frames, outage_bytes, outage_total_bytes,
-                          reconnect_paths)
+        # --- Outages ---
+        self.outages = OutageHolding(self, self.limits, watch, clock, call_later)
         self.hook_into(layer)
 
     def __getattr__(self, name):
@@ -126,6 +120,12 @@ class FlowControlledLayer(OutageHolding):
             return self.on_disconnect(channel, message)
         return self.layer.send(channel, message)
 
+    def receive(self, channels, block=False):
+        return self.outages.answered(self.layer.receive(channels, block=block))
+
+    def receive_twisted(self, channels):
+        return self.layer.receive_twisted(channels).addCallback(self.outages.answered)
+
     ### Daphne's three WebSocket events ###
 
     def on_connect(self, channel, message):
@@ -137,19 +137,19 @@ class FlowControlledLayer(OutageHolding):
             self.sockets[reply_channel] = socket
             detail = "at most %d open sockets per client address" % self.max_per_client
             return self.refuse(socket, message, ClientError("too-many-connections", detail))
-        if self.outage_since is not None:
+        if self.outages.outage_since is not None:
             raise self.layer.ChannelFull(channel)  # daphne answers HTTP 503; clients retry
         try:
             # ChannelFull propagates: daphne answers it with HTTP 503.
             self.layer.send(channel, message)
         except REDIS_DOWN:
-            self.redis_down()
+            self.outages.redis_down()
             raise self.layer.ChannelFull(channel)
         self.per_client[client] += 1
-        self.sockets[reply_channel] = Socket(reply_channel, client, self.burst, self.clock(),
+        self.sockets[reply_channel] = Socket(reply_channel, client, self.limits.burst, self.clock(),
                                              protocol=protocol, connect=message,
-                                             share=self.fair_share)
-        self.start_watch()
+                                             share=self.limits.fair_share)
+        self.outages.start_watch()
 
     def on_frame(self, channel, message):
         socket = self.sockets.get(message["reply_channel"])
@@ -157,14 +157,14 @@ class FlowControlledLayer(OutageHolding):
             return self.layer.send(channel, message)
         if socket.refused or closing(socket.protocol):
             return
-        if self.max_frame and payload_size(message) > self.max_frame:
-            detail = "frames are limited to %d characters (bytes if binary)" % self.max_frame
+        if self.limits.max_frame and payload_size(message) > self.limits.max_frame:
+            detail = "frames are limited to %d characters (bytes if binary)" % self.limits.max_frame
             return self.refuse(socket, message, ClientError("frame-too-large", detail))
         self.hold(socket, channel, message)
-        if self.outage_since is not None and self.over_outage_bounds(socket):
+        if self.outages.outage_since is not None and self.outages.over_outage_bounds(socket):
             return self.give_up(socket, "daphne holds at most %d frames (%d bytes) per socket "
-                                        "while Redis is unreachable" % (self.outage_frames,
-                                                                        self.outage_bytes))
+                                        "while Redis is unreachable" % (self.limits.outage_frames,
+                                                                        self.limits.outage_bytes))
         self.drain(socket)
 
     def on_disconnect(self, channel, message):
@@ -195,9 +195,9 @@ class FlowControlledLayer(OutageHolding):
 
     def drain(self, socket):
         """Queue the socket's pending frames in Redis while its tokens, Redis and replays allow."""
-        while socket.pending and self.outage_since is None and not self.replaying():
+        while socket.pending and self.outages.outage_since is None and not self.outages.replaying():
             channel, message = socket.pending[0]
-            if channel == "websocket.receive" and self.rate:
+            if channel == "websocket.receive" and self.limits.rate:
                 wait = self.wait_for_token(socket)
                 if wait:
                     return self.throttle(socket, wait)
@@ -207,7 +207,7 @@ class FlowControlledLayer(OutageHolding):
             try:
                 self.forward(socket, channel, message)
             except REDIS_DOWN:
-                return self.redis_down()
+                return self.outages.redis_down()
             except self.layer.ChannelFull:
                 return self.give_up(socket, "the server's queue is full")
             self.unhold(socket)
@@ -234,6 +234,22 @@ class FlowControlledLayer(OutageHolding):
         if frame:
             socket.last_order = message["order"] + socket.offset
 
+    def hold_lost_send(self, channel, message):
+        """A send the layer made without waiting failed with its connection: hold it again, in order."""
+        socket = self.sockets.get(message.get("reply_channel"))
+        if channel != "websocket.receive" or socket is None or socket.refused:
+            logger.error("Send to %s lost with the connection to Redis", channel)
+            return
+        order = message["order"] + socket.offset
+        message = dict(message, order=order)
+        index = sum(1 for _, held in socket.pending if held["order"] < order)
+        socket.pending.insert(index, (channel, message))
+        size = payload_size(message)
+        socket.pending_bytes += size
+        self.pending_bytes += size
+        socket.last_order = min(socket.last_order, order - 1)
+        self.outages.redis_down()
+
     def pause(self, socket):
         if not socket.paused:
             socket.paused = True
@@ -248,10 +264,11 @@ class FlowControlledLayer(OutageHolding):
         waits, a burst beyond ``burst`` goes out at ``rate``.
         """
         now = self.clock()
-        socket.tokens = min(self.burst, socket.tokens + (now - socket.refilled) * self.rate)
+        rate, burst = self.limits.rate, self.limits.burst
+        socket.tokens = min(burst, socket.tokens + (now - socket.refilled) * rate)
         socket.refilled = now
         if socket.tokens < 1 - 1e-9:  # a timer set for the next token may fire a hair early
-            return (1 - socket.tokens) / self.rate
+            return (1 - socket.tokens) / rate
         return 0
 
     def throttle(self, socket, wait):
@@ -284,14 +301,14 @@ class FlowControlledLayer(OutageHolding):
         queued, still_queued = socket.queued, self.places.still_queued
         while queued and not still_queued(queued[0]):
             queued.popleft()
-        return socket.in_flight + len(queued) >= self.fair_share
+        return socket.in_flight + len(queued) >= self.limits.fair_share
 
     def hold_to_share(self, socket):
         """Stop reading the socket until the workers have taken some of its frames."""
         self.pause(socket)
         self.held[socket.reply_channel] = socket
         if self.share_timer is None:
-            self.share_timer = self.call_later(self.share_poll, self.look_at_queue)
+            self.share_timer = self.call_later(self.limits.share_poll, self.look_at_queue)
 
     def look_at_queue(self):
         """Ask Redis how far the workers have got; then let go of the sockets back under their share.

@@ -21,10 +21,10 @@ released once the replayed connects have been answered.
 import logging
 
 from channels_kit.client_errors import ClientError
-from channels_kit.daphne_sockets import close_with
+from channels_kit.daphne.sockets import close_with
 from channels_kit.redis_errors import REDIS_DOWN
 
-logger = logging.getLogger("channels_kit.flow_control")
+logger = logging.getLogger(__name__)
 
 
 def payload_size(message):
@@ -35,59 +35,47 @@ def payload_size(message):
 
 
 class OutageHolding:
-    """The outage half of ``FlowControlledLayer``, which owns the sockets and their queues."""
+    """What ``FlowControlledLayer`` does about Redis being away; that layer owns the sockets.
 
-    # How long frames wait for the replayed connects to be answered, at most (seconds).
-    replay_wait = 2.0
+    It calls ``redis_down`` when a send fails for want of Redis, asks
+    ``outage_since`` and ``replaying`` before it queues a frame, and is told
+    here when to ``drain`` again.
+    """
 
-    def init_outages(self, watch, seconds, frames, size, total_size, reconnect_paths):
+    def __init__(self, flow, limits, watch, clock, call_later):
+        # --- Collaborators ---
+        self.flow = flow            # the FlowControlledLayer: sockets, their queues, the layer
+        self.limits = limits        # Limits: outage_seconds, the bounds, reconnect_paths
         self.watch = watch          # RedisWatch, or None (no Redis: no outages to watch)
-        # Path prefixes whose sockets are closed with 1012 rather than
-        # connected again when Redis lost its state: their connect does more
-        # than join groups (opens a shell, say), and their page reconnects
-        # to what it had.
-        self.reconnect_paths = tuple(reconnect_paths)
-        self.outage_seconds = seconds
-        self.outage_frames, self.outage_bytes = frames, size
-        self.outage_total_bytes = total_size
+        self.clock, self.call_later = clock, call_later
+
+        # --- The outage ---
         self.outage_since = None    # clock() when Redis was found unreachable
-        self.awaiting = set()       # reply channels whose replayed connect is unanswered
-        self.replay_deadline = None
-        self.replay_pending = False  # some socket's replay_due is set
-        self.watching = False
+
+        # --- The watch ---
+        self.watching = False       # the probes are scheduled
         self.probing = False        # clock() when the probe under way started, or False
         self.state_seen_at = None   # when the last probe that found the markers started
 
+        # --- Connects replayed after Redis lost its state ---
+        self.awaiting = set()       # reply channels whose replayed connect is unanswered
+        self.replay_deadline = None  # clock() past which held frames go without those answers
+        self.replay_pending = False  # some socket's replay_due is set
+
     def over_outage_bounds(self, socket):
-        return (socket.held_frames() > self.outage_frames
-                or socket.pending_bytes > self.outage_bytes
-                or self.pending_bytes > self.outage_total_bytes)
+        return (socket.held_frames() > self.limits.outage_frames
+                or socket.pending_bytes > self.limits.outage_bytes
+                or self.flow.pending_bytes > self.limits.outage_total_bytes)
 
     def redis_down(self):
         if self.outage_since is None:
             self.outage_since = self.clock()
             logger.warning("Redis unreachable: holding the frames of %d sockets for up to %g s",
-                           len(self.sockets), self.outage_seconds)
+                           len(self.flow.sockets), self.limits.outage_seconds)
         self.start_watch()
 
-    def hold_lost_send(self, channel, message):
-        """A send the layer made without waiting failed with its connection: hold it again, in order."""
-        socket = self.sockets.get(message.get("reply_channel"))
-        if channel != "websocket.receive" or socket is None or socket.refused:
-            logger.error("Send to %s lost with the connection to Redis", channel)
-            return
-        order = message["order"] + socket.offset
-        message = dict(message, order=order)
-        index = sum(1 for _, held in socket.pending if held["order"] < order)
-        socket.pending.insert(index, (channel, message))
-        size = payload_size(message)
-        socket.pending_bytes += size
-        self.pending_bytes += size
-        socket.last_order = min(socket.last_order, order - 1)
-        self.redis_down()
-
     def start_watch(self):
-        """Place the markers now, then probe every ``watch.interval`` seconds.
+        """Place the markers now, then probe every ``watch_interval`` seconds.
 
         Called on the first connect that reached Redis: a loss is only
         noticed against a marker placed before it.
@@ -99,12 +87,13 @@ class OutageHolding:
             self.watch.probe()
         except REDIS_DOWN:
             pass  # placed by the first probe that reaches it
-        self.call_later(self.watch.interval, self.watch_tick)
+        self.call_later(self.limits.watch_interval, self.watch_tick)
 
     def watch_tick(self):
         from twisted.internet import threads
-        self.call_later(self.watch.interval, self.watch_tick)
-        if self.outage_since is not None and self.clock() - self.outage_since > self.outage_seconds:
+        self.call_later(self.limits.watch_interval, self.watch_tick)
+        since, seconds = self.outage_since, self.limits.outage_seconds
+        if since is not None and self.clock() - since > seconds:
             self.close_everyone()
         if self.replay_deadline is not None and self.clock() > self.replay_deadline:
             self.replay_finished()
@@ -126,7 +115,7 @@ class OutageHolding:
             self.state_seen_at = started
         if self.outage_since is not None:
             logger.warning("Redis answers again after %.1f s; %d bytes of frames held",
-                           self.clock() - self.outage_since, self.pending_bytes)
+                           self.clock() - self.outage_since, self.flow.pending_bytes)
             self.outage_since = None
             changed = True
         if changed or self.replay_pending:
@@ -142,12 +131,12 @@ class OutageHolding:
         ``enforce_ordering`` forever. It is closed with 1012 and reconnects.
         """
         logger.warning("Redis lost its groups and channel sessions: connecting %d sockets "
-                       "again", len(self.sockets))
+                       "again", len(self.flow.sockets))
         unsure_after = self.state_seen_at if self.outage_since is None else None
-        for socket in list(self.sockets.values()):
+        for socket in list(self.flow.sockets.values()):
             if not socket.counted or socket.refused:
                 continue
-            replayable = not socket.connect["path"].startswith(self.reconnect_paths)
+            replayable = not socket.connect["path"].startswith(self.limits.reconnect_paths)
             if replayable and (unsure_after is None or socket.connected_at < unsure_after):
                 socket.replay_due = self.replay_pending = True
             elif not socket.closed:
@@ -155,26 +144,26 @@ class OutageHolding:
 
     def replay_connects(self):
         """Send each due socket's websocket.connect again; frames wait until they are answered."""
-        for reply_channel, socket in list(self.sockets.items()):
+        for reply_channel, socket in list(self.flow.sockets.items()):
             if not socket.replay_due:
                 continue
             if socket.closed and not socket.held_frames():
-                self.forget(socket)  # gone, and nothing of it left to deliver
+                self.flow.forget(socket)  # gone, and nothing of it left to deliver
                 continue
             try:
-                self.layer.send("websocket.connect", socket.connect)
+                self.flow.layer.send("websocket.connect", socket.connect)
             except REDIS_DOWN:
                 return self.redis_down()  # the rest stay due for the next probe
-            except self.layer.ChannelFull:
+            except self.flow.layer.ChannelFull:
                 self.close_for_restart(socket)
                 continue
             socket.replay_due = False
             socket.offset = socket.last_order
-            socket.tokens = self.burst
+            socket.tokens = self.limits.burst
             self.awaiting.add(reply_channel)
         self.replay_pending = False
         if self.awaiting:
-            self.replay_deadline = self.clock() + self.replay_wait
+            self.replay_deadline = self.clock() + self.limits.replay_wait
 
     def replaying(self):
         return bool(self.awaiting) and self.replay_deadline is not None
@@ -182,7 +171,7 @@ class OutageHolding:
     def replay_finished(self):
         if self.awaiting:
             logger.warning("%d replayed connects unanswered after %g s", len(self.awaiting),
-                           self.replay_wait)
+                           self.limits.replay_wait)
         self.awaiting.clear()
         self.replay_deadline = None
         self.drain_all()
@@ -195,31 +184,26 @@ class OutageHolding:
                 self.call_later(0, self.replay_finished)
         return result
 
-    def receive(self, channels, block=False):
-        return self.answered(self.layer.receive(channels, block=block))
-
-    def receive_twisted(self, channels):
-        return self.layer.receive_twisted(channels).addCallback(self.answered)
-
     def drain_all(self):
-        for socket in list(self.sockets.values()):
-            self.drain(socket)
+        for socket in list(self.flow.sockets.values()):
+            self.flow.drain(socket)
 
     def close_everyone(self):
         """Redis stayed away past ``outage_seconds``: close every socket, so clients reconnect."""
-        open_sockets = [socket for socket in self.sockets.values()
+        open_sockets = [socket for socket in self.flow.sockets.values()
                         if not (socket.refused or socket.closed)]
         if open_sockets:
             logger.warning("Redis unreachable for over %g s: closing %d sockets",
-                           self.outage_seconds, len(open_sockets))
+                           self.limits.outage_seconds, len(open_sockets))
         for socket in open_sockets:
             if socket.held_frames():
-                self.give_up(socket, "Redis was unreachable for over %g s" % self.outage_seconds)
+                self.flow.give_up(socket, "Redis was unreachable for over %g s"
+                                  % self.limits.outage_seconds)
             else:
                 self.close_for_restart(socket)
 
     def close_for_restart(self, socket):
         socket.refused = True
-        self.drop_pending(socket)
+        self.flow.drop_pending(socket)
         close_with(socket.protocol, ClientError(
             "service-restart", "the server lost its connections; reconnect to rejoin"))

@@ -13,9 +13,8 @@ import threading
 
 
 class RedisWatch:
-    """The probe daphne's layer wrapper runs in a thread every ``interval`` seconds."""
+    """The probe daphne's layer wrapper runs in a thread every ``Limits.watch_interval`` seconds."""
 
-    interval = 0.5
     # The marker outlives any outage worth surviving; it is refreshed on each probe.
     marker_ttl = 3600
     marker_prefix = "daphne-alive:"

@@ -1,0 +1,38 @@
+"""Everything a daphne process wraps around the channel layer it serves, built by one call.
+
+A project's ``asgi.py``::
+
+    import channels_kit.daphne  # first: the kit's shims precede channels
+    from channels.asgi import get_channel_layer
+    channel_layer = channels_kit.daphne.wrap_layer(get_channel_layer())
+
+(with ``DJANGO_SETTINGS_MODULE`` set). The pieces only work together: flow
+control without the Redis watch holds frames through an outage and never
+learns that Redis is back, so it refuses every new handshake with 503 while
+``/health/`` says ok. Built here, none can be left out.
+"""
+from channels_kit.daphne import speedups
+from channels_kit.daphne.flow_control import FlowControlledLayer
+from channels_kit.daphne.health import AnswersHealthWhileRedisIsDown
+from channels_kit.daphne.limits import Limits
+from channels_kit.daphne.redis_watch import RedisWatch
+from channels_kit.inspector import in_daphne
+
+__all__ = ["Limits", "wrap_layer"]
+
+
+def wrap_layer(layer, limits=None):
+    """The layer daphne serves: ``layer`` inside the whole of daphne's side.
+
+    ``layer`` is what ``channels.asgi.get_channel_layer()`` returned;
+    ``limits`` defaults to ``Limits.from_settings()`` (the project's
+    ``WEBSOCKET_LIMITS`` over the kit's defaults). Applies daphne's speedups,
+    starts the inspector relay, and wraps the layer in the health fallback and
+    in flow control, whose outage holding the Redis watch tells when Redis is
+    back (or came back empty).
+    """
+    limits = limits if limits is not None else Limits.from_settings()
+    speedups.apply()
+    in_daphne(layer)
+    return FlowControlledLayer(AnswersHealthWhileRedisIsDown(layer, path=limits.health_path),
+                               limits=limits, watch=RedisWatch.for_layer(layer))
