@@ -3,8 +3,8 @@ import pytest
 from asgiref.inmemory import ChannelLayer
 from channels.asgi import ChannelLayerWrapper
 
-from channels_kit.flow_control import FlowControlledLayer
-from channels_kit.health import AnswersHealthWhileRedisIsDown
+from channels_kit.daphne.flow_control import FlowControlledLayer
+from channels_kit.daphne.health import AnswersHealthWhileRedisIsDown
 from channels_kit.inspector.layer import InspectedRedisChannelLayer
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.layer.roles import (CountsDrops, KeepsOrderingRecords, RedisBacked, Reports,
