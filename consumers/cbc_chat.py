@@ -9,8 +9,8 @@ consumer would carry:
 - ``http_user = True``: ``channel_session_user_from_http`` on connect (the
   Django login moves into the channel session) and ``channel_session_user``
   on every message, so ``self.message.user`` is the logged-in user;
-- ``strict_ordering = True``: ``enforce_ordering``, so a frame never runs
-  before connect finished (the receive-before-connect race) and frames run in order;
+- ``strict_ordering = True``: ``enforce_ordering`` on all three, so frames run
+  one at a time in the order sent (connect starts the order counter);
 - ``connection_groups()``: groups joined in ``raw_connect`` before
   ``connect()`` and left in ``raw_disconnect`` before ``disconnect()``.
 

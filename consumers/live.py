@@ -37,7 +37,7 @@ from channels_kit.decorators import is_active_staff
 
 class LiveDemultiplexer(CheckedConsumerMixin, JsonFramesMixin, WebsocketDemultiplexer):
     # The user must be known to the binding's has_permission on every frame,
-    # and a frame must never run before connect has stored that user.
+    # and frames must run one at a time, in the order sent.
     http_user = True
     strict_ordering = True
 
