@@ -10,25 +10,13 @@ import json
 import pytest
 import websocket
 
-from tests.lessons import lessons_split, sockets
+from tests.lessons import split  # noqa: F401 (the classroom split, for this module)
 from tests.wire import recv_close, recv_json
 
 pytestmark = pytest.mark.e2e
 
 WAIT = json.dumps({"wait": True})
 ARRIVE = json.dumps({"arrive": True})
-
-
-@pytest.fixture(scope="module")
-def split(tmp_path_factory):
-    with lessons_split(tmp_path_factory, "lessons") as running:
-        yield running
-
-
-@pytest.fixture
-def ws(split):
-    with sockets(split) as open_socket:
-        yield open_socket
 
 
 def test_lesson_1_echoes_each_frame(ws):

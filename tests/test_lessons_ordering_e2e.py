@@ -11,7 +11,8 @@ import time
 import pytest
 import websocket
 
-from tests.lessons import lessons_split, sockets
+from channels_kit.testing.split import wait_for
+from tests.lessons import split  # noqa: F401 (the classroom split, for this module)
 from tests.wire import recv_json
 
 pytestmark = pytest.mark.e2e
@@ -19,28 +20,9 @@ pytestmark = pytest.mark.e2e
 LINES = 300
 
 
-@pytest.fixture(scope="module")
-def split(tmp_path_factory):
-    with lessons_split(tmp_path_factory, "lessons-ordering") as running:
-        yield running
-
-
-@pytest.fixture
-def ws(split):
-    with sockets(split) as open_socket:
-        yield open_socket
-
-
 def parked_frames(split):
     stats = json.loads(split.manage("layerstats", "--json").stdout)
     return stats["wait_lists"]["pending"]
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        time.sleep(0.2)
 
 
 def test_receive_ordered_alone_parks_every_frame_for_good(split, ws):
