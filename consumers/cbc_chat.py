@@ -1,5 +1,8 @@
 """Group chat as a 1.x class-based consumer: ``/cbc/chat/``.
 
+Teaches: class-based consumers, where class attributes stand in for the
+decorators and ``connection_groups()`` for the group bookkeeping.
+
 A ``WebsocketConsumer`` subclass is one object per message: the worker
 routes ``websocket.connect``, ``.receive`` and ``.disconnect`` to the class,
 which instantiates itself and calls ``raw_connect`` / ``raw_receive`` /
@@ -32,7 +35,7 @@ from channels_kit.timestamps import server_now
 GROUP = "cbc-chat"
 
 
-class MyConsumer(CheckedConsumerMixin, WebsocketConsumer):
+class GroupChatConsumer(CheckedConsumerMixin, WebsocketConsumer):
     http_user = True
     strict_ordering = True
 
@@ -56,4 +59,4 @@ class MyConsumer(CheckedConsumerMixin, WebsocketConsumer):
         Group(GROUP).send({"text": json.dumps(frame)})
 
 
-routes = [MyConsumer.as_route()]
+routes = [GroupChatConsumer.as_route()]

@@ -1,5 +1,7 @@
 """Live values ("tell me when the value changes"), the 1.x way.
 
+Teaches: pushing changes with data binding instead of polling in a loop.
+
 The naive version answers a frame by looping ``while True: sleep(1)`` until a cache
 key changes, inside ``receive``. In Channels 1.x that starves the server:
 

@@ -1,5 +1,8 @@
 """``/whoami/?token=...``: token auth on a class-based consumer (``WebsocketConsumer`` with a token mixin).
 
+Teaches: authenticating in a mixin of a class-based consumer, and
+keeping the result in the channel session.
+
 A site that moves its consumers into a ``WebsocketConsumer`` subclass is
 tempted to authenticate inside ``connect()``. Here ``TokenAuthMixin`` does the
 authenticating, and the class only uses the result: after connect it sends
