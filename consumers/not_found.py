@@ -4,8 +4,8 @@ Teaches: what the router does with a path nobody routed. Stock ``runworker``
 calls ``Router.check_default()``, which appends an accept-all
 ``websocket.connect`` consumer and do-nothing receive and disconnect ones:
 an unrouted socket is silently accepted from any Origin, and its frames go
-nowhere. (A connect that hangs for daphne's handshake timeout and then gets
-HTTP 403 is what happens when no worker runs at all.) Routed here, the
+nowhere. (A connect that hangs for daphne's handshake timeout and is then
+dropped is what happens when no worker runs at all.) Routed here, the
 client is told at once: a JSON error ``not-found`` and close code 4004. It
 must stay the LAST line of routing.py, ahead of the defaults.
 """
