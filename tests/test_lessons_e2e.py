@@ -10,6 +10,7 @@ import json
 import pytest
 import websocket
 
+from tests.browser import signed_up
 from tests.lessons import split  # noqa: F401 (the classroom split, for this module)
 from tests.wire import recv_close, recv_json
 
@@ -81,6 +82,18 @@ def test_lesson_7_refuses_an_anonymous_socket_with_a_reason(ws):
     sock = ws("/lessons/7-per-user/")
     assert recv_json(sock)["error"] == "login-required"
     assert recv_close(sock)[0] == 4201
+
+
+def test_lesson_7_reaches_every_socket_of_one_user_and_nobody_else(split, ws):
+    nora, other = signed_up(split, "nora_lesson"), signed_up(split, "otto_lesson")
+    tab, phone = (ws("/lessons/7-per-user/", cookie=nora.cookie_header) for _ in range(2))
+    stranger = ws("/lessons/7-per-user/", cookie=other.cookie_header)
+    tab.send("ping")
+    for sock in (tab, phone):
+        assert recv_json(sock) == {"user": "nora_lesson", "text": "ping"}
+    # the stranger would have had nora's ping before this marker if it leaked
+    stranger.send("marker")
+    assert recv_json(stranger) == {"user": "otto_lesson", "text": "marker"}
 
 
 def test_lesson_8_broken_refusal_in_the_handshake_tells_the_client_nothing(ws):
