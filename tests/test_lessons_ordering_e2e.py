@@ -1,10 +1,11 @@
-"""Lessons 4 and 5 on a real two-worker split: each broken consumer misbehaves, its fix does not.
+"""Lessons 4, 5 and 9 on a real two-worker split: each broken consumer misbehaves, its fix does not.
 
 Lesson 4: ``enforce_ordering`` on receive only parks every frame for good;
 on connect too, every frame is answered. Lesson 5: a buffered group send
 under ``enforce_ordering`` lets a listener hear lines swapped, as does the
 unordered group of lesson 2; with ``immediately=True`` it hears them in
-order.
+order. Lesson 9: a frame overtakes a connect that accepted immediately,
+unless every handler is ordered.
 """
 import json
 import time
@@ -72,3 +73,21 @@ def test_lines_from_one_socket_can_swap(ws, path):
 
 def test_an_immediate_group_send_keeps_every_line_in_order(ws):
     assert lines_heard(ws, "/lessons/5-swap/") == list(range(LINES))
+
+
+def name_heard_first(ws, path):
+    """The name in the answer to a frame sent the moment the socket opens."""
+    sock = ws(path + "?name=ada")
+    sock.send("at once")
+    return recv_json(sock)["name"]
+
+
+def test_an_unordered_frame_overtakes_a_connect_that_accepted_immediately(ws):
+    """A race again: open sockets until a frame runs before connect stored the name."""
+    deadline = time.monotonic() + 120
+    while name_heard_first(ws, "/lessons/9-immediate/broken/") == "ada":
+        assert time.monotonic() < deadline, "no frame ever overtook connect"
+
+
+def test_ordering_parks_that_frame_until_connect_is_done(ws):
+    assert [name_heard_first(ws, "/lessons/9-immediate/") for _ in range(5)] == ["ada"] * 5

@@ -34,6 +34,8 @@ RUNGS = [
     ("per_user", r"^/lessons/7-per-user/$"),
     ("refusing_broken", r"^/lessons/8-refusing/broken/$"),
     ("refusing", r"^/lessons/8-refusing/$"),
+    ("immediate_broken", r"^/lessons/9-immediate/broken/$"),
+    ("immediate", r"^/lessons/9-immediate/$"),
 ]
 
 LADDER = [include("consumers.lessons.%s.routes" % module, path=path) for module, path in RUNGS]
