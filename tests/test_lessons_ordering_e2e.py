@@ -1,12 +1,13 @@
-"""Lessons 4, 5 and 9 on a real two-worker split: each broken consumer misbehaves, its fix does not.
+"""Lessons 4, 5, 9 and 10 on a real two-worker split: each broken consumer misbehaves, its fix does not.
 
 Lesson 4: ``enforce_ordering`` on receive only parks every frame for good;
 on connect too, every frame is answered. Lesson 5: a buffered group send
 under ``enforce_ordering`` lets a listener hear lines swapped, as does the
 unordered group of lesson 2; with ``immediately=True`` it hears them in
 order. Lesson 9: a frame overtakes a connect that accepted immediately,
-unless every handler is ordered.
+unless every handler is ordered. Lesson 10: so does a disconnect.
 """
+import itertools
 import json
 import time
 
@@ -91,3 +92,33 @@ def test_an_unordered_frame_overtakes_a_connect_that_accepted_immediately(ws):
 
 def test_ordering_parks_that_frame_until_connect_is_done(ws):
     assert [name_heard_first(ws, "/lessons/9-immediate/") for _ in range(5)] == ["ada"] * 5
+
+
+def joined_and_left(ws, path, listener, name):
+    """What ``listener`` hears when a socket named ``name`` opens and closes at once."""
+    ws(path + "?name=" + name).close()
+    return [recv_json(listener) for _ in range(2)]
+
+
+def test_an_unordered_disconnect_can_overtake_its_connect(ws):
+    """A race again: open and close sockets until one's ``left`` comes before its ``joined``."""
+    path = "/lessons/10-leaving/broken/"
+    listener = ws(path + "?name=listener")
+    assert recv_json(listener) == {"joined": "listener"}
+    deadline = time.monotonic() + 120
+    for n in itertools.count():
+        heard = joined_and_left(ws, path, listener, "x%d" % n)
+        if heard[0] == {"left": None}:
+            assert heard[1] == {"joined": "x%d" % n}
+            return
+        assert heard == [{"joined": "x%d" % n}, {"left": "x%d" % n}]
+        assert time.monotonic() < deadline, "no disconnect ever overtook its connect"
+
+
+def test_an_ordered_disconnect_waits_for_its_connect(ws):
+    path = "/lessons/10-leaving/"
+    listener = ws(path + "?name=listener")
+    assert recv_json(listener) == {"joined": "listener"}
+    for n in range(3):
+        name = "y%d" % n
+        assert joined_and_left(ws, path, listener, name) == [{"joined": name}, {"left": name}]

@@ -36,6 +36,8 @@ RUNGS = [
     ("refusing", r"^/lessons/8-refusing/$"),
     ("immediate_broken", r"^/lessons/9-immediate/broken/$"),
     ("immediate", r"^/lessons/9-immediate/$"),
+    ("leaving_broken", r"^/lessons/10-leaving/broken/$"),
+    ("leaving", r"^/lessons/10-leaving/$"),
 ]
 
 LADDER = [include("consumers.lessons.%s.routes" % module, path=path) for module, path in RUNGS]
