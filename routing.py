@@ -22,6 +22,8 @@ channel_routing = [
     # Staff only; never reports its own traffic (channels_kit.inspector).
     include("consumers.inspector.routes", path=r"^/inspector/$"),
     include("consumers.terminal.routes", path=r"^/terminal/(?P<alias>[^/]+)/$"),
+    # The classroom ladder under /lessons/, routed only with LESSONS=1 (docs/teaching.md).
+    include("consumers.lessons.routes"),
     # Every HTTP request: Django's views, answered even when something fails around them.
     include("consumers.http.routes"),
     # Keep last: every other WebSocket path gets "not-found" and close 4004.

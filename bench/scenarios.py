@@ -13,7 +13,7 @@ the reference server, so their ratio is about the servers alone.
   in flight. In Channels 1.x the handshake completes only when a worker has
   run the connect consumer and daphne has read its accept.
 - ordered: one socket sends its messages back to back the instant it opens
-  (the receive-before-connect race, through ``enforce_ordering``); a listener in the room
+  (frames racing each other and their buffered sends, through ``enforce_ordering``); a listener in the room
   times their arrival and checks the order.
 - page: GETs of the server's HTTP page (``server.page``: the project's index)
   from a few clients, one connection per request. In Channels 1.x every

@@ -33,6 +33,9 @@ environment here and nowhere else:
   ``TERMINAL_PASSWORD_*``: the web terminal (docs/terminal.md).
 - ``WS_TRUSTED_ORIGINS``: public origins (``https://example.com``) a TLS
   proxy in front of daphne serves the pages from (docs/security.md).
+- ``LESSONS``: ``1`` routes the classroom ladder under ``/lessons/``
+  (consumers/lessons/, docs/teaching.md); off by default, since its broken
+  consumers are broken on purpose.
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -70,6 +73,9 @@ SECRET_KEY = secret_key.refuse_known(
     "DJANGO_SECRET_KEY")
 # ---------------------------------------------------------------------------
 DEBUG = env("DJANGO_DEBUG", "1") == "1"
+# The classroom ladder (consumers/lessons/): its broken consumers leak and
+# starve on purpose, so it is never routed unless asked for.
+LESSONS = env("LESSONS", "0") == "1"
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 # Origins (with their scheme, as Django 4.0+ requires: https://example.com)
 # whose form posts pass the CSRF check besides the site's own, e.g. the

@@ -227,9 +227,9 @@ def check_ordering(app_configs=None, **kwargs):
         and e.traits.session and not e.traits.ordering
     )
     return [checks.Warning(
-        "Path %s: the %s consumer %s uses channel_session without enforce_ordering. Another "
-        "worker can run a frame before connect has stored what it reads (the session, the "
-        "user, the room)." % (path, channel, name),
+        "Path %s: the %s consumer %s uses channel_session without enforce_ordering. Two "
+        "workers can run one socket's messages at once, or a frame waits forever for an "
+        "order counter that only an ordered connect starts." % (path, channel, name),
         hint="Add @enforce_ordering (outside the session and auth decorators) to the "
              "path's connect and receive consumers; on a class-based consumer set "
              "strict_ordering = True.",

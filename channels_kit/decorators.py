@@ -1,8 +1,9 @@
 """The decorator stacks of an ordered, session-keeping socket, and who may use it.
 
 A consumer that keeps state in its channel_session needs the same stack on
-every handler, in the same order; getting the order wrong brings back the
-race where receive runs before connect. ``ordered_connect`` and
+every handler, in the same order; getting the order wrong lets two workers
+run one socket's frames at once, or leaves every frame waiting for an order
+counter that only an ordered connect starts. ``ordered_connect`` and
 ``ordered_receive`` are that stack, written once. The refusals
 (``login_required``, ``staff_required``, ``session_intact``) go inside them:
 

@@ -1,5 +1,8 @@
 """Group chat as a 1.x class-based consumer: ``/cbc/chat/``.
 
+Teaches: class-based consumers, where class attributes stand in for the
+decorators and ``connection_groups()`` for the group bookkeeping.
+
 A ``WebsocketConsumer`` subclass is one object per message: the worker
 routes ``websocket.connect``, ``.receive`` and ``.disconnect`` to the class,
 which instantiates itself and calls ``raw_connect`` / ``raw_receive`` /
@@ -9,8 +12,8 @@ consumer would carry:
 - ``http_user = True``: ``channel_session_user_from_http`` on connect (the
   Django login moves into the channel session) and ``channel_session_user``
   on every message, so ``self.message.user`` is the logged-in user;
-- ``strict_ordering = True``: ``enforce_ordering``, so a frame never runs
-  before connect finished (the receive-before-connect race) and frames run in order;
+- ``strict_ordering = True``: ``enforce_ordering`` on all three, so frames run
+  one at a time in the order sent (connect starts the order counter);
 - ``connection_groups()``: groups joined in ``raw_connect`` before
   ``connect()`` and left in ``raw_disconnect`` before ``disconnect()``.
 
@@ -32,7 +35,7 @@ from channels_kit.frames import chat_text_of
 GROUP = "cbc-chat"
 
 
-class MyConsumer(CheckedConsumerMixin, WebsocketConsumer):
+class GroupChatConsumer(CheckedConsumerMixin, WebsocketConsumer):
     http_user = True
     strict_ordering = True
 
@@ -56,4 +59,4 @@ class MyConsumer(CheckedConsumerMixin, WebsocketConsumer):
         Group(GROUP).send({"text": json.dumps(frame)})
 
 
-routes = [MyConsumer.as_route()]
+routes = [GroupChatConsumer.as_route()]

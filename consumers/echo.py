@@ -1,4 +1,8 @@
-"""Echo: every frame comes back as sent, text as text, bytes as bytes."""
+"""Echo: every frame comes back as sent, text as text, bytes as bytes.
+
+Teaches: the smallest consumer pair, answering on ``message.reply_channel``;
+the stock-only version is consumers/lessons/echo.py.
+"""
 from channels.routing import route
 
 from channels_kit.origin import same_origin_only

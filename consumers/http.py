@@ -1,5 +1,8 @@
 """HTTP requests: Django's views (and static files with DEBUG), through a consumer that always answers.
 
+Teaches: ``http.request`` is just another channel, answered by the same
+workers as the sockets.
+
 Without this route runworker adds channels' own view consumer, which sends
 nothing when something fails outside a view (``GET /static/../settings.py``)
 and leaves daphne to answer 503 two minutes later

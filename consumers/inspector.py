@@ -1,5 +1,8 @@
 """The channel-layer inspector: ``/inspector/``, staff only, one JSON frame per layer event.
 
+Teaches: what crosses the channel layer, hop by hop; the consumer only
+checks who may watch, the relay lives in channels_kit.inspector.
+
 Each frame is ``{"ts", "role", "pid", "op", "channel", "group"?,
 "members"?, "content"?, "consumer"?, "ms"?}`` (docs/architecture.md). The
 mechanism lives in ``channels_kit.inspector``; this module only decides

@@ -1,5 +1,7 @@
 """A ``JsonWebsocketConsumer``: ``/json/`` echoes JSON objects with a server time.
 
+Teaches: the generic ``JsonWebsocketConsumer`` and its hooks.
+
 ``JsonWebsocketConsumer`` decodes each text frame and calls
 ``receive(content)``; ``send(content)`` encodes. In 1.1.8 its decoding is a
 bare ``json.loads``, so malformed JSON would be a worker traceback and a

@@ -1,6 +1,9 @@
 """Letters (session auth by example): you chat only with users whose
 username starts with the same letter as yours.
 
+Teaches: session auth carried from the HTTP login into a socket, and a
+group name derived safely from user input.
+
 Connect runs under ``channel_session_user_from_http``: the ``sessionid``
 cookie of the handshake names a Django session, and the user in it is copied
 into the socket's channel_session. Receive and disconnect run under

@@ -1,5 +1,7 @@
 """Live values ("tell me when the value changes"), the 1.x way.
 
+Teaches: pushing changes with data binding instead of polling in a loop.
+
 The naive version answers a frame by looping ``while True: sleep(1)`` until a cache
 key changes, inside ``receive``. In Channels 1.x that starves the server:
 
@@ -37,7 +39,7 @@ from channels_kit.decorators import is_active_staff
 
 class LiveDemultiplexer(CheckedConsumerMixin, JsonFramesMixin, WebsocketDemultiplexer):
     # The user must be known to the binding's has_permission on every frame,
-    # and a frame must never run before connect has stored that user.
+    # and frames must run one at a time, in the order sent.
     http_user = True
     strict_ordering = True
 

@@ -1,9 +1,13 @@
 """The catch-all route: a WebSocket path no feature serves.
 
-Unrouted, a ``websocket.connect`` is never answered: the worker logs "Could
-not find match" and the client hangs until daphne gives up on the handshake
-(5 s) and drops it. Routed here, the client is told at once: a JSON error
-``not-found`` and close code 4004. It must stay the LAST line of routing.py.
+Teaches: what the router does with a path nobody routed. Stock ``runworker``
+calls ``Router.check_default()``, which appends an accept-all
+``websocket.connect`` consumer and do-nothing receive and disconnect ones:
+an unrouted socket is silently accepted from any Origin, and its frames go
+nowhere. (A connect that hangs for daphne's handshake timeout and is then
+dropped is what happens when no worker runs at all.) Routed here, the
+client is told at once: a JSON error ``not-found`` and close code 4004. It
+must stay the LAST line of routing.py, ahead of the defaults.
 """
 from channels.routing import route
 

@@ -1,5 +1,7 @@
 """Per-user groups: all of one user's sockets share ``Group("user-<id>")``.
 
+Teaches: per-user groups, and why a per-user group needs a user.
+
 Every socket a logged-in user opens (each browser tab, each device) joins
 the group named after the user's primary key, so a frame sent on any one of
 them is delivered to all of them, and to nobody else. It is the building

@@ -1,5 +1,7 @@
 """Several messages from one handler: ``/progress/`` streams a job's progress.
 
+Teaches: buffered sends against ``immediately=True``.
+
 It is often said that a 1.x handler can send only one message. It can send
 any number; what it cannot do is send them *while it runs*, unless asked:
 

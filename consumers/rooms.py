@@ -4,13 +4,17 @@ connect reads the room from the path, checks it, stores it in the socket's
 channel_session and joins ``Group("room-<room>")``; receive and disconnect
 read it back from the session, the classic 1.x rooms pattern.
 
-Under several workers, receive can run before connect has stored the room.
-Two things close that race in 1.x:
+Teaches: per-socket state in channel_session, and ordering. Receive cannot
+run before connect has stored the room (daphne holds the handshake until the
+buffered accept, sent after the session is saved), but under several
+workers two frames of one socket can run at once and their group sends can
+swap. Two things close that in 1.x:
 
 - ``enforce_ordering`` on every handler (``ordered_connect`` and
   ``ordered_receive`` apply it, in the right place): daphne numbers each socket's
   messages (connect is 0) and a message is held in a wait channel until the
-  one before it has been consumed, whichever worker picks it up.
+  one before it has been consumed, whichever worker picks it up. Connect
+  must be ordered too: it is what moves the counter past 0.
 - ``immediately=True`` on the group send: a consumer's sends are otherwise
   flushed only after it returns, by which time the next message may already
   be running on another worker and flush first, swapping the room's order.

@@ -21,6 +21,16 @@ this socket's reply channel. Here a worker only
 
 Frames must reach the shell in the order typed, so all three are
 ``enforce_ordering``ed (``ordered_connect`` and ``ordered_receive`` bring it).
+
+Connect accepts with ``immediately=True``, before it has written the session
+keys receive reads. That opens the one connect race 1.x has: the browser's
+first frame can reach another worker while connect is still running. It is
+safe here because receive is ordered: that frame is parked until connect
+has returned and moved the order counter. An unordered receive would find
+``terminal_input`` missing.
+
+Teaches: a relay to a long-running service over channels, and the immediate
+accept that only ordering makes safe.
 """
 import re
 import secrets

@@ -1,5 +1,8 @@
 """``/whoami/?token=...``: token auth on a class-based consumer (``WebsocketConsumer`` with a token mixin).
 
+Teaches: authenticating in a mixin of a class-based consumer, and
+keeping the result in the channel session.
+
 A site that moves its consumers into a ``WebsocketConsumer`` subclass is
 tempted to authenticate inside ``connect()``. Here ``TokenAuthMixin`` does the
 authenticating, and the class only uses the result: after connect it sends
@@ -7,9 +10,9 @@ authenticating, and the class only uses the result: after connect it sends
 later answers come from the channel session (``channel_session_user``), not
 from the token, which is what shows the user was kept.
 
-``strict_ordering`` wraps every handler in ``enforce_ordering``, so a frame
-sent the instant the socket opens cannot be handled before connect has
-stored the user.
+``strict_ordering`` wraps every handler in ``enforce_ordering``, so the
+socket's frames run one at a time, in the order sent, and connect starts
+the order counter they wait on.
 
 ``CheckedConsumerMixin`` comes first: the Origin is checked before the token,
 as on every other connect.

@@ -1,4 +1,4 @@
-"""Rooms through the real split: isolation, bad names, and the receive-before-connect race."""
+"""Rooms through the real split: isolation, bad names, and frames of one socket racing on two workers."""
 import pytest
 
 from tests.support.wire import recv_close, recv_json
