@@ -9,9 +9,11 @@ import json
 import re
 
 from channels import Group
+from django.conf import settings
 
 from channels_example.timestamps import server_now
 from channels_kit.client_errors import ClientError
+from channels_kit.history import GroupHistory
 
 # One spelling for the consumer, the URL and the pages' pattern attribute. The
 # escaped "-" matters in the browser: Chromium compiles pattern attributes
@@ -42,9 +44,21 @@ def room_group(room):
     return Group("room-%s" % room)
 
 
-def room_message(room, user, text):
-    """The JSON frame every member of the room receives."""
-    return json.dumps({"room": room, "user": user, "text": text, "ts": server_now()})
+def room_history(room):
+    """The room's last ``settings.ROOM_HISTORY`` messages: shown on load, caught up on reconnect."""
+    return GroupHistory(room_group(room).name, size=settings.ROOM_HISTORY)
+
+
+def say_in_room(room, user, text):
+    """Send a chat frame to everyone in ``room``, kept in the room's history with its id.
+
+    Every member receives ``{"room", "user", "text", "ts", "id"}``. The send
+    is immediate: a consumer's buffered sends leave after it returns, when
+    the room's next message may already be running on another worker.
+    """
+    frame = {"room": room, "user": user, "text": text, "ts": server_now()}
+    frame = room_history(room).add(frame)
+    room_group(room).send({"text": json.dumps(frame)}, immediately=True)
 
 
 # --- Letters: /letters/ ------------------------------------------------------

@@ -27,8 +27,7 @@ from django.contrib.auth import get_user_model
 
 from channels_example.chat import (
     checked_room,
-    room_group,
-    room_message,
+    say_in_room,
     user_group,
     user_message,
 )
@@ -51,9 +50,7 @@ def checked_text(text):
 
 def push_to_room(room, text, user="server"):
     """Send a chat frame to everyone in ``room``; raises ClientError for a bad name or blank text."""
-    room = checked_room(room)
-    text = checked_text(text)
-    room_group(room).send({"text": room_message(room, user, text)}, immediately=True)
+    say_in_room(checked_room(room), user, checked_text(text))
 
 
 def push_to_user(user_or_username, text, user="server"):

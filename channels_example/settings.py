@@ -16,6 +16,8 @@ environment here and nowhere else:
   ``DATABASE_PATH``: the usual Django knobs. Without ``DJANGO_SECRET_KEY``
   the key is the checkout's own, in ``DJANGO_SECRET_KEY_FILE``.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
+- ``ROOM_HISTORY``: how many messages a chat room keeps for catch-up
+  (default: ``channels_kit.history.GroupHistory.size``).
 - ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
   (with the inspector's hooks) and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
   ``database`` give the stock 1.x setup (the bench compares the two).
@@ -186,6 +188,9 @@ if REDIS_SENTINELS:
     REDIS_URL = REDIS_HOSTS[0]
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
+# Messages each chat room keeps for pages that load or reconnect; None keeps
+# channels_kit.history.GroupHistory's default (it caps what is asked).
+ROOM_HISTORY = int(env("ROOM_HISTORY", "0")) or None
 # asgi_redis with one-trip sends, pipelined group sends, a persistent
 # connection for daphne's twisted mode, and counted drops (docs/performance.md),
 # plus the hooks /inspector/ shows (docs/architecture.md);

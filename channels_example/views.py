@@ -35,10 +35,15 @@ def echo_test(request):
     return render(request, "pages/echo_test.html")
 
 
-def render_feed(request, title, socket_path, lead, frame_format="json"):
-    """A chat-like page: message list, input, connection state (feed.js)."""
+def render_feed(request, title, socket_path, lead, frame_format="json", catch_up=False):
+    """A chat-like page: message list, input, connection state (feed.js).
+
+    ``catch_up``: the socket keeps a history (rooms), which the page shows
+    on load and catches up on after a reconnect.
+    """
     return render(request, "pages/feed.html", {
         "title": title, "socket_path": socket_path, "lead": lead, "format": frame_format,
+        "catch_up": catch_up,
     })
 
 
@@ -50,7 +55,9 @@ def global_chat(request):
 
 def room(request, room):
     return render_feed(request, "Room %s" % room, "/chat/%s/" % room,
-                "Everyone on this page is in Group(\"room-%s\"). Open it in a second tab." % room)
+                "Everyone on this page is in Group(\"room-%s\"). Open it in a second tab: it "
+                "shows what the room said last, and catches up after a reconnect." % room,
+                catch_up=True)
 
 
 def bad_room(request, room):

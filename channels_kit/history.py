@@ -114,17 +114,23 @@ def catch_up(message, history):
 
 
 def decoded(entries):
-    """Stream entries as messages, each with its id."""
-    return [dict(json.loads(fields[b"m"]), id=entry_id.decode())
+    """XRANGE's reply (``[[id, [field, value, ...]], ...]``) as messages, each with its id."""
+    return [dict(json.loads(dict(zip(fields[::2], fields[1::2]))[b"m"]), id=entry_id.decode())
             for entry_id, fields in entries]
 
 
 class RedisStore:
-    """Histories in the layer's Redis: a stream per group, on the group's own host."""
+    """Histories in the layer's Redis: a stream per group, on the group's own host.
+
+    The stream commands go through ``execute_command``: the redis-py that
+    asgi_redis pins predates streams.
+    """
 
     def __init__(self, layer):
         # The Redis layer: its hosts, its key prefix, its group expiry.
         self.layer = layer
+        # APPEND, sent by its SHA once Redis knows it.
+        self.append_script = layer.connection(0).register_script(APPEND)
 
     def keys(self, group_name):
         stream = "%shistory:%s" % (self.layer.prefix, group_name)
@@ -134,19 +140,21 @@ class RedisStore:
         return self.layer.connection(self.layer.consistent_hash(group_name))
 
     def append(self, group_name, payload, size):
-        client = self.client(group_name)
-        message_id = client.eval(APPEND, 2, *self.keys(group_name), payload, size,
-                                 self.layer.group_expiry)
+        message_id = self.append_script(keys=self.keys(group_name),
+                                        args=[payload, size, self.layer.group_expiry],
+                                        client=self.client(group_name))
         return message_id.decode()
 
     def latest(self, group_name, size):
         stream, _ = self.keys(group_name)
-        return decoded(reversed(self.client(group_name).xrevrange(stream, count=size)))
+        newest = self.client(group_name).execute_command("XREVRANGE", stream, "+", "-",
+                                                         "COUNT", size)
+        return decoded(reversed(newest))
 
     def after(self, group_name, last_id, size):
         stream, floor = self.keys(group_name)
         pipeline = self.client(group_name).pipeline(transaction=False)
-        pipeline.xrange(stream, min="(" + last_id, count=size)
+        pipeline.execute_command("XRANGE", stream, "(" + last_id, "+", "COUNT", size)
         pipeline.get(floor)
         entries, floor_id = pipeline.execute()
         return decoded(entries), floor_id.decode() if floor_id else None

@@ -20,13 +20,21 @@ swap. Two things close that in 1.x:
   be running on another worker and flush first, swapping the room's order.
 
 Frames in: ``{"text": "..."}``. Frames out, to everyone in the room:
-``{"room", "user", "text", "ts"}`` with ``ts`` in ISO 8601 UTC.
+``{"room", "user", "text", "ts", "id"}`` with ``ts`` in ISO 8601 UTC.
+
+A room remembers (kit: ``channels_kit.history``): a socket that connects
+with ``?since=<id>`` (or ``?since=`` on a page that just loaded) first gets
+one ``{"history": [...], "complete"}`` frame with what the room said after
+that id. Connect joins the group before it reads the history, so nothing
+falls between the two.
 """
 from channels.routing import route
 
-from channels_example.chat import checked_room, room_group, room_message, username_of
+from channels_example.chat import (checked_room, room_group, room_history, say_in_room,
+                                   username_of)
 from channels_kit.decorators import ordered_connect, ordered_receive
 from channels_kit.frames import chat_text_of
+from channels_kit.history import catch_up
 from channels_kit.jwt.auth import channel_session_user_from_token_or_http
 from channels_kit.session_groups import leave_remembered_group
 
@@ -37,14 +45,13 @@ def connect(message, room):
     message.channel_session["room"] = room
     room_group(room).add(message.reply_channel)
     message.reply_channel.send({"accept": True})
+    catch_up(message, room_history(room))
 
 
 @ordered_receive
 def receive(message, room):
     room = message.channel_session["room"]
-    text = chat_text_of(message)
-    frame = room_message(room, username_of(message.user), text)
-    room_group(room).send({"text": frame}, immediately=True)
+    say_in_room(room, username_of(message.user), chat_text_of(message))
 
 
 disconnect = leave_remembered_group("room", room_group)

@@ -114,6 +114,31 @@ def test_page_reconnects_and_rejoins_room_after_daphne_restart(own_split, open_p
     screenshot(first, "room-reconnected")
 
 
+def test_room_page_catches_up_on_what_it_missed_and_a_newcomer_sees_the_latest(own_split,
+                                                                                 open_page):
+    room = unique_room("catchup")
+    page = open_page(own_split.url, "/chat/%s/" % room)
+    wait_open(page)
+    say(page, "before the restart")
+    expect(line_from(page, "anonymous", "before the restart")).to_be_visible()
+
+    own_split.web.stop()
+    expect(state_of(page)).to_have_attribute("data-state", "reconnecting")
+    for n in range(3):  # said while this page could not hear: pushed through Redis
+        own_split.manage("push", "--room", room, "missed %d" % n)
+    own_split.start_web()
+    wait_open(page, RECONNECT_MS)
+    said = ["before the restart", "missed 0", "missed 1", "missed 2"]
+    expect(page.locator("#messages li.message .text")).to_have_text(said)
+    say(page, "after")
+    expect(page.locator("#messages li.message .text")).to_have_text(said + ["after"])
+    screenshot(page, "room-caught-up")
+
+    newcomer = open_page(own_split.url, "/chat/%s/" % room)
+    wait_open(newcomer)
+    expect(newcomer.locator("#messages li.message .text")).to_have_text(said + ["after"])
+
+
 def live_row(page, name):
     """The /live/ table row of the value called ``name``."""
     return page.locator("#values tr").filter(has=page.locator("td", has_text=name))

@@ -7,7 +7,9 @@
  * (#state, #messages, form#send). ``format`` is the frame format:
  *   "json":  in {"text"}, out {"user", "text", "ts", ...} or {"error", "detail"}
  *   "plain": in and out plain text, out as "[user] text" (the global chat)
- * A root with a data-path attribute starts by itself on page load.
+ * A root with a data-path attribute starts by itself on page load; one
+ * with data-catch-up shows the room's latest messages on load and catches
+ * up on every reconnect (ReconnectingSocket's catchUp).
  *
  * A line longer than the server's frame limit (data-max-frame on <body>,
  * from settings) is not sent: daphne would close the socket with 4501 and
@@ -69,8 +71,9 @@
       }
     }
 
-    // Outages leave a mark in the list, so a gap in the conversation is
-    // visibly a gap: lines sent to the room meanwhile were not received.
+    // Outages leave a mark in the list. On a room page the lines said
+    // meanwhile follow the "reconnected" mark (caught up, with their own
+    // times); elsewhere the gap stays a gap: they were not received.
     var lost = false;
     function onstate(state, info) {
       socketUi.showState(badge, state, info);
@@ -88,7 +91,15 @@
       }
     }
 
-    var socket = new ReconnectingSocket(path, {onframe: onframe, onstate: onstate});
+    function onmissed() {
+      add("system", "", "some messages are too old to catch up: the room keeps only its latest",
+          null);
+    }
+
+    var socket = new ReconnectingSocket(path, {
+      onframe: onframe, onstate: onstate, onmissed: onmissed,
+      catchUp: root.hasAttribute("data-catch-up"),
+    });
 
     /* The frame as it goes on the wire. JavaScript counts UTF-16 units,
      * never fewer than the characters daphne counts, so a line that passes

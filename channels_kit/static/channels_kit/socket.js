@@ -20,6 +20,15 @@
  *   Reconnecting to the same path is what rejoins a room: the connect
  *   consumer adds the new reply channel to the room's Group again.
  *
+ * Catch-up (option catchUp, for endpoints that keep a history, such as
+ * channels_kit.history's rooms): every connect asks ?since=<the newest id
+ * seen>, and the server first answers with one {"history": [...],
+ * "complete"} frame. Messages that arrive live before it wait, so the page
+ * shows history, then live, in order; a message that comes both ways (it
+ * was sent between the server joining the group and reading the history)
+ * is shown once. "complete": false (the gap was older than the server
+ * keeps) is reported to onmissed().
+ *
  * States, reported to onstate(state, info): "connecting", "open",
  * "reconnecting" (info.seconds until the next try), "closed" (info.code,
  * info.reason, and info.error: the refusal's error name, if a frame gave one).
@@ -36,9 +45,28 @@
     return code >= 4000 && code <= 4999;
   }
 
+  /* Whether message id a ("<ms>-<seq>") is newer than b ("" is older than any). */
+  function idAfter(a, b) {
+    if (!b) {
+      return true;
+    }
+    var x = a.split("-").map(Number);
+    var y = b.split("-").map(Number);
+    return x[0] > y[0] || (x[0] === y[0] && x[1] > y[1]);
+  }
+
+  // Ids remembered for dropping a second copy; the older half goes past this.
+  var SEEN_KEPT = 2000;
+
   function ReconnectingSocket(path, options) {
     options = options || {};
+    this.path = path;
     this.url = socketUrl(path);
+    this.catchUp = Boolean(options.catchUp);
+    this.onmissed = options.onmissed || function () {};
+    this.lastId = "";   // the newest message id shown: what a reconnect asks after
+    this.seen = {};     // ids shown, so a message that comes twice is shown once
+    this.held = null;   // live messages that came before this connection's history
     this.baseDelay = options.baseDelay || 500;
     this.maxDelay = options.maxDelay || 10000;
     this.onframe = options.onframe || function () {};
@@ -54,7 +82,12 @@
     var self = this;
     this.lastError = null;
     this.onstate("connecting", {attempt: this.attempts + 1});
-    var ws = this.ws = new global.WebSocket(this.url);
+    var url = this.url;
+    if (this.catchUp) {
+      url += (this.path.indexOf("?") === -1 ? "?" : "&") + "since=" + encodeURIComponent(this.lastId);
+      this.held = [];
+    }
+    var ws = this.ws = new global.WebSocket(url);
     ws.onopen = function () {
       self.attempts = 0;
       self.onstate("open", {});
@@ -64,7 +97,7 @@
       if (frame && frame.error) {
         self.lastError = frame;
       }
-      self.onframe(frame, event.data);
+      self.receive(frame, event.data);
     };
     // An error event carries no detail in browsers and is always followed by
     // close, which is where the decision is made.
@@ -72,6 +105,47 @@
     ws.onclose = function (event) {
       self.closed(event.code, event.reason);
     };
+  };
+
+  ReconnectingSocket.prototype.receive = function (frame, raw) {
+    var self = this;
+    if (!this.catchUp) {
+      this.onframe(frame, raw);
+    } else if (frame && Array.isArray(frame.history)) {
+      frame.history.forEach(function (message) { self.show(message, JSON.stringify(message)); });
+      if (frame.complete === false) {
+        this.onmissed();
+      }
+      var held = this.held || [];
+      this.held = null;
+      held.forEach(function (item) { self.show(item[0], item[1]); });
+    } else if (this.held && frame && frame.id) {
+      this.held.push([frame, raw]);
+    } else {
+      this.show(frame, raw);
+    }
+  };
+
+  ReconnectingSocket.prototype.show = function (frame, raw) {
+    if (frame && typeof frame.id === "string") {
+      if (this.seen[frame.id]) {
+        return;
+      }
+      this.remember(frame.id);
+    }
+    this.onframe(frame, raw);
+  };
+
+  ReconnectingSocket.prototype.remember = function (id) {
+    this.seen[id] = true;
+    if (idAfter(id, this.lastId)) {
+      this.lastId = id;
+    }
+    var ids = Object.keys(this.seen);
+    if (ids.length > SEEN_KEPT) {
+      ids.sort(function (a, b) { return idAfter(a, b) ? 1 : -1; });
+      ids.slice(0, ids.length / 2).forEach(function (old) { delete this.seen[old]; }, this);
+    }
   };
 
   ReconnectingSocket.prototype.closed = function (code, reason) {
