@@ -68,13 +68,20 @@ def test_only_the_wheel_is_importable(stock_python, stock_env):
     assert missing.strip() == "[]"
 
 
-def test_checks_report_the_guide_defaults(stock_python, stock_env):
-    """The installed app registers its checks: the guide's project gets two warnings."""
+def test_checks_report_what_the_guide_left_and_not_what_the_kit_steps_fixed(stock_python,
+                                                                            stock_env):
+    """The installed app registers its checks, and runs without REDIS_URL set.
+
+    The guide's consumers check no Origin (W004); the kit's step 3 gave daphne's
+    reply channels room, so the default-capacity warning (W001) is gone.
+    """
+    env = {name: value for name, value in dict(os.environ, **stock_env).items()
+           if name != "REDIS_URL"}
     result = run(stock_python, "manage.py", "check", "--tag", "channels", cwd=STOCK,
-                 env=dict(os.environ, **stock_env), timeout=60)
+                 env=env, timeout=60)
     report = result.stderr + result.stdout
-    assert "(channels_kit.W001) CHANNEL_LAYERS['default']: daphne's reply channels hold 100" in report
     assert "(channels_kit.W004) The websocket.connect consumer echosite.consumers.ws_connect" in report
+    assert "channels_kit.W001" not in report
 
 
 def echo(split, text):
@@ -110,7 +117,12 @@ def test_echo_survives_a_redis_restart_and_layerstats_reports(stock_python, stoc
     sent = re.search(r"^\s+websocket\.receive\s+(\d+)\s+(\d+)\s+(\d+)", report, re.M)
     assert sent, report
     pending, capacity, count = map(int, sent.groups())
-    assert (pending, capacity) == (0, 100) and count >= 4, report
+    assert (pending, capacity) == (0, 1000) and count >= 4, report
+    # The guide's LOGGING: the kit's INFO lines, stamped (here: the SIGTERM drain).
+    stamped = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO channels_kit\S* \[pid \d+\] "
+                         r"Signal 15: finishing the message in hand", re.M)
+    for worker in split.workers:
+        assert stamped.search(worker.log()), worker.log()[-2000:]
 
 
 def echo_or_none(split, text):

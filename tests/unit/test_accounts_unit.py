@@ -51,3 +51,15 @@ def test_different_names_and_single_script_names_are_welcome(client, db):
         assert signup(client, name).status_code == 302, name
         client.logout()
     assert User.objects.count() == 5
+
+
+def test_a_staff_user_can_be_made_without_a_prompt(db, monkeypatch):
+    """The README's scripted createsuperuser: DJANGO_SUPERUSER_* and --noinput."""
+    from django.core.management import call_command
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "scripted")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "scripted@example.com")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a long scripted password")
+    call_command("createsuperuser", "--noinput", stdout=open("/dev/null", "w"))
+    user = User.objects.get(username="scripted")
+    assert user.is_staff and user.is_superuser
+    assert user.check_password("a long scripted password")

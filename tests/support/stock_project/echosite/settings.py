@@ -1,9 +1,11 @@
 """A stock Channels 1.x project, as the getting-started guide sets one up, on channels_kit.
 
-Its only changes from the guide are the kit's steps (docs/using-the-kit.md): "channels_kit"
-before "channels", and the kit's layer as the backend. The rest (default
-capacity, no Origin check on connect) is left as the guide has it, so
-``manage.py check --tag channels`` has something to say about it.
+Its changes from the guide are the kit's steps as docs/using-the-kit.md
+writes them (its snippets are copied here verbatim, and a unit test keeps
+them so): "channels_kit" before "channels", the kit's layer, channel
+sessions in Redis, the kit's logging, and asgi.py's one call. The consumers
+are left as the guide has them (no Origin check on connect), so
+``manage.py check --tag channels`` has something to say about them.
 """
 import os
 
@@ -34,9 +36,24 @@ USE_TZ = True
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_kit.layer.RedisChannelLayer",
-        "CONFIG": {
-            "hosts": [os.environ.get("REDIS_URL", "redis://localhost:6379")],
-        },
         "ROUTING": "echosite.routing.channel_routing",
+        "CONFIG": {
+            "hosts": [os.environ.get("REDIS_URL", "redis://localhost:6379/0")],
+            "capacity": 1000,
+            "channel_capacity": {"daphne.response*": 100000},
+        },
     },
+}
+
+CHANNEL_SESSION_ENGINE = "channels_kit.channel_sessions"
+CHANNEL_SESSION_REDIS_URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "stamped": {"format": "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "stamped"}},
+    "loggers": {"channels_kit": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
