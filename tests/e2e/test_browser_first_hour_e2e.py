@@ -4,6 +4,7 @@ Each test is one stumble a new user made by hand: a room name the browser
 should have refused, a line too long for the socket, a Send button offered
 before there is a socket, a Save form offered to someone who may not save.
 """
+import re
 import uuid
 
 from tests.support.pages import expect, line_from, say, screenshot, state_of, unique_room, wait_open
@@ -109,7 +110,9 @@ def test_jwt_page_offers_send_only_while_its_socket_is_open(split, person):
     page.get_by_label("Token", exact=True).fill("not-a-jwt")
     page.get_by_role("button", name="Join with token").click()
     expect(state_of(page)).to_have_attribute("data-state", "closed")
-    expect(state_of(page)).to_contain_text("Not a well-formed JWT")
+    expect(state_of(page)).to_have_text("closed (4301: token-malformed)")
+    expect(state_of(page)).to_have_attribute("title", re.compile("Not a well-formed JWT"))
+    expect(page.locator("#messages li.error").last).to_contain_text("Not a well-formed JWT")
     expect(send).to_be_disabled()
     screenshot(page, "jwt-refused-send-disabled")
 
