@@ -237,7 +237,8 @@ def test_refusal_frame_stands_in_for_a_lost_close_frame(split, open_page):
         };
     }""")
     assert outcome["refused"] == [
-        ["closed", {"code": 4302, "reason": "token-bad-signature: Bad signature."}]]
+        ["closed", {"code": 4302, "reason": "token-bad-signature: Bad signature.",
+                    "error": "token-bad-signature"}]]
     assert outcome["kept_open"][0][0] == "reconnecting"
 
 

@@ -156,7 +156,9 @@ def test_frames_sent_while_redis_restarts_are_echoed_and_new_sockets_accepted_af
         split.start_redis()
 
         sock.settimeout(30)
-        assert [sock.recv() for _ in held] == held
+        # Every held frame, once. Not in order: the guide's consumers are not
+        # under enforce_ordering, and two workers take the released frames at once.
+        assert sorted(sock.recv() for _ in held) == held
         wait_for(lambda: echo_or_none(split, "new"), 30, "a new socket's echo")
         assert echo(split, "another new socket") == "another new socket"
         sock.send("after")

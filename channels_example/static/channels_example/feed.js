@@ -92,8 +92,8 @@
     }
 
     function onmissed() {
-      add("system", "", "some messages are too old to catch up: the room keeps only its latest",
-          null);
+      add("system", "", "the room's history no longer reaches back to your last message: " +
+          "some messages may be missing", null);
     }
 
     var socket = new ReconnectingSocket(path, {
