@@ -7,10 +7,12 @@ worker while the rest keep running. Every process runs in its own session and
 is stopped by PID (its process group), also when a test fails.
 """
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from honcho.environ import expand_processes, parse_procfile
@@ -108,6 +110,9 @@ class Split:
         self.redis_url = ",".join(self.redis_urls)
         self.log_dir = log_dir or os.path.join(self.root, "test-artifacts", "logs")
         os.makedirs(self.log_dir, exist_ok=True)
+        # Where every process of the split writes its Prometheus metrics: fresh
+        # for each split, removed when it stops (channels_kit.metrics).
+        self.metrics_dir = tempfile.mkdtemp(prefix="split-metrics-")
         # Each of N daphnes on one port allows its share of the per-address limit.
         self.env = self._environment(dict({"DAPHNES": str(webs)} if shared_port else {}, **(env or {})))
         self.processes = self._expand(workers, webs, shards)
@@ -117,6 +122,7 @@ class Split:
         env["PATH"] = os.path.dirname(self.python) + os.pathsep + env.get("PATH", "")
         env["REDIS_URL"] = self.redis_url
         env["PYTHONUNBUFFERED"] = "1"
+        env["PROMETHEUS_MULTIPROC_DIR"] = self.metrics_dir
         env.update(extra)
         return env
 
@@ -194,6 +200,7 @@ class Split:
                               check=True, capture_output=True, text=True)
 
     def start(self, timeout=30):
+        os.makedirs(self.metrics_dir, exist_ok=True)
         self.manage("migrate", "--noinput")
         self.start_redis(timeout)
         for process in self.workers + self.services:
@@ -229,6 +236,7 @@ class Split:
     def stop(self):
         for process in self.processes.values():
             process.stop()
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
