@@ -12,7 +12,8 @@ import os
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest,
+                               multiprocess)
 
 from channels_kit.metrics.access import may_read
 from channels_kit.metrics.layer_stats import LayerCollector
@@ -41,6 +42,8 @@ def registry():
     if directory:
         forget_dead_processes(directory)
         multiprocess.MultiProcessCollector(registry, directory)
+    else:
+        registry.register(REGISTRY)  # this process's own numbers only
     wrapper = channel_layers[DEFAULT_CHANNEL_LAYER]
     registry.register(LayerCollector(wrapper, wrapper.router.channels))
     return registry
