@@ -7,6 +7,7 @@ worker while the rest keep running. Every process runs in its own session and
 is stopped by PID (its process group), also when a test fails.
 """
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -111,8 +112,8 @@ class Split:
         self.log_dir = log_dir or os.path.join(self.root, "test-artifacts", "logs")
         os.makedirs(self.log_dir, exist_ok=True)
         # Where every process of the split writes its Prometheus metrics: fresh
-        # for each split, removed when it stops (channels_kit.metrics).
-        self.metrics_dir = tempfile.mkdtemp(prefix="split-metrics-")
+        # for each split, made when it starts, removed when it stops (channels_kit.metrics).
+        self.metrics_dir = os.path.join(tempfile.gettempdir(), "split-metrics-" + secrets.token_hex(8))
         # Each of N daphnes on one port allows its share of the per-address limit.
         self.env = self._environment(dict({"DAPHNES": str(webs)} if shared_port else {}, **(env or {})))
         self.processes = self._expand(workers, webs, shards)
@@ -196,11 +197,11 @@ class Split:
 
     def manage(self, *args):
         """Run a manage.py command against this split's settings."""
+        os.makedirs(self.metrics_dir, exist_ok=True)  # its metrics go there too
         return subprocess.run([self.python, "manage.py", *args], cwd=self.root, env=self.env,
                               check=True, capture_output=True, text=True)
 
     def start(self, timeout=30):
-        os.makedirs(self.metrics_dir, exist_ok=True)
         self.manage("migrate", "--noinput")
         self.start_redis(timeout)
         for process in self.workers + self.services:
