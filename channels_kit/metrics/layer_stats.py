@@ -9,6 +9,7 @@ group drops are limited to the groups with the most, so labels stay bounded.
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from channels_kit.layer.roles import CountsDrops, layer_that, unwrap
+from channels_kit.redis_errors import REDIS_DOWN
 
 # The groups whose drops are exported, most drops first.
 TOP_GROUPS = 20
@@ -22,8 +23,16 @@ class LayerCollector:
         self.channels = sorted(channels)
 
     def collect(self):
+        """The layer's families; none while Redis does not answer, so the processes' still show."""
         if "statistics" not in getattr(self.layer, "extensions", ()):
             return
+        try:
+            families = list(self.queues()) + list(self.drops())
+        except REDIS_DOWN:
+            return
+        yield from families
+
+    def queues(self):
         depth = GaugeMetricFamily("channels_layer_queue_depth",
                                   "Messages waiting on a channel the workers listen on", labels=["channel"])
         age = GaugeMetricFamily("channels_layer_oldest_message_seconds",
@@ -37,7 +46,6 @@ class LayerCollector:
             age.add_metric([channel], stats.get("messages_max_age", 0))
             full.add_metric([channel], stats.get("channel_full_count", 0))
         yield from (depth, age, full)
-        yield from self.drops()
 
     def drops(self):
         counting = layer_that(CountsDrops, self.layer)

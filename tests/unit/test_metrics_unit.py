@@ -3,6 +3,7 @@ import json
 import os
 
 import pytest
+import redis
 from django.test import RequestFactory, override_settings
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
@@ -135,3 +136,12 @@ def test_a_refused_handshake_is_counted_with_its_close_code():
     open_socket(layer, "daphne.response.x!a")
     open_socket(layer, "daphne.response.x!b")
     assert sample("channels_daphne_handshakes_total", result="refused", code="4502") == before + 1
+
+
+class UnreachableLayer(StatsLayer):
+    def channel_statistics(self, channel):
+        raise redis.exceptions.ConnectionError("Redis is away")
+
+
+def test_the_layer_families_are_left_out_while_redis_does_not_answer():
+    assert collected(UnreachableLayer({}), ["websocket.receive"]) == {}
