@@ -21,6 +21,9 @@ class Unmeasured:
     def dec(self, amount=1):
         pass
 
+    def set(self, value):
+        pass
+
     def observe(self, value):
         pass
 
@@ -59,5 +62,9 @@ RECOVERIES = counter("channels_daphne_redis_recoveries_total",
                      "Times Redis answered again, by whether it kept its state", ["state"])
 
 # --- workers (channels_kit.worker) ---
+WORKERS_BEATING = gauge("channels_worker_beating",
+                        "Workers of this host whose last heartbeat reached Redis")
+MESSAGES_LOST = counter("channels_worker_messages_lost_total",
+                        "Client messages lost with a stopped worker, told to their sockets")
 CONSUMER_SECONDS = histogram("channels_worker_consumer_seconds",
                              "Time a worker spent in a consumer, per message", ["consumer"])

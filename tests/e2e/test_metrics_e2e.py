@@ -94,6 +94,12 @@ def test_the_layer_reports_the_workers_queues(own_split):
     assert ("channels_layer_oldest_message_seconds", (("channel", "websocket.receive"),)) in found
 
 
+def test_both_workers_are_seen_beating(own_split):
+    beating = poll(lambda: value(samples(own_split), "channels_worker_beating"),
+                   lambda found: found == len(own_split.workers), within=30)
+    assert beating == len(own_split.workers) == 2
+
+
 def test_another_address_is_refused_with_a_json_403(own_split):
     status, body = get(own_split, {"X-Forwarded-For": "203.0.113.7"})
     assert status == 403
