@@ -1,10 +1,11 @@
 """``GET /metrics``: Prometheus text for every process of this host, to allowed readers only.
 
 The view runs in a worker, which sums what every process wrote to
-``PROMETHEUS_MULTIPROC_DIR`` (``settings.METRICS_DIR``) and asks the channel layer for its queues. A
-process that died leaves its files behind: its counters keep counting in
-the sums (a restart must not make a counter go back), but its live gauges
-(open sockets) are dropped, found by their file's process id.
+``PROMETHEUS_MULTIPROC_DIR`` (``settings.METRICS_DIR``) and asks the channel
+layer for its queues. A process that died leaves its files behind: its
+counters keep counting in the sums (a restart must not make a counter go
+back), but its live gauges (open sockets) are dropped, found by their
+file's process id.
 """
 import glob
 import os
