@@ -326,7 +326,7 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env("DJANGO_HSTS_SUBDOMAINS", "1") == "1"
     SECURE_HSTS_PRELOAD = env("DJANGO_HSTS_PRELOAD", "1") == "1"
     # /health/ is probed over plain HTTP by load balancers and the deploy units.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
 
 # --- Web terminal (docs/terminal.md) ----------------------------------------
 # The hosts a terminal may open (TOML); unset, the terminal has no hosts.
@@ -341,6 +341,14 @@ TERMINAL_KEEPALIVE_SECONDS = 30
 # The passwords a hosts file may name with password_env: only these
 # variables, so the file cannot turn any other secret into an SSH password.
 TERMINAL_PASSWORDS = {k: v for k, v in os.environ.items() if k.startswith("TERMINAL_PASSWORD_")}
+
+# --- Metrics (docs/operations.md) ------------------------------------------
+# GET /metrics answers loopback, these addresses (comma-separated) and the
+# bearer of METRICS_TOKEN; anyone else gets 403. Every process of the host
+# writes its counters to PROMETHEUS_MULTIPROC_DIR (./run makes a fresh one).
+METRICS_ALLOWED_IPS = [ip.strip() for ip in env("METRICS_ALLOWED_IPS", "").split(",") if ip.strip()]
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 
 # INFO and above: problems (refused sockets, Redis outages, client errors).
 # DEBUG: one line per message handled.

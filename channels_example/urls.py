@@ -10,10 +10,12 @@ from channels_example.chat import ROOM_PATTERN
 from channels_example.terminal import views as terminal
 from channels_kit.daphne import health
 from channels_kit.jwt import views as token_views
+from channels_kit.metrics import view as metrics
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("health/", health.health, name="health"),
+    path("metrics", metrics.metrics, name="metrics"),
     # Browsers ask for /favicon.ico on every page, the admin's too: answer it, not a 404.
     path("favicon.ico", RedirectView.as_view(url=static("channels_example/favicon.svg"),
                                              permanent=True)),

@@ -35,6 +35,7 @@ from channels.sessions import session_for_reply_channel
 from channels_kit.client_errors import ClientError
 from channels_kit.layer.core import WAIT_PREFIX
 from channels_kit.layer.roles import KeepsOrderingRecords, layer_that
+from channels_kit.metrics import families as metrics
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.ordering_gaps")
@@ -88,12 +89,15 @@ class Heartbeat(threading.Thread):
         while not self.stopped.is_set():
             try:
                 self.layer.worker_beat(self.worker_id, self.client)
+                metrics.WORKERS_BEATING.set(1)
             except redis.exceptions.RedisError:
-                pass  # Redis away or failing over: the worker's own loop reports it
+                # Redis away or failing over: the worker's own loop reports it
+                metrics.WORKERS_BEATING.set(0)
             self.stopped.wait(self.interval)
 
     def stop(self):
         self.stopped.set()
+        metrics.WORKERS_BEATING.set(0)
         try:
             self.layer.worker_gone(self.worker_id, self.client)
         except redis.exceptions.RedisError:
@@ -152,6 +156,7 @@ class GapSweeper:
             session[NEXT_ORDER] = first
             session.save()
             self.tell(reply_channel, first - expected)
+            metrics.MESSAGES_LOST.inc(first - expected)
             logger.warning("Socket %s: %d message(s) lost with a stopped worker; running the %d "
                            "parked behind them", reply_channel, first - expected, len(orders))
         self.layer.requeue_parked(wait_channel)

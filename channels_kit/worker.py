@@ -40,6 +40,7 @@ A reply refused as full is retried for ``PendingMessageStore.retry_time``
 seconds, as the stock flush does; after that it is logged (the stock loop
 raises from its ``finally`` and the worker process dies).
 """
+import functools
 import logging
 import time
 
@@ -50,10 +51,17 @@ from channels.signals import consumer_finished, consumer_started
 from channels.utils import name_that_thing
 from channels.worker import Worker
 
+from channels_kit.metrics import families as metrics
 from channels_kit.ordering_gaps import resolving_gaps
 from channels_kit.route_cache import RouteCache
 
 logger = logging.getLogger("django.channels")
+
+
+@functools.lru_cache(maxsize=512)
+def consumer_name(consumer):
+    """The consumer's dotted name, a metric label: worked out once per consumer, not per message."""
+    return name_that_thing(consumer)
 
 
 class BatchWorker(Worker):
@@ -100,9 +108,12 @@ class BatchWorker(Worker):
         self.channel_layer.start_consumer_run(channel, content)
         # Sent as the stock Worker class sends them, for receivers bound to that sender.
         consumer_started.send(sender=Worker, environ={})
+        started = time.perf_counter()
         try:
             self.run_consumer(consumer, message, kwargs)
         finally:
+            metrics.CONSUMER_SECONDS.labels(consumer_name(consumer)).observe(
+                time.perf_counter() - started)
             # Take the consumer's held sends before the stock flush runs on
             # consumer_finished; that flush then finds nothing to send.
             held.extend(pending_message_store.threadlocal.messages)

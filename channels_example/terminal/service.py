@@ -22,6 +22,7 @@ from channels_example.terminal import SERVICE_NAME, frames
 from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_example.terminal.session import Session
 from channels_kit.client_errors import ClientError
+from channels_kit.metrics import families
 from channels_kit.service import ChannelService
 
 logger = logging.getLogger("channels_example.terminal")
@@ -29,6 +30,9 @@ logger = logging.getLogger("channels_example.terminal")
 DEFAULT_SIZE = (80, 24)
 # Seconds shutdown waits for the sessions to say goodbye.
 STOP_SECONDS = 5
+
+OPEN_SESSIONS = families.gauge("channels_terminal_sessions", "Terminal sessions open (SSH shells)")
+OPENED = families.counter("channels_terminal_sessions_opened_total", "Terminal sessions opened")
 
 
 class TerminalService(ChannelService):
@@ -56,6 +60,8 @@ class TerminalService(ChannelService):
         self.remember_owner(session.id, session.user_id)
         self.remember_socket(session.id, session.reply_channel)
         session.start()
+        OPENED.inc()
+        OPEN_SESSIONS.inc()
 
     def reattach(self, message):
         session = self.objects.get(message["session"])
@@ -82,7 +88,8 @@ class TerminalService(ChannelService):
 
     def session_ended(self, session):
         """Called from the session's thread when it is over."""
-        self.objects.pop(session.id, None)
+        if self.objects.pop(session.id, None) is not None:
+            OPEN_SESSIONS.dec()
         self.forget_socket(session.id)
 
     def orphan_reply(self, object_id):

@@ -38,6 +38,7 @@ from channels_kit.daphne.sockets import (calling_protocol, close_with, closing, 
 from channels_kit.daphne.limits import Limits
 from channels_kit.daphne.outages import OutageHolding, payload_size
 from channels_kit.layer.roles import Reports, layer_that
+from channels_kit.metrics import families as metrics
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,17 @@ def reactor_call_later(delay, function, *args):
     """
     from twisted.internet import reactor
     return reactor.callLater(delay, function, *args)
+
+
+def counted_out(result):
+    """Count a frame (or a handshake's acceptance) daphne takes from a reply channel."""
+    message = result[1] if result else None
+    if message:
+        if "text" in message or "bytes" in message:
+            metrics.FRAMES_OUT.inc()
+        if message.get("accept"):
+            metrics.HANDSHAKES.labels("accepted", "").inc()
+    return result
 
 
 class Socket:
@@ -121,10 +133,11 @@ class FlowControlledLayer:
         return self.layer.send(channel, message)
 
     def receive(self, channels, block=False):
-        return self.outages.answered(self.layer.receive(channels, block=block))
+        return self.outages.answered(counted_out(self.layer.receive(channels, block=block)))
 
     def receive_twisted(self, channels):
-        return self.layer.receive_twisted(channels).addCallback(self.outages.answered)
+        return self.layer.receive_twisted(channels).addCallback(counted_out).addCallback(
+            self.outages.answered)
 
     ### Daphne's three WebSocket events ###
 
@@ -135,16 +148,25 @@ class FlowControlledLayer:
         if self.max_per_client and self.per_client[client] >= self.max_per_client:
             socket = Socket(reply_channel, client, 0, self.clock(), counted=False, protocol=protocol)
             self.sockets[reply_channel] = socket
-            detail = "at most %d open sockets per client address" % self.max_per_client
-            return self.refuse(socket, message, ClientError("too-many-connections", detail))
+            error = ClientError("too-many-connections",
+                                "at most %d open sockets per client address" % self.max_per_client)
+            metrics.HANDSHAKES.labels("refused", str(error.close_code)).inc()
+            return self.refuse(socket, message, error)
         if self.outages.outage_since is not None:
+            metrics.HANDSHAKES.labels("refused", "503").inc()
             raise self.layer.ChannelFull(channel)  # daphne answers HTTP 503; clients retry
         try:
             # ChannelFull propagates: daphne answers it with HTTP 503.
             self.layer.send(channel, message)
+        except self.layer.ChannelFull:
+            metrics.HANDSHAKES.labels("refused", "503").inc()
+            raise
         except REDIS_DOWN:
+            metrics.HANDSHAKES.labels("refused", "503").inc()
             self.outages.redis_down()
             raise self.layer.ChannelFull(channel)
+        metrics.HANDSHAKES.labels("forwarded", "").inc()
+        metrics.OPEN_SOCKETS.inc()
         self.per_client[client] += 1
         self.sockets[reply_channel] = Socket(reply_channel, client, self.limits.burst, self.clock(),
                                              protocol=protocol, connect=message,
@@ -161,6 +183,8 @@ class FlowControlledLayer:
             detail = "frames are limited to %d characters (bytes if binary)" % self.limits.max_frame
             return self.refuse(socket, message, ClientError("frame-too-large", detail))
         self.hold(socket, channel, message)
+        if self.outages.outage_since is not None:
+            metrics.FRAMES_HELD.inc()
         if self.outages.outage_since is not None and self.outages.over_outage_bounds(socket):
             return self.give_up(socket, "daphne holds at most %d frames (%d bytes) per socket "
                                         "while Redis is unreachable" % (self.limits.outage_frames,
@@ -233,6 +257,7 @@ class FlowControlledLayer:
         self.layer.send(channel, message)
         if frame:
             socket.last_order = message["order"] + socket.offset
+            metrics.FRAMES_IN.inc()
 
     def hold_lost_send(self, channel, message):
         """A send the layer made without waiting failed with its connection: hold it again, in order."""
@@ -253,6 +278,7 @@ class FlowControlledLayer:
     def pause(self, socket):
         if not socket.paused:
             socket.paused = True
+            metrics.SOCKETS_PAUSED.inc()
             pause_reading(socket.protocol)
 
     ### The token bucket ###
@@ -353,6 +379,8 @@ class FlowControlledLayer:
     def refuse(self, socket, message, error):
         """Tell the socket why (JSON error, then its close code) and drop what it sends next."""
         socket.refused = True
+        if socket.counted:
+            metrics.SOCKETS_CLOSED.labels(str(error.close_code)).inc()
         logger.warning("closing %s from %s on %s: %s (close %s)", message["reply_channel"],
                        socket.client, message.get("path"), error.error, error.close_code)
         try:
@@ -370,6 +398,7 @@ class FlowControlledLayer:
         logger.warning("closing %s: %s", socket.reply_channel, error.detail)
         self.drop_pending(socket)
         socket.refused = True
+        metrics.SOCKETS_CLOSED.labels(str(error.close_code)).inc()
         close_with(socket.protocol, error)
 
     def drop_pending(self, socket):
@@ -387,6 +416,8 @@ class FlowControlledLayer:
         if self.sockets.get(socket.reply_channel) is socket:
             del self.sockets[socket.reply_channel]
             self.held.pop(socket.reply_channel, None)
+            if socket.counted:
+                metrics.OPEN_SOCKETS.dec()
         if socket.timer is not None:
             socket.timer.cancel()
             socket.timer = None

@@ -22,6 +22,7 @@ import logging
 
 from channels_kit.client_errors import ClientError
 from channels_kit.daphne.sockets import close_with
+from channels_kit.metrics import families as metrics
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class OutageHolding:
     def redis_down(self):
         if self.outage_since is None:
             self.outage_since = self.clock()
+            metrics.OUTAGES.inc()
             logger.warning("Redis unreachable: holding the frames of %d sockets for up to %g s",
                            len(self.flow.sockets), self.limits.outage_seconds)
         self.start_watch()
@@ -109,6 +111,8 @@ class OutageHolding:
             logger.error("Redis probe failed: %s", result.getErrorMessage())
             return
         changed = result == "lost"
+        if changed or self.outage_since is not None:
+            metrics.RECOVERIES.labels("lost" if changed else "kept").inc()
         if changed:
             self.lost_state()
         else:
@@ -204,6 +208,7 @@ class OutageHolding:
 
     def close_for_restart(self, socket):
         socket.refused = True
+        metrics.SOCKETS_CLOSED.labels("1012").inc()
         self.flow.drop_pending(socket)
         close_with(socket.protocol, ClientError(
             "service-restart", "the server lost its connections; reconnect to rejoin"))

@@ -7,10 +7,13 @@ worker while the rest keep running. Every process runs in its own session and
 is stopped by PID (its process group), also when a test fails.
 """
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from honcho.environ import expand_processes, parse_procfile
@@ -108,6 +111,9 @@ class Split:
         self.redis_url = ",".join(self.redis_urls)
         self.log_dir = log_dir or os.path.join(self.root, "test-artifacts", "logs")
         os.makedirs(self.log_dir, exist_ok=True)
+        # Where every process of the split writes its Prometheus metrics: fresh
+        # for each split, made when it starts, removed when it stops (channels_kit.metrics).
+        self.metrics_dir = os.path.join(tempfile.gettempdir(), "split-metrics-" + secrets.token_hex(8))
         # Each of N daphnes on one port allows its share of the per-address limit.
         self.env = self._environment(dict({"DAPHNES": str(webs)} if shared_port else {}, **(env or {})))
         self.processes = self._expand(workers, webs, shards)
@@ -117,6 +123,7 @@ class Split:
         env["PATH"] = os.path.dirname(self.python) + os.pathsep + env.get("PATH", "")
         env["REDIS_URL"] = self.redis_url
         env["PYTHONUNBUFFERED"] = "1"
+        env["PROMETHEUS_MULTIPROC_DIR"] = self.metrics_dir
         env.update(extra)
         return env
 
@@ -190,6 +197,7 @@ class Split:
 
     def manage(self, *args):
         """Run a manage.py command against this split's settings."""
+        os.makedirs(self.metrics_dir, exist_ok=True)  # its metrics go there too
         return subprocess.run([self.python, "manage.py", *args], cwd=self.root, env=self.env,
                               check=True, capture_output=True, text=True)
 
@@ -229,6 +237,7 @@ class Split:
     def stop(self):
         for process in self.processes.values():
             process.stop()
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
