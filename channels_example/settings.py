@@ -16,6 +16,8 @@ environment here and nowhere else:
   ``DATABASE_PATH``: the usual Django knobs. Without ``DJANGO_SECRET_KEY``
   the key is the checkout's own, in ``DJANGO_SECRET_KEY_FILE``.
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
+- ``CHANNEL_GROUP_EXPIRY``: seconds a group membership lasts unrefreshed
+  (the layer's ``group_expiry``; docs/groups-and-publishing.md).
 - ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
   (with the inspector's hooks) and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
   ``database`` give the stock 1.x setup (the bench compares the two).
@@ -186,6 +188,8 @@ if REDIS_SENTINELS:
     REDIS_URL = REDIS_HOSTS[0]
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
+# Unset: asgi_redis's own default, which is the one place it lives.
+CHANNEL_GROUP_EXPIRY = env("CHANNEL_GROUP_EXPIRY", "")
 # asgi_redis with one-trip sends, pipelined group sends, a persistent
 # connection for daphne's twisted mode, and counted drops (docs/performance.md),
 # plus the hooks /inspector/ shows (docs/architecture.md);
@@ -205,6 +209,7 @@ if REDIS_URL:
                 "channel_capacity": {
                     "daphne.response*": CHANNEL_CAPACITY * 100,
                 },
+                **({"group_expiry": int(CHANNEL_GROUP_EXPIRY)} if CHANNEL_GROUP_EXPIRY else {}),
             },
         }
     }
