@@ -29,7 +29,7 @@ SWEEP_LIMIT = 16
 
 
 def owner_of(channel):
-    """``daphne.response.ab12!cd34`` -> ``daphne.response.ab12!``; None for a channel no server owns."""
+    """``daphne.response.ab12!cd34`` -> ``daphne.response.ab12!``; None if no server owns it."""
     head, bang, _ = channel.partition("!")
     return head + bang if bang else None
 
@@ -44,7 +44,7 @@ class Memberships:
         return "%s:members:%s" % (self.prefix, owner)
 
     def group_add(self, group, channel):
-        """asgi_redis's ZADD and EXPIRE, and the membership listed under its owner, in one trip a shard."""
+        """asgi_redis's ZADD and EXPIRE, and the entry under the channel's owner: a trip a shard."""
         assert self.valid_group_name(group), "Group name not valid"
         assert self.valid_channel_name(channel), "Channel name not valid"
         group_key = self._group_key(group)
@@ -72,7 +72,7 @@ class Memberships:
             self.connection(0).srem(self._members_key(owner), "%s %s" % (group, channel))
 
     def keep_members(self, open_channels):
-        """Beat for the owners of ``open_channels`` and rescore their memberships; forget closed ones.
+        """Beat for ``open_channels``' owners, rescore their memberships, forget closed sockets'.
 
         ``open_channels`` is a daphne's set of open reply channels. Returns
         how many memberships were kept fresh.
@@ -90,10 +90,10 @@ class Memberships:
         for owner, entries in zip(owners, listed):
             for entry in entries:
                 group, channel = entry.decode("utf8").split(" ", 1)
-                pipeline = groups.get(self.consistent_hash(group))
-                if pipeline is None:
-                    pipeline = groups[self.consistent_hash(group)] = \
-                        self.connection(self.consistent_hash(group)).pipeline(transaction=False)
+                index = self.consistent_hash(group)
+                if index not in groups:
+                    groups[index] = self.connection(index).pipeline(transaction=False)
+                pipeline = groups[index]
                 if channel in open_channels:
                     # XX: a socket's worker may have discarded it meanwhile; never re-add.
                     pipeline.execute_command("ZADD", self._group_key(group), "XX", now, channel)
@@ -107,7 +107,7 @@ class Memberships:
         return kept
 
     def sweep_departed(self, silent_for):
-        """Prune the memberships of owners silent for ``silent_for`` seconds; returns the owners swept."""
+        """Prune memberships of owners silent for ``silent_for`` seconds; returns those owners."""
         owners_key = self._owners_key()
         books = self.connection(0)
         departed = [owner.decode("utf8") for owner in books.zrangebyscore(
