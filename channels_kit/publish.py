@@ -24,7 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 
 from channels_kit.shared_layer import PROCESS_LOCAL_BACKENDS, LayerUnreachable, check_shared
 
-__all__ = ["LayerUnreachable", "to_channel", "to_group"]
+__all__ = ["LayerUnreachable", "to_channel", "to_group", "when_committed"]
 
 
 def to_group(name, message, outside=False, using=DEFAULT_DB_ALIAS, alias=DEFAULT_CHANNEL_LAYER):
@@ -38,8 +38,19 @@ def to_channel(name, message, outside=False, using=DEFAULT_DB_ALIAS,
     _publish(Channel(name, alias=alias), message, outside, using)
 
 
+def when_committed(send, outside=False, using=DEFAULT_DB_ALIAS, alias=DEFAULT_CHANNEL_LAYER):
+    """Check ``alias``'s layer now, then call ``send()`` once ``using``'s transaction commits.
+
+    For a site function that sends and does more (keeps a room's history,
+    say), so the rest is undone with the send when the transaction rolls back.
+    ``send`` must send with ``immediately=True`` itself.
+    """
+    check_shared(alias, PROCESS_LOCAL_BACKENDS if outside else ())
+    transaction.on_commit(send, using=using)
+
+
 def _publish(target, message, outside, using):
     if not isinstance(message, dict):
         raise TypeError("a channel message is a dict, not %s" % type(message).__name__)
-    check_shared(target.channel_layer.alias, PROCESS_LOCAL_BACKENDS if outside else ())
-    transaction.on_commit(lambda: target.send(message, immediately=True), using=using)
+    when_committed(lambda: target.send(message, immediately=True), outside, using,
+                   target.channel_layer.alias)

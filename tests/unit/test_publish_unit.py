@@ -66,6 +66,21 @@ class PublishTests(TransactionChannelTestCase):
             publish.to_group("news", {"text": "lost"}, outside=True)
         self.assertIsNone(socket.receive(json=False))
 
+    def test_a_site_function_that_sends_runs_only_once_committed(self):
+        socket, ran = self.member_of("news"), []
+
+        def say():
+            ran.append(True)
+            Group("news").send({"text": "said"}, immediately=True)
+
+        with self.assertRaises(Rolledback), transaction.atomic():
+            publish.when_committed(say)
+            raise Rolledback()
+        self.assertEqual((ran, socket.receive(json=False)), ([], None))
+        with transaction.atomic():
+            publish.when_committed(say)
+        self.assertEqual((ran, socket.receive(json=False)), ([True], "said"))
+
     def test_a_message_must_be_a_dict(self):
         with self.assertRaises(TypeError):
             publish.to_group("news", "text")
