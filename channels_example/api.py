@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from channels_example.push import push_to_room, push_to_user
 from channels_kit import json_bodies
 from channels_kit.client_errors import ClientError
+from channels_kit.publish import LayerUnreachable
 from channels_kit.decorators import is_active_staff
 
 
@@ -72,4 +73,6 @@ def push(request):
         return error(400, refused.error, refused.detail)
     except get_user_model().DoesNotExist:
         return error(400, "invalid-push", "no user named %r" % name)
+    except LayerUnreachable as down:
+        return error(503, "layer-unreachable", str(down))
     return JsonResponse({"pushed": {target: name}})

@@ -12,7 +12,9 @@ is visible, and sends a multiplexed frame to those groups::
 Because it rides on signals, it works from whatever process saves: a worker
 running the admin or a view, ``manage.py setvalue``, the shell. That process
 must have imported this module (apps.py does it in ``ready()``). Queryset
-``.update()`` and raw SQL send no signals, so they reach nobody.
+``.update()`` and raw SQL send no signals, so they reach nobody. The frames
+go through ``channels_kit.publish``: a save inside a transaction that rolls
+back sends nothing, and one that commits sends once, after the commit.
 
 A socket that connects first gets one frame with every current value, in
 name order::
@@ -40,6 +42,7 @@ from channels.binding.websockets import WebsocketBinding
 from django.core.exceptions import ValidationError
 
 from channels_example.models import LiveValue
+from channels_kit import publish
 from channels_kit.client_errors import ClientError
 from channels_kit.decorators import is_active_staff
 
@@ -67,6 +70,14 @@ class LiveValueBinding(WebsocketBinding):
         elif not is_active_staff(getattr(message, "user", None)):
             raise ClientError("not-allowed", "only staff can change live values")
         super().trigger_inbound(message, **kwargs)
+
+    def send_messages(self, instance, group_names, action, **kwargs):
+        """WebsocketBinding's frames, published when the save's transaction commits."""
+        self.signal_kwargs = kwargs
+        payload = self.serialize(instance, action)
+        if payload:
+            for group in group_names:
+                publish.to_group(group, self.encode(self.stream, payload))
 
     def send_snapshot(self, multiplexer):
         multiplexer.send({

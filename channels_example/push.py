@@ -16,13 +16,13 @@ Which helper to use:
   kept its ``message.reply_channel.name`` (a daphne reply channel is
   ``daphne.response.<server>!<socket>``).
 
-All sends use ``immediately=True``. Outside a consumer that changes nothing;
-inside one (a view runs in a worker too under the split) it makes the push
-leave now instead of after the handler returns.
+All sends go through ``channels_kit.publish``: inside ``transaction.atomic()``
+they leave when it commits (a rollback sends nothing), and they never wait
+for a consumer to return. ``outside=True`` is for callers that run outside
+every server (commands, tasks): a layer that reaches nobody refuses them.
 """
 import json
 
-from channels import Channel
 from django.contrib.auth import get_user_model
 
 from channels_example.chat import (
@@ -31,6 +31,7 @@ from channels_example.chat import (
     user_group,
     user_message,
 )
+from channels_kit import publish
 from channels_kit.client_errors import ClientError
 
 # What a command that sends says when its layer reaches no server
@@ -48,12 +49,13 @@ def checked_text(text):
     return text
 
 
-def push_to_room(room, text, user="server"):
+def push_to_room(room, text, user="server", outside=False):
     """Send a chat frame to everyone in ``room``; raises ClientError for a bad name or blank text."""
-    say_in_room(checked_room(room), user, checked_text(text))
+    room, text = checked_room(room), checked_text(text)
+    publish.when_committed(lambda: say_in_room(room, user, text), outside)
 
 
-def push_to_user(user_or_username, text, user="server"):
+def push_to_user(user_or_username, text, user="server", outside=False):
     """Send a ``user.message`` frame to every socket of one user.
 
     ``user_or_username`` is a User or a username; an unknown username raises
@@ -64,9 +66,9 @@ def push_to_user(user_or_username, text, user="server"):
     recipient = user_or_username
     if isinstance(recipient, str):
         recipient = get_user_model().objects.get_by_natural_key(recipient)
-    user_group(recipient.pk).send({"text": user_message(user, text)}, immediately=True)
+    publish.to_group(user_group(recipient.pk).name, {"text": user_message(user, text)}, outside)
 
 
-def push_to_channel(reply_channel_name, payload):
+def push_to_channel(reply_channel_name, payload, outside=False):
     """Send ``payload`` (a JSON-serialisable object) as one text frame to one socket."""
-    Channel(reply_channel_name).send({"text": json.dumps(payload)}, immediately=True)
+    publish.to_channel(reply_channel_name, {"text": json.dumps(payload)}, outside)

@@ -18,6 +18,8 @@ environment here and nowhere else:
 - ``CHANNEL_CAPACITY``, ``CHANNEL_EXPIRY``: channel layer sizing (see below).
 - ``ROOM_HISTORY``: how many messages a chat room keeps for catch-up
   (default: ``channels_kit.history.GroupHistory.size``).
+- ``CHANNEL_GROUP_EXPIRY``: seconds a group membership lasts unrefreshed
+  (the layer's ``group_expiry``; docs/groups-and-publishing.md).
 - ``CHANNEL_LAYER_BACKEND``, ``CHANNEL_SESSION_STORE``: the tuned Redis layer
   (with the inspector's hooks) and Redis channel sessions by default; ``asgi_redis.RedisChannelLayer`` and
   ``database`` give the stock 1.x setup (the bench compares the two).
@@ -191,6 +193,8 @@ CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 # Messages each chat room keeps for pages that load or reconnect; None keeps
 # channels_kit.history.GroupHistory's default (it caps what is asked).
 ROOM_HISTORY = int(env("ROOM_HISTORY", "0")) or None
+# Unset: asgi_redis's own default, which is the one place it lives.
+CHANNEL_GROUP_EXPIRY = env("CHANNEL_GROUP_EXPIRY", "")
 # asgi_redis with one-trip sends, pipelined group sends, a persistent
 # connection for daphne's twisted mode, and counted drops (docs/performance.md),
 # plus the hooks /inspector/ shows (docs/architecture.md);
@@ -210,6 +214,7 @@ if REDIS_URL:
                 "channel_capacity": {
                     "daphne.response*": CHANNEL_CAPACITY * 100,
                 },
+                **({"group_expiry": int(CHANNEL_GROUP_EXPIRY)} if CHANNEL_GROUP_EXPIRY else {}),
             },
         }
     }

@@ -22,7 +22,9 @@ shim                                      needed from  upstream cause
                                                        identifier; ``channels/delay/apps.py``
 ``set_up_channel_live_server_per_test``   Django 5.x   ``TransactionTestCase.setUpClass`` calls
                                                        ``_pre_setup`` on the class; channels'
-                                                       ``test/liveserver.py`` defines it per instance
+                                                       ``test/liveserver.py`` and
+                                                       ``TransactionChannelTestCase`` define it per
+                                                       instance
 ========================================  ===========  =============================================
 
 They must run before ``channels`` is first imported: ``channels/__init__.py``
@@ -150,8 +152,9 @@ def set_up_channel_live_server_per_test():
 
     ``setUpClass`` calls ``cls._pre_setup()``; channels'
     ``ChannelLiveServerTestCase._pre_setup(self)`` (it starts daphne and a
-    worker per test) then fails with a TypeError before any test runs.
-    Its ``setUpClass`` here skips that eager call, so Django calls
+    worker per test) then fails with a TypeError before any test runs, and so
+    does ``TransactionChannelTestCase``, whose mixin's ``_pre_setup`` is an
+    instance method too. Their ``setUpClass`` here skips that eager call, so Django calls
     ``_pre_setup`` on each test instance, as every release before did.
     Applied when ``channels.test.liveserver`` is first imported, not at kit
     import: that module imports Twisted's reactor, which only test processes
@@ -161,20 +164,25 @@ def set_up_channel_live_server_per_test():
     if DJANGO < (5, 0):
         return False
 
-    def patch(liveserver):
-        import inspect
+    def patcher(class_name):
+        def patch(module):
+            import inspect
 
-        from django.test.testcases import TransactionTestCase
+            from django.test.testcases import TransactionTestCase
 
-        if not isinstance(inspect.getattr_static(TransactionTestCase, "_pre_setup"), classmethod):
-            return
+            if not isinstance(inspect.getattr_static(TransactionTestCase, "_pre_setup"),
+                              classmethod):
+                return
 
-        def setUpClass(cls):
-            super(TransactionTestCase, cls).setUpClass()
+            def setUpClass(cls):
+                super(TransactionTestCase, cls).setUpClass()
 
-        liveserver.ChannelLiveServerTestCase.setUpClass = classmethod(setUpClass)
+            getattr(module, class_name).setUpClass = classmethod(setUpClass)
+        return patch
 
-    return _after_import("channels.test.liveserver", patch)
+    arranged = [_after_import("channels.test.liveserver", patcher("ChannelLiveServerTestCase")),
+                _after_import("channels.test.base", patcher("TransactionChannelTestCase"))]
+    return any(arranged)
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder):

@@ -15,6 +15,7 @@ from channels_kit.daphne import speedups
 from channels_kit.daphne.flow_control import FlowControlledLayer
 from channels_kit.daphne.health import AnswersHealthWhileRedisIsDown
 from channels_kit.daphne.limits import Limits
+from channels_kit.daphne.memberships import MembershipKeeper
 from channels_kit.daphne.redis_watch import RedisWatch
 from channels_kit.inspector import in_daphne
 
@@ -29,10 +30,17 @@ def wrap_layer(layer, limits=None):
     ``WEBSOCKET_LIMITS`` over the kit's defaults). Applies daphne's speedups,
     starts the inspector relay, and wraps the layer in the health fallback and
     in flow control, whose outage holding the Redis watch tells when Redis is
-    back (or came back empty).
+    back (or came back empty), and keeps the open sockets' group memberships.
     """
     limits = limits if limits is not None else Limits.from_settings()
     speedups.apply()
     in_daphne(layer)
-    return FlowControlledLayer(AnswersHealthWhileRedisIsDown(layer, path=limits.health_path),
+    flow = FlowControlledLayer(AnswersHealthWhileRedisIsDown(layer, path=limits.health_path),
                                limits=limits, watch=RedisWatch.for_layer(layer))
+    if MembershipKeeper.start_for(layer, flow.sockets):
+        # daphne closes a socket older than its layer's group_expiry, the age
+        # at which its memberships used to lapse. Kept fresh, they no longer
+        # do, so daphne gets its own one-day default back (--websocket_timeout
+        # still overrides it).
+        flow.group_expiry = MembershipKeeper.socket_lifetime
+    return flow

@@ -14,6 +14,8 @@ needs. The layer is split by the process that uses each part:
 - ``worker_side.py``: the workers' receives, ordered requeues and batches;
 - ``parking.py``: the parked wait channels and workers' heartbeats that
   ``channels_kit.ordering_gaps`` reads;
+- ``memberships.py``: group joins listed under the daphne that owns the
+  socket, which keeps them fresh and prunes a dead daphne's;
 - ``packing.py``: hiredis-packed connections; ``roles.py``: what each
   collaborator asks of a layer, and ``unwrap``.
 
@@ -21,6 +23,7 @@ needs. The layer is split by the process that uses each part:
 """
 from channels_kit.layer.core import WAIT_PREFIX, LayerCore, channel_pattern, random_hex
 from channels_kit.layer.daphne_side import DaphneSide
+from channels_kit.layer.memberships import Memberships
 from channels_kit.layer.packing import (HiredisPackedConnection, HiredisPackedProtocol,
                                         HiredisPackedSentinelConnection)
 from channels_kit.layer.parking import Parking
@@ -32,7 +35,7 @@ __all__ = [
 ]
 
 
-class RedisChannelLayer(DaphneSide, WorkerSide, Parking, LayerCore):
+class RedisChannelLayer(DaphneSide, WorkerSide, Parking, Memberships, LayerCore):
     """The kit's Redis layer: each process role's part over the shared core.
 
     Its sends are a worker's until the layer becomes daphne's

@@ -297,16 +297,6 @@ class LayerCore(asgi_redis.RedisChannelLayer):
 
     ### Groups ###
 
-    def group_add(self, group, channel):
-        """asgi_redis's ZADD and EXPIRE in one trip."""
-        assert self.valid_group_name(group), "Group name not valid"
-        assert self.valid_channel_name(channel), "Channel name not valid"
-        group_key = self._group_key(group)
-        pipeline = self.connection(self.consistent_hash(group)).pipeline(transaction=False)
-        pipeline.zadd(group_key, **{channel: time.time()})
-        pipeline.expire(group_key, self.group_expiry)
-        pipeline.execute()
-
     def group_channels(self, group):
         """asgi_redis's expiry sweep and member read in one trip."""
         key = self._group_key(group)

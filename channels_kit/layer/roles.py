@@ -77,6 +77,17 @@ class KeepsOrderingRecords(Protocol):
     def ordering_state(self, silent_for, idle_for): ...
 
 
+@runtime_checkable
+class KeepsMemberships(Protocol):
+    """Group joins listed by the daphne that owns the socket (``memberships.py``)."""
+
+    group_expiry: int
+
+    def keep_members(self, open_channels): ...
+
+    def sweep_departed(self, silent_for): ...
+
+
 class Reports:
     """A layer that reports each of daphne's sends to daphne's flow control (a mixin).
 

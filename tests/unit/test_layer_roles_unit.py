@@ -7,10 +7,11 @@ from channels_kit.daphne.flow_control import FlowControlledLayer
 from channels_kit.daphne.health import AnswersHealthWhileRedisIsDown
 from channels_kit.inspector.layer import InspectedRedisChannelLayer
 from channels_kit.layer import RedisChannelLayer
-from channels_kit.layer.roles import (CountsDrops, KeepsOrderingRecords, RedisBacked, Reports,
-                                      TakesBatches, layer_that, unwrap)
+from channels_kit.layer.roles import (CountsDrops, KeepsMemberships, KeepsOrderingRecords,
+                                      RedisBacked, Reports, TakesBatches, layer_that, unwrap)
 
-ROLES = [RedisBacked, TakesBatches, CountsDrops, KeepsOrderingRecords, Reports]
+ROLES = [RedisBacked, TakesBatches, CountsDrops, KeepsOrderingRecords, KeepsMemberships,
+         Reports]
 # Nothing listens here: building a layer does not connect.
 NOWHERE = ["redis://127.0.0.1:9/0"]
 

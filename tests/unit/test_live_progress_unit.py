@@ -2,7 +2,7 @@
 import json
 
 from channels.exceptions import DenyConnection
-from channels.test import ChannelTestCase
+from channels.test import ChannelTestCase, TransactionChannelTestCase
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
@@ -16,7 +16,7 @@ def frame(stream, **payload):
     return {"text": json.dumps({"stream": stream, "payload": payload})}
 
 
-class LiveValueTests(ChannelTestCase):
+class LiveValueTests(TransactionChannelTestCase):
     def subscriber(self, user=None):
         """A socket on /live/, past its snapshot of the values that already exist."""
         c = client(ordered=True)

@@ -2,7 +2,7 @@
 import json
 
 from channels import Channel
-from channels.test import ChannelTestCase
+from channels.test import TransactionChannelTestCase
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -19,7 +19,7 @@ def in_room(room):
     return member
 
 
-class PushHelperTests(ChannelTestCase):
+class PushHelperTests(TransactionChannelTestCase):
     def test_push_to_room_reaches_members_as_a_chat_frame(self):
         member = in_room("news")
         push_to_room("news", "extra!")
@@ -62,7 +62,7 @@ class PushHelperTests(ChannelTestCase):
         self.assertIsNone(other.receive())
 
 
-class PushApiTests(ChannelTestCase):
+class PushApiTests(TransactionChannelTestCase):
     def post(self, client, body):
         data = body if isinstance(body, str) else json.dumps(body)
         return client.post("/api/push/", data, content_type="application/json")
@@ -118,7 +118,7 @@ class PushApiTests(ChannelTestCase):
         self.assertEqual((frame["user"], frame["text"]), ("boss", "deploying"))
 
 
-class PushCommandTests(ChannelTestCase):
+class PushCommandTests(TransactionChannelTestCase):
     def test_user_option_reaches_the_users_group(self):
         dana = User.objects.create_user("dana")
         tab = DaphneWSClient()
