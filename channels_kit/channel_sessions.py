@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase
 from django.utils.module_loading import import_string
 
-from channels_kit import sentinel
+from channels_kit import redis_urls, sentinel
 
 KEY_PREFIX = "channel-session:"
 
@@ -30,7 +30,7 @@ def connection():
     url = settings.CHANNEL_SESSION_REDIS_URL
     if url not in _connections:
         _connections[url] = sentinel.master_client(url) if sentinel.is_sentinel_url(url) \
-            else redis.StrictRedis.from_url(url)
+            else redis_urls.client(url)
     return _connections[url]
 
 

@@ -4,7 +4,9 @@
 # tests (they run their own sshd on a free port with their own keys and
 # config; the package's own service is never started or touched), and nginx
 # for the WSGI split tests (they run their own nginx on a free port with the
-# deploy/ config; the package's own site and service are never used).
+# deploy/ config; the package's own site and service are never used), and
+# Debian's redis-server, built with TLS (the embedded one is not), for the
+# TLS tests (they run their own on a free port with their own certificates).
 #
 # A package is installed only when its program is missing and we can: root
 # with apt-get, one `apt-get update` for all of them. Otherwise it says so and
@@ -21,6 +23,7 @@ for_tests=()    # which tests each one is for, in the same order
 has chromium || { missing+=(chromium); for_tests+=("browser tests"); }
 has sshd /usr/sbin/sshd || { missing+=(openssh-server); for_tests+=("terminal tests"); }
 has nginx /usr/sbin/nginx || { missing+=(nginx); for_tests+=("WSGI split tests"); }
+has /usr/bin/redis-server || { missing+=(redis-server); for_tests+=("TLS tests"); }
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

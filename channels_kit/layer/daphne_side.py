@@ -28,7 +28,7 @@ import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
-from channels_kit import sentinel
+from channels_kit import redis_urls, sentinel
 from channels_kit.layer.packing import HiredisPackedProtocol
 from channels_kit.layer.roles import Reports
 
@@ -264,9 +264,13 @@ class DaphneSide(Reports):
                     charset=None, convertNumbers=False,
                 )
             else:
+                address = kwargs.get("host", "localhost")
+                tls = kwargs.get("tls")
                 self._twisted_connections[index] = txredisapi.lazyConnection(
-                    host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
+                    host=address, port=kwargs.get("port", 6379),
                     dbid=kwargs.get("db", 0), password=kwargs.get("password"),
+                    username=kwargs.get("username"),
+                    ssl_context_factory=redis_urls.twisted_tls(address, tls) if tls else False,
                     charset=None, convertNumbers=False,
                 )
                 # The factory builds its protocol when the connection is made (and
