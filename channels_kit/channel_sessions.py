@@ -13,7 +13,6 @@ database while channel sessions live next to the channel layer, on the same
 Redis, expiring by themselves. Only a Django ``SessionStore`` is needed:
 django-redis would need redis-py 3, and this project pins 2.10.6.
 """
-import redis
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase
 from django.utils.module_loading import import_string
