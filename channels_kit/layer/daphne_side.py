@@ -278,7 +278,46 @@ class DaphneSide(Reports):
                 self._twisted_connections[index]._factory.protocol = HiredisPackedProtocol
             factory = self._twisted_connections[index]._factory
             factory.initialDelay, factory.maxDelay = self.reconnect_delay, self.reconnect_delay_max
+            self._report_refusals(factory, "%s:%s" % (kwargs.get("host"), kwargs.get("port")))
         return self._twisted_connections[index]
+
+    @staticmethod
+    def _report_refusals(factory, address):
+        """Log why Redis refused daphne's connection (login, TLS), once per reason.
+
+        txredisapi tells Twisted's log alone, which daphne does not show: a
+        wrong password or certificate left daphne retrying (or, after a
+        refused login, given up) without a word. Each distinct reason is
+        logged once, so a retry every half second is not a flood.
+        """
+        from OpenSSL import SSL
+
+        said = set()
+
+        def say(why):
+            if why not in said:
+                said.add(why)
+                logger.error("Redis at %s refused daphne's connection: %s", address, why)
+
+        refused, build = factory.connectionError, factory.buildProtocol
+
+        def connection_error(why):
+            say(str(why))
+            refused(why)
+
+        def build_protocol(addr):
+            protocol = build(addr)
+            lost = protocol.connectionLost
+
+            def connection_lost(reason):
+                if reason.check(SSL.Error):
+                    say("TLS handshake failed: %s" % reason.getErrorMessage())
+                return lost(reason)
+
+            protocol.connectionLost = connection_lost
+            return protocol
+
+        factory.connectionError, factory.buildProtocol = connection_error, build_protocol
 
     @staticmethod
     def _connected(twisted_connection):
