@@ -66,6 +66,8 @@ class DaphneSide(Reports):
         self._twisted_buffers = {}
         # receive_twisted's list names per tuple of process-local channels.
         self._local_list_names = {}
+        # (address, reason) of every refusal of daphne's connections logged so far.
+        self._refusals_logged = set()
 
     ### Reports ###
 
@@ -281,28 +283,29 @@ class DaphneSide(Reports):
             self._report_refusals(factory, "%s:%s" % (kwargs.get("host"), kwargs.get("port")))
         return self._twisted_connections[index]
 
-    @staticmethod
-    def _report_refusals(factory, address):
-        """Log why Redis refused daphne's connection (login, TLS), once per reason.
+    def _report_refusals(self, factory, address):
+        """Log why Redis refused daphne's connections (login, TLS), once per reason.
 
         txredisapi tells Twisted's log alone, which daphne does not show: a
-        wrong password or certificate left daphne retrying (or, after a
-        refused login, given up) without a word. Each distinct reason is
-        logged once, so a retry every half second is not a flood.
+        wrong password or certificate left daphne without its connections
+        and without a word. Each reason is logged once per process, however
+        many connections and retries meet it. A failed TLS handshake also
+        fails the login queued behind it ("Lost connection"), which would
+        only blur the cause, so that one is not logged.
         """
         from OpenSSL import SSL
 
-        said = set()
+        refused, build = factory.connectionError, factory.buildProtocol
+        handshake_failed = []
 
         def say(why):
-            if why not in said:
-                said.add(why)
+            if (address, why) not in self._refusals_logged:
+                self._refusals_logged.add((address, why))
                 logger.error("Redis at %s refused daphne's connection: %s", address, why)
 
-        refused, build = factory.connectionError, factory.buildProtocol
-
         def connection_error(why):
-            say(str(why))
+            if not handshake_failed:
+                say(str(why))
             refused(why)
 
         def build_protocol(addr):
@@ -311,6 +314,7 @@ class DaphneSide(Reports):
 
             def connection_lost(reason):
                 if reason.check(SSL.Error):
+                    handshake_failed.append(True)
                     say("TLS handshake failed: %s" % reason.getErrorMessage())
                 return lost(reason)
 

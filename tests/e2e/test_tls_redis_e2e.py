@@ -3,13 +3,16 @@
 Debian's redis-server listens on a TLS port only, asks for a client
 certificate, and knows one user allowed the kit's keys alone (the default
 user is off). Daphne (Twisted), two workers, channel sessions, health and
-layerstats reach it through one ``rediss://`` REDIS_URL; the certificates
-are made by the test. A wrong password and a wrong CA each get a 503 naming
-Redis and a log line saying what is wrong, and the password is never shown.
+layerstats reach it through one ``rediss://`` REDIS_URL, from a Split and
+from ``./run``; the certificates are made by the test. A wrong password and
+a wrong CA each get a 503 naming Redis and a log line in daphne and in each
+worker saying what is wrong, and the password is never shown.
 """
 import json
 import os
 import shutil
+import signal
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +20,7 @@ import urllib.request
 import pytest
 import websocket
 
-from channels_kit.testing.split import Split, wait_for
+from channels_kit.testing.split import Split, free_port, wait_for
 from tests.support.paths import ARTIFACTS, ROOT
 from tests.support.splits import running_split
 from tests.support.tls_redis import PASSWORD, TlsRedis, stranger_ca
@@ -126,6 +129,8 @@ def broken_split_says(name, url, tmp_path, expected_line, password=PASSWORD):
         for process in split.workers + split.webs:
             wait_for(lambda: expected_line in process.log(), 30,
                      "%s to log %s" % (process.name, expected_line))
+        # Once, however many connections daphne has and however often they retry.
+        assert split.web.log().count("refused daphne's connection") == 1
         assert password not in all_logs(split) + json.dumps(body)
     finally:
         split.stop()
@@ -140,3 +145,41 @@ def test_a_wrong_password_is_a_503_and_a_log_line(tls_redis, tmp_path):
 def test_a_server_certificate_from_another_ca_is_a_503_and_a_log_line(tls_redis, tmp_path):
     broken_split_says("tls-wrong-ca", tls_redis.url(ca=stranger_ca(tmp_path / "stranger")),
                       tmp_path, "certificate verify failed")
+
+
+def test_run_serves_on_the_given_tls_redis_and_shows_no_password(tls_redis, tmp_path):
+    port = free_port()
+    log_path = os.path.join(ARTIFACTS, "logs", "run-tls.log")
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(DATABASE_PATH=str(tmp_path / "db.sqlite3"), RUN_ENV_FILE=str(tmp_path / "run.env"),
+               PORT=str(port), REDIS_URL=tls_redis.url())
+    with open(log_path, "wb") as log:
+        run = subprocess.Popen([os.path.join(ROOT, "run")], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: answers_health(port) or run.poll() is not None, 90, "./run to serve")
+        assert run.poll() is None
+        echo = websocket.create_connection("ws://127.0.0.1:%d/echo/" % port, timeout=20,
+                                           origin="http://127.0.0.1:%d" % port)
+        echo.send("through ./run on TLS")
+        assert echo.recv() == "through ./run on TLS"
+        echo.close()
+    finally:
+        run.send_signal(signal.SIGTERM)
+        try:
+            run.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(10)
+    with open(log_path, errors="replace") as f:
+        output = f.read()
+    assert "layer: rediss://chan:***@127.0.0.1:%d/0" % tls_redis.port in output
+    assert PASSWORD not in output
+
+
+def answers_health(port):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/health/" % port, timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
