@@ -284,7 +284,7 @@ class DaphneSide(Reports):
         return self._twisted_connections[index]
 
     def _report_refusals(self, factory, address):
-        """Log why Redis refused daphne's connections (login, TLS), once per reason.
+        """Log why Redis refused daphne's connections (login, TLS), once per reason, and retry.
 
         txredisapi tells Twisted's log alone, which daphne does not show: a
         wrong password or certificate left daphne without its connections
@@ -322,6 +322,12 @@ class DaphneSide(Reports):
             return protocol
 
         factory.connectionError, factory.buildProtocol = connection_error, build_protocol
+        # txredisapi stops reconnecting for good after a refused login (a
+        # failed handshake included), so fixing the password or certificate
+        # on the server's side, or a server restarting under a TLS
+        # handshake, would leave daphne deaf. The kit never quits these
+        # connections, so refusals are retried like any lost connection.
+        factory.stopTrying = lambda: defer.succeed(None)
 
     @staticmethod
     def _connected(twisted_connection):

@@ -8,6 +8,7 @@ from ``./run``; the certificates are made by the test. A wrong password and
 a wrong CA each get a 503 naming Redis and a log line in daphne and in each
 worker saying what is wrong, and the password is never shown.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -112,8 +113,9 @@ def test_frames_sent_while_the_tls_redis_restarts_reach_the_room_in_order(tls_sp
     bob.close()
 
 
-def broken_split_says(name, url, tmp_path, expected_line, password=PASSWORD):
-    """A split on ``url`` answers /health/ with a 503 naming Redis; daphne and each worker say why."""
+@contextlib.contextmanager
+def broken_split(name, url, tmp_path):
+    """A split on ``url``, once /health/ answers 503 naming Redis."""
     shutil.rmtree(os.path.join(ARTIFACTS, "logs", name), ignore_errors=True)
     # Started by hand: the workers never get to "Listening on channels" that Split.start awaits.
     split = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", name), root=ROOT,
@@ -126,14 +128,20 @@ def broken_split_says(name, url, tmp_path, expected_line, password=PASSWORD):
         wait_for(lambda: health(split)[0] == 503, 60, "a 503 from /health/")
         status, body = health(split)
         assert status == 503 and "redis" in body and body["redis"].startswith("error: ")
+        yield split
+    finally:
+        split.stop()
+
+
+def broken_split_says(name, url, tmp_path, expected_line, password=PASSWORD):
+    """A split on ``url`` answers /health/ with a 503 naming Redis; daphne and each worker say why."""
+    with broken_split(name, url, tmp_path) as split:
         for process in split.workers + split.webs:
             wait_for(lambda: expected_line in process.log(), 30,
                      "%s to log %s" % (process.name, expected_line))
         # Once, however many connections daphne has and however often they retry.
         assert split.web.log().count("refused daphne's connection") == 1
-        assert password not in all_logs(split) + json.dumps(body)
-    finally:
-        split.stop()
+        assert password not in all_logs(split) + json.dumps(health(split)[1])
 
 
 def test_a_wrong_password_is_a_503_and_a_log_line(tls_redis, tmp_path):
@@ -183,3 +191,18 @@ def answers_health(port):
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def test_the_split_serves_once_the_password_it_was_given_becomes_right(tls_redis, tmp_path):
+    later = "a-later-password-7b2a"
+    with broken_split("tls-password-fixed", tls_redis.url(password=later), tmp_path) as split:
+        wait_for(lambda: "refused daphne's connection" in split.web.log(), 30, "daphne's refusal")
+        tls_redis.admin().execute_command("ACL", "SETUSER", "chan", ">" + later)
+        try:
+            wait_for(lambda: health(split)[0] == 200, 60, "a 200 from /health/")
+            sock = connect(split, "/echo/", deadline=time.monotonic() + 30)
+            sock.send("after the fix")
+            assert sock.recv() == "after the fix"
+            sock.close()
+        finally:
+            tls_redis.admin().execute_command("ACL", "SETUSER", "chan", "<" + later)

@@ -2,8 +2,8 @@
 
 Debian's redis-server is built with TLS; the embedded one is not. The server
 listens on a TLS port only, asks clients for a certificate (mutual TLS), and
-knows one user, allowed the kit's keys alone; the default user is off, as
-on a managed Redis.
+knows one user for the split, allowed the kit's keys alone (and one admin
+for the tests); the default user is off, as on a managed Redis.
 """
 import datetime
 import ipaddress
@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from channels_kit import redis_urls
 from channels_kit.testing.split import Process, free_port, port_open, wait_for
 from tests.conftest import require_tool
 
@@ -22,6 +23,8 @@ USER = "chan"
 PASSWORD = "tls-test-password-9f3c"
 # The layer's keys (asgi:, its markers included; asgi-meta:, its counters), the channel
 # sessions' and the login throttle's; every channel for the layer's pub/sub.
+# A second user, for the tests alone: it changes the first one's password.
+ADMIN, ADMIN_PASSWORD = "admin", "tls-test-admin-51aa"
 KEYS = ("~asgi:*", "~asgi-meta:*", "~channel-session:*", "~login-throttle:*", "&*")
 
 
@@ -89,16 +92,21 @@ class TlsRedis:
                 "--tls-ca-cert-file", self.ca, "--tls-auth-clients", "yes",
                 "--save", "", "--appendonly", "no", "--dir", data,
                 "--user", "default", "off",
-                "--user", USER, "on", ">" + PASSWORD, *KEYS, "+@all", "-@dangerous"]
+                "--user", USER, "on", ">" + PASSWORD, *KEYS, "+@all", "-@dangerous",
+                "--user", ADMIN, "on", ">" + ADMIN_PASSWORD, "~*", "&*", "+@all"]
         self.process = Process("tls-redis", shlex.join(args), dict(os.environ),
                                os.path.join(log_dir, "tls-redis.log"), self.directory)
 
-    def url(self, password=PASSWORD, ca=None):
+    def url(self, password=PASSWORD, ca=None, user=USER):
         """The layer's rediss:// URL: this server, the ACL user, mutual TLS."""
         client = self.certs["client"]
         return ("rediss://%s:%s@127.0.0.1:%d/0?ssl_ca_certs=%s&ssl_certfile=%s&ssl_keyfile=%s"
-                "&ssl_cert_reqs=required" % (USER, password, self.port, ca or self.ca,
+                "&ssl_cert_reqs=required" % (user, password, self.port, ca or self.ca,
                                              client + ".crt", client + ".key"))
+
+    def admin(self):
+        """A client logged in as the test's admin user."""
+        return redis_urls.client(self.url(password=ADMIN_PASSWORD, user=ADMIN))
 
     def start(self, timeout=30):
         self.process.start()
