@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import redis
 from redis._compat import nativestr
+from redis.connection import URL_QUERY_ARGUMENT_PARSERS
 
 TLS_OPTIONS = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs")
 CERT_REQS = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
@@ -45,18 +46,22 @@ def connection_options(url):
         raise ValueError("not a redis:// or rediss:// URL: %s" % redact(url))
     query = dict(parse_qsl(parts.query))
     tls = {name: query.pop(name) for name in TLS_OPTIONS if name in query}
+    db = parts.path.lstrip("/") or query.pop("db", "0")
+    # The socket options redis-py's from_url reads from a query, read alike.
+    sockets = {name: URL_QUERY_ARGUMENT_PARSERS[name](query.pop(name))
+               for name in list(query) if name in URL_QUERY_ARGUMENT_PARSERS}
     if query:
         raise ValueError("unknown options %s in %s" % (", ".join(sorted(query)), redact(url)))
     if tls.get("ssl_cert_reqs", "required") not in CERT_REQS:
         raise ValueError("ssl_cert_reqs must be one of none, optional, required: %s" % redact(url))
-    return {
+    return dict(sockets, **{
         "host": parts.hostname or "localhost",
         "port": parts.port or 6379,
-        "db": int(parts.path.lstrip("/") or 0),
+        "db": int(db),
         "username": unquote(parts.username) if parts.username else None,
         "password": unquote(parts.password) if parts.password else None,
         "tls": tuple(sorted(tls.items())) if parts.scheme == "rediss" else None,
-    }
+    })
 
 
 @functools.lru_cache(maxsize=None)

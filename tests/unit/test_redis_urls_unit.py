@@ -20,6 +20,11 @@ def test_a_redis_url_has_no_tls_and_no_user():
     assert options["tls"] is None and options["username"] is None and options["password"] is None
 
 
+def test_the_db_and_socket_options_redis_py_reads_from_a_query_are_read_alike():
+    options = connection_options("redis://h:1?db=3&socket_timeout=2.5&socket_keepalive=true")
+    assert (options["db"], options["socket_timeout"], options["socket_keepalive"]) == (3, 2.5, True)
+
+
 def test_an_unknown_option_or_cert_reqs_is_refused_without_the_password():
     with pytest.raises(ValueError) as unknown:
         connection_options("rediss://chan:topsecret@h:1/0?ssl_verify=yes")
