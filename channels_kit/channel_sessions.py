@@ -13,12 +13,11 @@ database while channel sessions live next to the channel layer, on the same
 Redis, expiring by themselves. Only a Django ``SessionStore`` is needed:
 django-redis would need redis-py 3, and this project pins 2.10.6.
 """
-import redis
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase
 from django.utils.module_loading import import_string
 
-from channels_kit import sentinel
+from channels_kit import redis_urls, sentinel
 
 KEY_PREFIX = "channel-session:"
 
@@ -30,7 +29,7 @@ def connection():
     url = settings.CHANNEL_SESSION_REDIS_URL
     if url not in _connections:
         _connections[url] = sentinel.master_client(url) if sentinel.is_sentinel_url(url) \
-            else redis.StrictRedis.from_url(url)
+            else redis_urls.client(url)
     return _connections[url]
 
 

@@ -6,7 +6,9 @@
 # for the WSGI split tests (they run their own nginx on a free port with the
 # deploy/ config; the package's own site and service are never used), and
 # Prometheus for the metrics scrape test (it runs its own server on a free
-# port with deploy/'s rules; the package's service is never used).
+# port with deploy/'s rules; the package's service is never used), and
+# Debian's redis-server, built with TLS (the embedded one is not), for the
+# TLS tests (they run their own on a free port with their own certificates).
 #
 # A package is installed only when its program is missing and we can: root
 # with apt-get, one `apt-get update` for all of them. Otherwise it says so and
@@ -24,6 +26,7 @@ has chromium || { missing+=(chromium); for_tests+=("browser tests"); }
 has sshd /usr/sbin/sshd || { missing+=(openssh-server); for_tests+=("terminal tests"); }
 has nginx /usr/sbin/nginx || { missing+=(nginx); for_tests+=("WSGI split tests"); }
 has prometheus /usr/bin/prometheus || { missing+=(prometheus); for_tests+=("metrics scrape test"); }
+has /usr/bin/redis-server || { missing+=(redis-server); for_tests+=("TLS tests"); }
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -38,6 +41,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
       tail -n 20 "$apt_log" >&2
     fi
     rm -f "$apt_log"
+    # Where an init system started Debian's Redis service, it holds port 6379,
+    # the port ./run's embedded Redis takes by default: stop it for good.
+    if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null 2>&1 &&
+        systemctl is-active --quiet redis-server 2>/dev/null; then
+      systemctl disable --now redis-server >/dev/null 2>&1 || true
+    fi
   else
     echo "run-tests: ${missing[*]} not found and not root with apt-get; the ${for_tests[*]}" \
          "will not run (install with: apt-get install ${missing[*]})" >&2

@@ -32,7 +32,7 @@ import asgi_redis
 import ormsgpack
 import redis
 
-from channels_kit import sentinel
+from channels_kit import redis_urls, sentinel
 from channels_kit.layer.packing import HiredisPackedConnection, HiredisPackedSentinelConnection
 
 logger = logging.getLogger("channels_kit.layer")
@@ -159,7 +159,7 @@ class LayerCore(asgi_redis.RedisChannelLayer):
     ### Connections ###
 
     def _generate_connections(self, hosts, redis_kwargs):
-        """asgi_redis's clients, on hiredis-packed connections (redis:// and sentinel:// hosts)."""
+        """asgi_redis's clients, on hiredis-packed connections (redis://, rediss:// and sentinel:// hosts)."""
         # The clients' options, for the pools of their own that private_client makes.
         self._redis_kwargs = redis_kwargs
         return [self._client(host, redis_kwargs) for host in hosts]
@@ -170,9 +170,8 @@ class LayerCore(asgi_redis.RedisChannelLayer):
             return sentinel.master_client(host, redis_class=redis.Redis,
                                           connection_class=HiredisPackedSentinelConnection,
                                           **redis_kwargs)
-        if host.startswith("redis://"):
-            redis_kwargs = dict(redis_kwargs, connection_class=HiredisPackedConnection)
-        return redis.Redis.from_url(host, **redis_kwargs)
+        return redis_urls.client(host, connection_class=HiredisPackedConnection,
+                                 redis_class=redis.Redis, **redis_kwargs)
 
     def _register_scripts(self):
         super()._register_scripts()

@@ -28,7 +28,7 @@ import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
-from channels_kit import sentinel
+from channels_kit import redis_urls, sentinel
 from channels_kit.layer.packing import HiredisPackedProtocol
 from channels_kit.layer.roles import Reports
 
@@ -66,6 +66,8 @@ class DaphneSide(Reports):
         self._twisted_buffers = {}
         # receive_twisted's list names per tuple of process-local channels.
         self._local_list_names = {}
+        # (address, reason) of every refusal of daphne's connections logged so far.
+        self._refusals_logged = set()
 
     ### Reports ###
 
@@ -264,9 +266,13 @@ class DaphneSide(Reports):
                     charset=None, convertNumbers=False,
                 )
             else:
+                address = kwargs.get("host", "localhost")
+                tls = kwargs.get("tls")
                 self._twisted_connections[index] = txredisapi.lazyConnection(
-                    host=kwargs.get("host", "localhost"), port=kwargs.get("port", 6379),
+                    host=address, port=kwargs.get("port", 6379),
                     dbid=kwargs.get("db", 0), password=kwargs.get("password"),
+                    username=kwargs.get("username"),
+                    ssl_context_factory=redis_urls.twisted_tls(address, tls) if tls else False,
                     charset=None, convertNumbers=False,
                 )
                 # The factory builds its protocol when the connection is made (and
@@ -274,7 +280,54 @@ class DaphneSide(Reports):
                 self._twisted_connections[index]._factory.protocol = HiredisPackedProtocol
             factory = self._twisted_connections[index]._factory
             factory.initialDelay, factory.maxDelay = self.reconnect_delay, self.reconnect_delay_max
+            self._report_refusals(factory, "%s:%s" % (kwargs.get("host"), kwargs.get("port")))
         return self._twisted_connections[index]
+
+    def _report_refusals(self, factory, address):
+        """Log why Redis refused daphne's connections (login, TLS), once per reason, and retry.
+
+        txredisapi tells Twisted's log alone, which daphne does not show: a
+        wrong password or certificate left daphne without its connections
+        and without a word. Each reason is logged once per process, however
+        many connections and retries meet it. A failed TLS handshake also
+        fails the login queued behind it ("Lost connection"), which would
+        only blur the cause, so that one is not logged.
+        """
+        from OpenSSL import SSL
+
+        refused, build = factory.connectionError, factory.buildProtocol
+        handshake_failed = []
+
+        def say(why):
+            if (address, why) not in self._refusals_logged:
+                self._refusals_logged.add((address, why))
+                logger.error("Redis at %s refused daphne's connection: %s", address, why)
+
+        def connection_error(why):
+            if not handshake_failed:
+                say(str(why))
+            refused(why)
+
+        def build_protocol(addr):
+            protocol = build(addr)
+            lost = protocol.connectionLost
+
+            def connection_lost(reason):
+                if reason.check(SSL.Error):
+                    handshake_failed.append(True)
+                    say("TLS handshake failed: %s" % reason.getErrorMessage())
+                return lost(reason)
+
+            protocol.connectionLost = connection_lost
+            return protocol
+
+        factory.connectionError, factory.buildProtocol = connection_error, build_protocol
+        # txredisapi stops reconnecting for good after a refused login (a
+        # failed handshake included), so fixing the password or certificate
+        # on the server's side, or a server restarting under a TLS
+        # handshake, would leave daphne deaf. The kit never quits these
+        # connections, so refusals are retried like any lost connection.
+        factory.stopTrying = lambda: defer.succeed(None)
 
     @staticmethod
     def _connected(twisted_connection):

@@ -9,6 +9,8 @@ import redis
 import redis.sentinel
 import txredisapi
 
+from channels_kit.redis_urls import UrlConnection
+
 # Argument types hiredis writes exactly as redis-py 2.10 and txredisapi do
 # (str as UTF-8, int in decimal); bool, float and the rest are left to them.
 HIREDIS_AS_IS = (bytes, str, int)
@@ -29,8 +31,8 @@ class HiredisPacking:
         return [hiredis.pack_command(tuple(parts))]
 
 
-class HiredisPackedConnection(HiredisPacking, redis.connection.Connection):
-    """A redis-py connection whose commands are packed by hiredis."""
+class HiredisPackedConnection(HiredisPacking, UrlConnection, redis.connection.Connection):
+    """A redis-py connection whose commands are packed by hiredis (with the URL's TLS and ACL user)."""
 
 
 class HiredisPackedSentinelConnection(HiredisPacking, redis.sentinel.SentinelManagedConnection):

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from channels_kit.layer.core import WAIT_PREFIX
 from channels_kit.layer.roles import CountsDrops, KeepsOrderingRecords, layer_that, unwrap
 from channels_kit.ordering_gaps import GapSweeper
+from channels_kit.redis_urls import redact
 
 RESPONSE_LISTS = "daphne.response.*"
 WAIT_LISTS = WAIT_PREFIX + "*"
@@ -49,7 +50,7 @@ def collect(layer, channels):
     records = layer_that(KeepsOrderingRecords, layer)
     return {
         "layer": "%s.%s" % (type(layer).__module__, type(layer).__name__),
-        "hosts": list(getattr(layer, "hosts", [])),
+        "hosts": [redact(host) for host in getattr(layer, "hosts", [])],
         "drops": counting.drop_counts() if counting is not None else None,
         "global": layer.global_statistics(),
         "channels": {
