@@ -1,7 +1,7 @@
 """Rooms that remember, on the in-memory layer: ids, trimming, catch-up on connect."""
 import uuid
 
-from channels.test import ChannelTestCase
+from channels.test import TransactionChannelTestCase
 from django.test import SimpleTestCase, override_settings
 
 from channels_example.push import push_to_room
@@ -62,7 +62,7 @@ class SinceTests(SimpleTestCase):
                              ("invalid-since", 4005), query)
 
 
-class RoomCatchUpTests(ChannelTestCase):
+class RoomCatchUpTests(TransactionChannelTestCase):
     def connect(self, room, query=None):
         client = DaphneWSClient(ordered=True)
         path = "/chat/%s/" % room + ("?%s" % query if query is not None else "")
