@@ -130,3 +130,28 @@ def test_every_page_is_usable_and_shows_its_connection_state(split, browser, rol
             expect(page.locator("header.site")).to_contain_text("log in")
     finally:
         context.close()
+
+
+# A phone's width (CSS pixels) and a narrow laptop's.
+NARROW = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1100, "height": 800}}
+
+
+@pytest.mark.parametrize("size", sorted(NARROW))
+def test_every_page_fits_the_width_of_a_phone_and_a_narrow_laptop(split, browser, size):
+    """No page is wider than the window: nothing to scroll sideways to read or to reach."""
+    context = browser.new_context(base_url=split.url, viewport=NARROW[size])
+    context.set_default_timeout(WAIT_MS)
+    try:
+        log_in(context, staff_account(split, "narrow%s" % size, superuser=True))
+        page = context.new_page()
+        page.goto("/")
+        too_wide = {}
+        for path in dict.fromkeys(index_links(page) + EXTRA_PATHS + ["/inspector/"]):
+            page.goto(path)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            if width > NARROW[size]["width"]:
+                too_wide[path] = width
+            screenshot(page, "%s-%s" % (size, slug(path)))
+        assert too_wide == {}, "pages wider than %d px: %s" % (NARROW[size]["width"], too_wide)
+    finally:
+        context.close()
