@@ -9,8 +9,12 @@ import subprocess
 import sys
 
 import django
+import pytest
 
 from tests.support.paths import ROOT
+
+# In .ci/run's first run only (the bench against its references: figures, not interpreter behaviour).
+pytestmark = pytest.mark.once
 
 
 def row(table, scenario, metric):

@@ -1,27 +1,15 @@
 """``GET /health/`` through a split of its own, with Redis and then the database broken."""
-import json
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests.support.splits import running_split
+from tests.support.splits import health, running_split
 
 
 @pytest.fixture
 def own_split(tmp_path):
     with running_split("health", tmp_path) as running:
         yield running
-
-
-def health(split):
-    """(status, JSON body) of GET /health/."""
-    try:
-        with urllib.request.urlopen(split.url + "/health/", timeout=15) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def health_becomes(split, status, within):

@@ -9,7 +9,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.paths import ROOT
+
+# In .ci/run's first run only (a minute of load: the same on every interpreter).
+pytestmark = pytest.mark.once
 
 
 def rows(output):

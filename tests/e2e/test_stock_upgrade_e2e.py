@@ -17,6 +17,9 @@ from channels_kit.testing.split import Split
 from tests.e2e.test_stock_project_e2e import STOCK, echo, run
 from tests.support.paths import ARTIFACTS, ROOT
 
+# In .ci/run's first run only (builds its own 2.2 and 5.2 venvs).
+pytestmark = pytest.mark.once
+
 
 # The stock project has no sessions app; a file session store needs no table.
 LOGIN = ("from django.contrib.auth import get_user_model, login; "

@@ -23,7 +23,7 @@ import websocket
 
 from channels_kit.testing.split import Split, free_port, wait_for
 from tests.support.paths import ARTIFACTS, ROOT
-from tests.support.splits import running_split
+from tests.support.splits import health, running_split
 from tests.support.tls_redis import PASSWORD, TlsRedis, stranger_ca
 from tests.support.wire import recv_json
 
@@ -42,15 +42,6 @@ def tls_split(tls_redis, tmp_path_factory):
     with running_split("tls", tmp_path_factory.mktemp("tls"),
                        env={"REDIS_URL": tls_redis.url()}) as running:
         yield running
-
-
-def health(split):
-    """(status, JSON body) of GET /health/."""
-    try:
-        with urllib.request.urlopen(split.url + "/health/", timeout=15) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def connect(split, path, deadline=None):

@@ -9,8 +9,11 @@ harness waits for "Listening on channels" in them, which a previous run's
 log would already hold.
 """
 import contextlib
+import json
 import os
 import shutil
+import urllib.error
+import urllib.request
 
 from channels_kit.testing.split import Split
 from tests.support.paths import ARTIFACTS, ROOT
@@ -27,3 +30,12 @@ def running_split(name, data_dir, env=None, workers=2, **options):
         yield split.start()
     finally:
         split.stop()
+
+
+def health(split):
+    """(status, JSON body) of the split's GET /health/."""
+    try:
+        with urllib.request.urlopen(split.url + "/health/", timeout=15) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
