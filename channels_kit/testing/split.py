@@ -240,7 +240,11 @@ class Split:
         shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def __enter__(self):
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()  # what did start (Redis, say) must not outlive a failed start
+            raise
 
     def __exit__(self, *exc):
         self.stop()
