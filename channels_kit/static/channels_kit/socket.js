@@ -66,6 +66,7 @@
     this.onmissed = options.onmissed || function () {};
     this.lastId = "";   // the newest message id shown: what a reconnect asks after
     this.seen = {};     // ids shown, so a message that comes twice is shown once
+    this.seenCount = 0; // how many ids ``seen`` holds (counted, not listed, on every message)
     this.held = null;   // live messages that came before this connection's history
     this.baseDelay = options.baseDelay || 500;
     this.maxDelay = options.maxDelay || 10000;
@@ -138,13 +139,15 @@
 
   ReconnectingSocket.prototype.remember = function (id) {
     this.seen[id] = true;
+    this.seenCount += 1;
     if (idAfter(id, this.lastId)) {
       this.lastId = id;
     }
-    var ids = Object.keys(this.seen);
-    if (ids.length > SEEN_KEPT) {
+    if (this.seenCount > SEEN_KEPT) {
+      var ids = Object.keys(this.seen);
       ids.sort(function (a, b) { return idAfter(a, b) ? 1 : -1; });
       ids.slice(0, ids.length / 2).forEach(function (old) { delete this.seen[old]; }, this);
+      this.seenCount = ids.length - Math.floor(ids.length / 2);
     }
   };
 
