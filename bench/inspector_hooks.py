@@ -28,7 +28,7 @@ import django  # noqa: E402
 django.setup()
 
 from bench.roundtrip import cpu_microseconds  # noqa: E402
-from channels_kit.embedded_redis import argv  # noqa: E402
+from channels_kit.operations.embedded_redis import argv  # noqa: E402
 from channels_kit.inspector.layer import InspectedLayer, InspectedRedisChannelLayer  # noqa: E402
 from channels_kit.layer import RedisChannelLayer  # noqa: E402
 from channels_kit.testing.split import free_port, port_open, wait_for  # noqa: E402

@@ -21,7 +21,7 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR  # before prometheus_client
 from bench.roundtrip import cpu_microseconds  # noqa: E402
 from channels_kit.daphne import flow_control  # noqa: E402
 from channels_kit.metrics import families  # noqa: E402
-from channels_kit.worker import consumer_name  # noqa: E402
+from channels_kit.worker.batches import consumer_name  # noqa: E402
 
 REPLY = ("daphne.response.AbCdEfGhIj!kLmNoPqRsT", {"text": "hello world"})
 

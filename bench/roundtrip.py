@@ -20,7 +20,7 @@ import time
 
 import redis
 
-from channels_kit.embedded_redis import argv
+from channels_kit.operations.embedded_redis import argv
 from channels_kit.layer import HiredisPackedConnection
 from channels_kit.testing.split import free_port, port_open, wait_for
 

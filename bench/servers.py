@@ -23,7 +23,7 @@ import psutil
 
 from bench import ROOT, channels4_venv
 from bench.inspector_watch import InspectorTab
-from channels_kit import embedded_redis
+from channels_kit.operations import embedded_redis
 from channels_kit.testing.split import Process, Split, free_port, port_open, wait_for
 
 
@@ -183,7 +183,7 @@ class Channels4Server(Server):
 
     The same Redis binary and flags as the project's split, so the two
     differ only in the Channels stack above Redis. Several daphnes share
-    one port the way the project's do (``channels_kit/reuseport.py``, run
+    one port the way the project's do (``channels_kit/operations/reuseport.py``, run
     as a plain script: it needs nothing but the standard library). Every
     process is counted in the CPU figure, as daphne, workers and Redis are
     for the project's.

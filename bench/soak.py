@@ -48,7 +48,7 @@ import time
 import websocket
 
 from channels_kit.testing.split import Split
-from channels_kit.worker import BatchWorker
+from channels_kit.worker.batches import BatchWorker
 
 ROOMS = 4
 ECHOERS = 2

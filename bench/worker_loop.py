@@ -26,7 +26,7 @@ import time
 
 import psutil
 
-from channels_kit.embedded_redis import argv
+from channels_kit.operations.embedded_redis import argv
 from channels_kit.testing.split import free_port, port_open, wait_for
 
 SOCKETS = 50
@@ -72,7 +72,7 @@ def drain(worker_class, layer, count, batch):
 def one_round(name, layer, redis_process, count):
     from channels.worker import Worker
 
-    from channels_kit.worker import BatchWorker
+    from channels_kit.worker.batches import BatchWorker
 
     class WalkingRoutes(BatchWorker):
         routing = staticmethod(lambda router: router)  # no route cache: the A/B of it

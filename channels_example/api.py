@@ -14,7 +14,7 @@ from django.views import csrf
 from django.views.decorators.http import require_POST
 
 from channels_example.push import push_to_room, push_to_user
-from channels_kit import json_bodies
+from channels_kit.http import json_bodies
 from channels_kit.client_errors import ClientError
 from channels_kit.publish import LayerUnreachable
 from channels_kit.decorators import is_active_staff

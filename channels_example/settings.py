@@ -48,7 +48,8 @@ import os
 
 import django
 
-from channels_kit import run_env, secret_key, sentinel
+from channels_kit.connections import sentinel
+from channels_kit.operations import run_env, secret_key
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -183,7 +184,7 @@ REDIS_URL = env("REDIS_URL", None)
 # daphne and worker must list the same servers in the same order.
 REDIS_HOSTS = [url.strip() for url in (REDIS_URL or "").split(",") if url.strip()]
 # With Sentinels named, the layer and channel sessions use the master they
-# name for the service (channels_kit/sentinel.py), and REDIS_URL is ignored.
+# name for the service (channels_kit/connections/sentinel.py), and REDIS_URL is ignored.
 REDIS_SENTINELS = [a.strip() for a in env("REDIS_SENTINELS", "").split(",") if a.strip()]
 if REDIS_SENTINELS:
     REDIS_HOSTS = [sentinel.url(REDIS_SENTINELS, env("REDIS_SENTINEL_SERVICE", "mymaster"))]
@@ -265,7 +266,7 @@ WEBSOCKET_LIMITS = {
     }.items()
     if env(variable, None) is not None
 }
-# DAPHNES daphnes share the port (./run's DAPHNES, channels_kit/reuseport.py):
+# DAPHNES daphnes share the port (./run's DAPHNES, channels_kit/operations/reuseport.py):
 # each counts only its own sockets, so each allows its share of the
 # per-address limit and the sum stays within it (docs/performance.md).
 WEBSOCKET_LIMITS["daphnes"] = int(env("DAPHNES", "1"))
@@ -286,7 +287,7 @@ INSPECTOR_PRIVATE_PATHS = ["/terminal/"]
 
 # --- Security: password guessing (docs/security.md) -------------------------
 # Failed passwords per account and per address within the window, counted in
-# the layer's Redis (channels_kit/login_throttle.py); at the limit, logins for
+# the layer's Redis (channels_kit/http/login_throttle.py); at the limit, logins for
 # it are refused until the window ends: 429 + Retry-After, a message on the pages.
 LOGIN_THROTTLE = {
     "account_limit": int(env("LOGIN_THROTTLE_ACCOUNT", "5")),
@@ -294,7 +295,7 @@ LOGIN_THROTTLE = {
     "window_seconds": int(env("LOGIN_THROTTLE_SECONDS", "900")),
     "pages": ["/accounts/login/", "/admin/login/"],
 }
-MIDDLEWARE = MIDDLEWARE + ["channels_kit.login_throttle.LoginThrottleMiddleware"]
+MIDDLEWARE = MIDDLEWARE + ["channels_kit.http.login_throttle.LoginThrottleMiddleware"]
 
 # --- Security: mail (docs/security.md) --------------------------------------
 # Password reset mails go to the console (the worker's log) in development;
@@ -321,7 +322,7 @@ SECURITY_HEADERS = {
         "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
     ]),
 }
-MIDDLEWARE = MIDDLEWARE + ["channels_kit.security_headers.SecurityHeadersMiddleware"]
+MIDDLEWARE = MIDDLEWARE + ["channels_kit.http.security_headers.SecurityHeadersMiddleware"]
 HTTPS = env("DJANGO_HTTPS", "0" if DEBUG else "1") == "1"
 if HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True

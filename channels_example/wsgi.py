@@ -14,6 +14,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channels_example.settings")
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-from channels_kit.forwarded_for import client_address_from_proxy  # noqa: E402
+from channels_kit.http.forwarded_for import client_address_from_proxy  # noqa: E402
 
 application = client_address_from_proxy(get_wsgi_application())

@@ -9,15 +9,17 @@ the live inspector's hooks: see ``channels_kit.inspector``),
 asgi.py ``channels_kit.daphne.wrap_layer``, which wraps daphne's layer in the
 whole of daphne's side (limits, outage holding, health, speedups) at once.
 Both take ``sentinel://host:port,.../service`` hosts for Redis Sentinel
-(``channels_kit.sentinel``). The app also registers system checks under the ``channels`` tag
-(``manage.py check --tag channels``; docs/checks.md). For your own commands
+(``channels_kit.connections.sentinel``). The app also registers system
+checks under the ``channels`` tag (``manage.py check --tag channels``;
+docs/checks.md). For your own commands
 that send, ``channels_kit.shared_layer.RequiresSharedLayer`` refuses a layer
-no server shares; ``python -m channels_kit.supervise`` runs a Procfile with
+no server shares; ``python -m channels_kit.operations.supervise`` runs a Procfile with
 restarts, as systemd would.
 """
 default_app_config = "channels_kit.apps.ChannelsKitConfig"
 
-from . import compat, request_limits
+from channels_kit import compat
+from channels_kit.http import request_limits
 
 compat.apply()
 request_limits.apply()

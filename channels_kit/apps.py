@@ -9,8 +9,10 @@ class ChannelsKitConfig(AppConfig):
     def ready(self):
         """Register the kit's system checks under the ``channels`` tag (docs/checks.md), the
         inspector's worker hooks, and the signals that end privileged sockets."""
-        from channels_kit import checks as kit_checks
-        from channels_kit import login_throttle, privileged, upgrade_checks
+        from channels_kit import privileged
+        from channels_kit.checks import deployment as kit_checks
+        from channels_kit.checks import upgrade_checks
+        from channels_kit.http import login_throttle
         from channels_kit.inspector import worker_hooks
 
         for check in kit_checks.ALWAYS + upgrade_checks.ALWAYS:
@@ -24,5 +26,6 @@ class ChannelsKitConfig(AppConfig):
         # privileged sockets (channels_kit/privileged.py), wherever the change is made.
         if apps.is_installed("django.contrib.auth"):
             privileged.connect()
-            # Failed passwords counted per account and address (channels_kit/login_throttle.py).
+            # Failed passwords counted per account and address
+            # (channels_kit/http/login_throttle.py).
             login_throttle.connect()

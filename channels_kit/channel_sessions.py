@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase
 from django.utils.module_loading import import_string
 
-from channels_kit import redis_urls, sentinel
+from channels_kit.connections import redis_urls, sentinel
 
 KEY_PREFIX = "channel-session:"
 

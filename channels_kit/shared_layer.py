@@ -11,7 +11,7 @@ from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
 
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 
 class LayerUnreachable(Exception):

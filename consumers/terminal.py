@@ -47,7 +47,7 @@ from channels_kit.client_errors import ClientError
 from channels_kit.decorators import ordered_connect, ordered_receive, staff_required
 from channels_kit import privileged
 from channels_kit.frames import query_params
-from channels_kit.service import ServiceDirectory, input_channel
+from channels_kit.worker.service import ServiceDirectory, input_channel
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 

@@ -23,7 +23,7 @@ from channels_example.terminal.hosts import HostsError, load_hosts
 from channels_example.terminal.session import Session
 from channels_kit.client_errors import ClientError
 from channels_kit.metrics import families
-from channels_kit.service import ChannelService
+from channels_kit.worker.service import ChannelService
 
 logger = logging.getLogger("channels_example.terminal")
 

@@ -26,7 +26,7 @@ from channels_example.terminal import frames
 from channels_example.terminal.recording import Recording
 from channels_example.terminal.ssh import open_shell
 from channels_kit.client_errors import ClientError
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_example.terminal")
 

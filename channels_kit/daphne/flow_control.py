@@ -39,7 +39,7 @@ from channels_kit.daphne.limits import Limits
 from channels_kit.daphne.outages import OutageHolding, payload_size
 from channels_kit.layer.roles import Reports, layer_that
 from channels_kit.metrics import families as metrics
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
 

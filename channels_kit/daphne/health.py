@@ -25,7 +25,7 @@ from django.http import JsonResponse
 from twisted.internet import defer, threads
 from twisted.python import failure
 
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 
 def describe(error):

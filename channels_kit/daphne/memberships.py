@@ -17,7 +17,7 @@ import logging
 import threading
 
 from channels_kit.layer.roles import KeepsMemberships, layer_that
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
 

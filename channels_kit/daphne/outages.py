@@ -23,7 +23,7 @@ import logging
 from channels_kit.client_errors import ClientError
 from channels_kit.daphne.sockets import close_with
 from channels_kit.metrics import families as metrics
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
 

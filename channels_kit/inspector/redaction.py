@@ -57,7 +57,7 @@ JWT_SHAPED = re.compile(r"e[wy][A-Za-z0-9_-]{14,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9
 # with at least one letter and one digit so ordinary words stay.
 SESSION_SHAPED = re.compile(
     r"\b(?=[0-9a-z]*[0-9])(?=[0-9a-z]*[a-z])(?:[0-9a-z]{32}|[0-9a-f]{16})\b")
-# channels_kit.service's input channels: "<name>.input.<service id>!<object id>".
+# channels_kit.worker.service's input channels: "<name>.input.<service id>!<object id>".
 SERVICE_INPUT = re.compile(r"^(.+\.input\.[A-Za-z]{12}!)(.+)$")
 MAX_TEXT = 400
 

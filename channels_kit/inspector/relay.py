@@ -26,7 +26,7 @@ import threading
 import time
 
 from channels_kit.inspector.tap import run_state
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
 

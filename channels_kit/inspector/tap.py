@@ -32,7 +32,7 @@ from channels.message import Message
 from channels.utils import name_that_thing
 
 from channels_kit.inspector.redaction import redacted_event
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ Django REST framework installed:
   ``400 {"non_field_errors": ["..."]}`` for bad credentials or a token that
   cannot be refreshed, with drf-jwt's messages;
 - ``429 {"detail": "..."}`` with ``Retry-After`` while the account or the
-  address has too many failed passwords (channels_kit/login_throttle.py).
+  address has too many failed passwords (channels_kit/http/login_throttle.py).
 
 They are CSRF-exempt: a token API is called by scripts and single-page apps
 that have no CSRF cookie, and it hands out tokens only for a password or a
@@ -24,7 +24,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from channels_kit import json_bodies, login_throttle
+from channels_kit.http import json_bodies, login_throttle
 from channels_kit.client_errors import ClientError
 from channels_kit.jwt import tokens as jwt_tokens
 

@@ -13,7 +13,7 @@ needs. The layer is split by the process that uses each part:
   registers for, and its native (Twisted) receive;
 - ``worker_side.py``: the workers' receives, ordered requeues and batches;
 - ``parking.py``: the parked wait channels and workers' heartbeats that
-  ``channels_kit.ordering_gaps`` reads;
+  ``channels_kit.worker.ordering_gaps`` reads;
 - ``memberships.py``: group joins listed under the daphne that owns the
   socket, which keeps them fresh and prunes a dead daphne's;
 - ``packing.py``: hiredis-packed connections; ``roles.py``: what each

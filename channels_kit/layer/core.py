@@ -32,7 +32,7 @@ import asgi_redis
 import ormsgpack
 import redis
 
-from channels_kit import redis_urls, sentinel
+from channels_kit.connections import redis_urls, sentinel
 from channels_kit.layer.packing import HiredisPackedConnection, HiredisPackedSentinelConnection
 
 logger = logging.getLogger("channels_kit.layer")

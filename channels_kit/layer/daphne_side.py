@@ -28,7 +28,7 @@ import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
-from channels_kit import redis_urls, sentinel
+from channels_kit.connections import redis_urls, sentinel
 from channels_kit.layer.packing import HiredisPackedProtocol
 from channels_kit.layer.roles import Reports
 

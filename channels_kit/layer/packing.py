@@ -9,7 +9,7 @@ import redis
 import redis.sentinel
 import txredisapi
 
-from channels_kit.redis_urls import UrlConnection
+from channels_kit.connections.redis_urls import UrlConnection
 
 # Argument types hiredis writes exactly as redis-py 2.10 and txredisapi do
 # (str as UTF-8, int in decimal); bool, float and the rest are left to them.

@@ -1,4 +1,4 @@
-"""Parking and heartbeats: the records ``channels_kit.ordering_gaps`` reads and keeps.
+"""Parking and heartbeats: the records ``channels_kit.worker.ordering_gaps`` reads and keeps.
 
 The sorted set ``<prefix>parked`` (one per Redis host) holds every wait
 channel with messages in it, scored by when it last made progress: when its

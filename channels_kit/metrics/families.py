@@ -61,7 +61,7 @@ OUTAGES = counter("channels_daphne_redis_outages_total",
 RECOVERIES = counter("channels_daphne_redis_recoveries_total",
                      "Times Redis answered again, by whether it kept its state", ["state"])
 
-# --- workers (channels_kit.worker) ---
+# --- workers (channels_kit.worker.batches) ---
 WORKERS_BEATING = gauge("channels_worker_beating",
                         "Workers of this host whose last heartbeat reached Redis")
 MESSAGES_LOST = counter("channels_worker_messages_lost_total",

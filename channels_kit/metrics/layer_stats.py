@@ -9,7 +9,7 @@ group drops are limited to the groups with the most, so labels stay bounded.
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from channels_kit.layer.roles import CountsDrops, layer_that, unwrap
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 # The groups whose drops are exported, most drops first.
 TOP_GROUPS = 20

@@ -1,6 +1,6 @@
 """Start and stop the Channels 1.x process split described by the Procfile.
 
-The run command hands the Procfile to ``channels_kit.supervise``. Tests and
+The run command hands the Procfile to ``channels_kit.operations.supervise``. Tests and
 benchmarks use this module instead: it asks honcho to expand the *same*
 Procfile into processes and then owns each one, so a test can kill or restart daphne or a single
 worker while the rest keep running. Every process runs in its own session and

@@ -3,7 +3,7 @@
 A form post over DATA_UPLOAD_MAX_MEMORY_SIZE (Django's default, 2.5 MiB) or
 with more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1000) fields gets 400 Bad
 Request from the worker, as a WSGI server would answer
-(channels_kit/request_limits.py; tests/unit/test_request_limits_unit.py compares
+(channels_kit/http/request_limits.py; tests/unit/test_request_limits_unit.py compares
 the two handlers). The post is the login form's, with its CSRF cookie and
 token, so the request gets as far as the form being read.
 """

@@ -3,7 +3,7 @@
 Real Redis, driven the way channels.sessions.requeue_messages drives it:
 receive from the socket's wait channel, send the same message back to its
 original channel. The record of parked messages and the workers' beats are
-what channels_kit.ordering_gaps reads.
+what channels_kit.worker.ordering_gaps reads.
 """
 import time
 

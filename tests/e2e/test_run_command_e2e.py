@@ -17,8 +17,8 @@ import pytest
 import redis
 import websocket
 
-from channels_kit import embedded_redis
-from channels_kit.embedded_redis import server_binary
+from channels_kit.operations import embedded_redis
+from channels_kit.operations.embedded_redis import server_binary
 from channels_kit.testing.split import free_port, port_open, wait_for
 from tests.support.paths import ARTIFACTS, ROOT
 

@@ -15,7 +15,7 @@ import pytest
 import redis
 import websocket
 
-from channels_kit import sentinel
+from channels_kit.connections import sentinel
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.testing.split import wait_for
 from tests.support.figures import record

@@ -7,7 +7,7 @@ session, a log file, stopped by PID.
 """
 import os
 
-from channels_kit import embedded_redis
+from channels_kit.operations import embedded_redis
 from channels_kit.testing.split import Process, free_port, port_open, wait_for
 
 SERVICE = "mymaster"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from channels_kit import redis_urls
+from channels_kit.connections import redis_urls
 from channels_kit.testing.split import Process, free_port, port_open, wait_for
 from tests.conftest import require_tool
 

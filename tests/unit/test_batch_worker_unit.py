@@ -6,7 +6,7 @@ from channels.signals import consumer_finished, consumer_started
 from channels.worker import Worker
 
 from channels_kit.management.commands.runworker import Command
-from channels_kit.worker import BatchWorker
+from channels_kit.worker.batches import BatchWorker
 
 # consumer_finished closes Django's stale database connections, as in a worker.
 pytestmark = pytest.mark.django_db

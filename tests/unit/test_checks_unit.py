@@ -19,8 +19,8 @@ from channels.security.websockets import allowed_hosts_only
 from channels.sessions import channel_session, enforce_ordering
 from django.core import checks
 
-from channels_kit import checks as kit_checks
-from channels_kit import upgrade_checks
+from channels_kit.checks import deployment as kit_checks
+from channels_kit.checks import upgrade_checks
 from channels_kit.class_consumers import CheckedConsumerMixin
 from channels_kit.origin import same_origin_only
 from tests.support.paths import ROOT

@@ -13,7 +13,7 @@ import pytest
 from tests.support.paths import ROOT
 from tests.support.pythons import venv_python
 
-WHICH = "from channels_kit.embedded_redis import server_binary; print(server_binary())"
+WHICH = "from channels_kit.operations.embedded_redis import server_binary; print(server_binary())"
 
 
 @pytest.mark.parametrize("versions, package, banner", [
@@ -30,8 +30,9 @@ def test_embedded_server_comes_from_the_pinned_package(versions, package, banner
 
 
 def test_help_is_answered_and_starts_no_server():
-    answer = subprocess.run([sys.executable, "-m", "channels_kit.embedded_redis", "--help"], cwd=ROOT,
+    answer = subprocess.run([sys.executable, "-m", "channels_kit.operations.embedded_redis", "--help"],
+                            cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert answer.returncode == 0, answer.stderr
-    assert answer.stdout.startswith("usage: python -m channels_kit.embedded_redis")
+    assert answer.stdout.startswith("usage: python -m channels_kit.operations.embedded_redis")
     assert "REDIS_URL" in answer.stdout

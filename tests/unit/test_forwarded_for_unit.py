@@ -1,5 +1,5 @@
 """Behind nginx, the WSGI application sees the client's address, not nginx's."""
-from channels_kit.forwarded_for import client_address_from_proxy
+from channels_kit.http.forwarded_for import client_address_from_proxy
 
 
 def address_seen(environ):

@@ -6,7 +6,7 @@ from channels.handler import AsgiHandler
 from channels.message import Message
 from channels.test import ChannelTestCase
 
-from channels_kit.http_consumer import AnsweringViewConsumer
+from channels_kit.http.http_consumer import AnsweringViewConsumer
 
 REPLY = "test.http.reply"
 

@@ -1,7 +1,7 @@
 """GapSweeper frees stuck sockets only after a worker was lost, and not long after."""
 import time
 
-from channels_kit.ordering_gaps import GapSweeper, reply_channel_of
+from channels_kit.worker.ordering_gaps import GapSweeper, reply_channel_of
 
 
 class Records:

@@ -10,7 +10,7 @@ import sys
 import django
 from django.utils.version import get_version
 
-from channels_kit import checks
+from channels_kit.checks import deployment as checks
 from scripts import pip_check
 
 # On the 5.2 set: channels, daphne and asgi_redis declare the asgiref 1.x they

@@ -13,7 +13,7 @@ import sys
 
 import django
 
-from channels_kit import upgrade_checks
+from channels_kit.checks import upgrade_checks
 from tests.support.paths import ROOT
 
 # Requests through Django's test client, as a browser behind the TLS proxy makes them

@@ -1,7 +1,7 @@
 """rediss:// URLs with an ACL user: what the kit's connections are given, and what is shown."""
 import pytest
 
-from channels_kit.redis_urls import connection_options, redact, redact_all
+from channels_kit.connections.redis_urls import connection_options, redact, redact_all
 
 URL = ("rediss://chan:s%40cret@redis.example:6380/2?ssl_ca_certs=/ca.crt"
        "&ssl_certfile=/c.crt&ssl_keyfile=/c.key&ssl_cert_reqs=required")

@@ -1,9 +1,9 @@
-"""channels_kit.reuseport: the daphne command it runs and the sockets it binds."""
+"""channels_kit.operations.reuseport: the daphne command it runs and the sockets it binds."""
 import socket
 
 import pytest
 
-from channels_kit.reuseport import listening_socket, split_bind
+from channels_kit.operations.reuseport import listening_socket, split_bind
 from channels_kit.testing.split import free_port
 
 

@@ -3,7 +3,7 @@ import pytest
 from channels.message import Message
 from channels.routing import Router, include, route
 
-from channels_kit.route_cache import RouteCache
+from channels_kit.worker.route_cache import RouteCache
 
 
 class NoLayer:

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from channels_kit.secret_key import checkout_key, refuse_known
+from channels_kit.operations.secret_key import checkout_key, refuse_known
 from tests.support.paths import ROOT
 
 # The key this repository's settings used to fall back to, committed for all to read.

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from channels_example.models import LiveValue
-from channels_kit import run_env
+from channels_kit.operations import run_env
 from channels_kit.testing.split import free_port
 from tests.support.paths import ROOT
 

@@ -6,7 +6,7 @@ real loss and a missing one would fail a run that lost nothing unexplained.
 import collections
 
 from bench import soak
-from channels_kit.worker import BatchWorker
+from channels_kit.worker.batches import BatchWorker
 
 KILL = 1000.0
 

@@ -1,8 +1,8 @@
-"""channels_kit.supervise without a split: the Procfile it reads, the restart schedule."""
+"""channels_kit.operations.supervise without a split: the Procfile it reads, the restart schedule."""
 import os
 import time
 
-from channels_kit import supervise
+from channels_kit.operations import supervise
 from channels_kit.testing.split import wait_for
 from tests.support.paths import ROOT
 
@@ -13,7 +13,7 @@ def test_procfile_expands_as_honcho_start_does(monkeypatch):
                                          supervise.concurrency("worker=3"))
     assert [p.name for p in processes] == ["web.1", "worker.1", "worker.2", "worker.3", "redis.1"]
     assert processes[0].env["PORT"] == "8123"  # daphne's -p (unless DAPHNE_PORT is set)
-    assert processes[0].cmd.startswith("python -m channels_kit.reuseport daphne ")
+    assert processes[0].cmd.startswith("python -m channels_kit.operations.reuseport daphne ")
 
 
 def test_a_process_that_keeps_dying_is_restarted_with_a_doubling_delay(monkeypatch):

@@ -1,4 +1,4 @@
-"""The upgrade checks (channels_kit/upgrade_checks.py): each problem planted in turn.
+"""The upgrade checks (channels_kit/checks/upgrade_checks.py): each problem planted in turn.
 
 Run on whichever Django line this venv holds; where a check cannot fire on
 this line (channels.delay's label before 3.2), the test says so by asserting
@@ -12,7 +12,7 @@ import sys
 import django
 from django.core import checks
 
-from channels_kit import upgrade_checks
+from channels_kit.checks import upgrade_checks
 from channels_kit.compat import djangos
 from tests.support.paths import ROOT
 

@@ -2,7 +2,7 @@
 
 SIGTERM and SIGINT end every session with a status frame and close 4609,
 then exit; a service killed outright has its sessions ended the same way by
-the next one to start (channels_kit.service).
+the next one to start (channels_kit.worker.service).
 """
 import signal
 

@@ -8,7 +8,7 @@ and per group; this command prints those counts next to asgi_redis's own
 the channels the workers listen on, so a lossy room or a backed-up worker
 pool shows up without reading Redis by hand. It also counts the workers
 beating, when one was last lost, and the sockets ``enforce_ordering`` holds
-back (``channels_kit.ordering_gaps``). ``--json`` gives the same data for
+back (``channels_kit.worker.ordering_gaps``). ``--json`` gives the same data for
 scripts.
 """
 import json
@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from channels_kit.layer.core import WAIT_PREFIX
 from channels_kit.layer.roles import CountsDrops, KeepsOrderingRecords, layer_that, unwrap
-from channels_kit.ordering_gaps import GapSweeper
-from channels_kit.redis_urls import redact
+from channels_kit.worker.ordering_gaps import GapSweeper
+from channels_kit.connections.redis_urls import redact
 
 RESPONSE_LISTS = "daphne.response.*"
 WAIT_LISTS = WAIT_PREFIX + "*"

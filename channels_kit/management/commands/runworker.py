@@ -17,7 +17,7 @@ keeps the stock behaviour and options and adds two things:
   waits at most ``STOP_POLL_SECONDS``, which bounds how long that takes.
 
 On the kit's layer a single-threaded worker also takes its messages in
-batches of up to ``--batch`` (``channels_kit.worker.BatchWorker``): one
+batches of up to ``--batch`` (``channels_kit.worker.batches.BatchWorker``): one
 Redis trip takes a backlog, one more sends the replies. ``--batch 1`` is
 the stock loop.
 """
@@ -30,8 +30,8 @@ from channels.signals import worker_process_ready
 from channels.worker import Worker
 
 from channels_kit.layer.roles import RedisBacked, TakesBatches, layer_that
-from channels_kit.redis_errors import REDIS_DOWN
-from channels_kit.worker import BatchWorker
+from channels_kit.connections.redis_errors import REDIS_DOWN
+from channels_kit.worker.batches import BatchWorker
 
 logger = logging.getLogger("channels_kit.runworker")
 

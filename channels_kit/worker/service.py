@@ -31,9 +31,9 @@ import string
 import time
 
 from channels_kit.layer.roles import RedisBacked, layer_that
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
-logger = logging.getLogger("channels_kit.service")
+logger = logging.getLogger("channels_kit.worker.service")
 
 
 def input_channel(name, service_id, object_id):

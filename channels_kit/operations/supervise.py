@@ -1,6 +1,6 @@
 """Run the Procfile's processes and keep them running, as the deploy units do.
 
-``python -m channels_kit.supervise [-c worker=2] [--env-file F --share A,B] redis web worker``
+``python -m channels_kit.operations.supervise [-c worker=2] [--env-file F --share A,B] redis web worker``
 
 ``honcho start`` stops the whole group the moment any one process exits, so
 under it a Redis restart or a daphne crash ends everything, while systemd
@@ -13,7 +13,7 @@ saying so. Ctrl-C or SIGTERM sends SIGTERM to every process group, waits for
 them (a worker finishes its message in hand), kills what is left, and exits.
 
 ``--env-file`` writes the variables named by ``--share`` (those that are set)
-to a file for commands run beside the split (``channels_kit.run_env``), and
+to a file for commands run beside the split (``channels_kit.operations.run_env``), and
 removes it on exit.
 """
 import argparse
@@ -27,7 +27,7 @@ import time
 
 from honcho.environ import expand_processes, parse_procfile
 
-from channels_kit import run_env
+from channels_kit.operations import run_env
 
 FIRST_DELAY = 1.0
 MAX_DELAY = 30.0
@@ -184,7 +184,8 @@ def processes_from(procfile_path, names, counts):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m channels_kit.supervise", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m channels_kit.operations.supervise",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="+", help="Procfile process types to run")
     parser.add_argument("-f", "--procfile", default="Procfile")
     parser.add_argument("-c", "--concurrency", type=concurrency, default={},

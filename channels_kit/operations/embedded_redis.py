@@ -54,7 +54,7 @@ def argv(port):
 
 def main(arguments=None):
     parser = argparse.ArgumentParser(
-        prog="python -m channels_kit.embedded_redis",
+        prog="python -m channels_kit.operations.embedded_redis",
         description="Run the Redis server a pinned package ships, on 127.0.0.1 at REDIS_URL's "
                     "port (6379 without REDIS_URL), keeping nothing on disk.")
     parser.parse_args(arguments)

@@ -29,12 +29,12 @@ What a consumer sees does not change:
   handled as the stock loop handles them;
 - a stop signal ends the loop after the batch in hand is done, so nothing
   taken from Redis is dropped (the kit's runworker installs that handler);
-- routing gives the same answers, remembered (``channels_kit.route_cache``)
+- routing gives the same answers, remembered (``channels_kit.worker.route_cache``)
   instead of walked for every message.
 
 Between batches the worker also looks for sockets that ``enforce_ordering``
 holds behind a message a killed worker took with it, while a thread beats
-its heartbeat (``channels_kit.ordering_gaps``).
+its heartbeat (``channels_kit.worker.ordering_gaps``).
 
 A reply refused as full is retried for ``PendingMessageStore.retry_time``
 seconds, as the stock flush does; after that it is logged (the stock loop
@@ -52,8 +52,8 @@ from channels.utils import name_that_thing
 from channels.worker import Worker
 
 from channels_kit.metrics import families as metrics
-from channels_kit.ordering_gaps import resolving_gaps
-from channels_kit.route_cache import RouteCache
+from channels_kit.worker.ordering_gaps import resolving_gaps
+from channels_kit.worker.route_cache import RouteCache
 
 logger = logging.getLogger("django.channels")
 

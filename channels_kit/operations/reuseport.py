@@ -9,7 +9,7 @@ adopts a socket that is already listening (``--fd``, through the ``fd:``
 endpoint plugin it ships), so this wrapper binds, listens and then replaces
 itself with daphne:
 
-    python -m channels_kit.reuseport daphne -b 127.0.0.1 -p 8000 asgi:channel_layer
+    python -m channels_kit.operations.reuseport daphne -b 127.0.0.1 -p 8000 asgi:channel_layer
 
 runs ``daphne --fd 3 asgi:channel_layer`` on such a socket. Connections that
 arrive before daphne's reactor runs wait in the socket's backlog.

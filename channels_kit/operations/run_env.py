@@ -14,7 +14,7 @@ PID_KEY = "RUN_PID"
 
 def write(path, values):
     """Write ``values`` and this process's PID to ``path`` (0600: it is local state)."""
-    lines = ["# Written by channels_kit.supervise while it runs; removed when it stops.",
+    lines = ["# Written by channels_kit.operations.supervise while it runs; removed when it stops.",
              "%s=%d" % (PID_KEY, os.getpid())]
     lines += ["%s=%s" % item for item in sorted(values.items())]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from channels_kit.route_walk import routing_entries
-from channels_kit.secret_key import is_placeholder
+from channels_kit.checks.route_walk import routing_entries
+from channels_kit.operations.secret_key import is_placeholder
 
 # asgi_redis.RedisChannelLayer's default capacity, for every channel.
 ASGI_REDIS_DEFAULT_CAPACITY = 100

@@ -34,7 +34,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 
 from channels_kit.layer.roles import RedisBacked, layer_that
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
 
@@ -180,5 +180,5 @@ class LoginThrottleMiddleware:
 
 def connect():
     """Count failures and clear them on success (the kit's AppConfig.ready does)."""
-    user_login_failed.connect(_failed, dispatch_uid="channels_kit.login_throttle.failed")
-    user_logged_in.connect(_succeeded, dispatch_uid="channels_kit.login_throttle.succeeded")
+    user_login_failed.connect(_failed, dispatch_uid="channels_kit.http.login_throttle.failed")
+    user_logged_in.connect(_succeeded, dispatch_uid="channels_kit.http.login_throttle.succeeded")

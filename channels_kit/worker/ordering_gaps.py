@@ -36,9 +36,9 @@ from channels_kit.client_errors import ClientError
 from channels_kit.layer.core import WAIT_PREFIX
 from channels_kit.layer.roles import KeepsOrderingRecords, layer_that
 from channels_kit.metrics import families as metrics
-from channels_kit.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_errors import REDIS_DOWN
 
-logger = logging.getLogger("channels_kit.ordering_gaps")
+logger = logging.getLogger("channels_kit.worker.ordering_gaps")
 
 # enforce_ordering's session key for the socket's next message.
 NEXT_ORDER = "__channels_next_order"
