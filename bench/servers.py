@@ -191,7 +191,7 @@ class Channels4Server(Server):
 
     name = "channels4"
     site = os.path.join(ROOT, "bench", "channels4")
-    reuseport = os.path.join(ROOT, "channels_kit", "reuseport.py")
+    reuseport = os.path.join(ROOT, "channels_kit", "operations", "reuseport.py")
 
     def __init__(self, daphnes=1):
         self.port, self.redis_port = free_port(), free_port()

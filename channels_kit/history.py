@@ -25,6 +25,7 @@ import json
 import re
 import threading
 import time
+import weakref
 
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 
@@ -87,9 +88,7 @@ class GroupHistory:
         # How many are kept.
         self.size = max(1, min(size or self.size, self.max_size))
         # Where they are kept: Redis if the layer is a Redis layer, else this process.
-        layer = layer or channel_layers[DEFAULT_CHANNEL_LAYER]
-        redis_layer = layer_that(RedisBacked, layer)
-        self.store = RedisStore(redis_layer) if redis_layer else IN_PROCESS
+        self.store = store_for(layer or channel_layers[DEFAULT_CHANNEL_LAYER])
 
     def add(self, message):
         """Keep ``message`` (a dict); returns it with its new ``"id"``, to send to the group."""
@@ -113,10 +112,26 @@ def catch_up(message, history):
     message.reply_channel.send({"text": json.dumps({"history": messages, "complete": complete})})
 
 
+def store_for(layer):
+    """The store of ``layer``'s histories: one per Redis layer, made once; else this process's."""
+    redis_layer = layer_that(RedisBacked, layer)
+    if redis_layer is None:
+        return IN_PROCESS
+    store = REDIS_STORES.get(redis_layer)
+    if store is None:
+        store = REDIS_STORES[redis_layer] = RedisStore(redis_layer)
+    return store
+
+
+def with_ids(pairs):
+    """``(id, payload)`` pairs as the messages they hold, each with its id."""
+    return [dict(json.loads(payload), id=message_id) for message_id, payload in pairs]
+
+
 def decoded(entries):
     """XRANGE's reply (``[[id, [field, value, ...]], ...]``) as messages, each with its id."""
-    return [dict(json.loads(dict(zip(fields[::2], fields[1::2]))[b"m"]), id=entry_id.decode())
-            for entry_id, fields in entries]
+    return with_ids((entry_id.decode(), dict(zip(fields[::2], fields[1::2]))[b"m"])
+                    for entry_id, fields in entries)
 
 
 class RedisStore:
@@ -192,16 +207,16 @@ class MemoryStore:
 
     def latest(self, group_name, size):
         with self.lock:
-            return [dict(json.loads(payload), id=message_id)
-                    for message_id, payload in self.kept[group_name][-size:]]
+            return with_ids(self.kept[group_name][-size:])
 
     def after(self, group_name, last_id, size):
         with self.lock:
             later = [(message_id, payload) for message_id, payload in self.kept[group_name]
                      if id_key(message_id) > id_key(last_id)][:size]
-            return ([dict(json.loads(payload), id=message_id) for message_id, payload in later],
-                    self.floors.get(group_name))
+            return with_ids(later), self.floors.get(group_name)
 
 
 # The in-process histories of this process.
 IN_PROCESS = MemoryStore()
+# Redis layer -> its store, which registers the append script once.
+REDIS_STORES = weakref.WeakKeyDictionary()
