@@ -261,9 +261,9 @@ class DaphneSide(Reports):
             host = index[1] if isinstance(index, tuple) else index
             kwargs = self.connection(host).connection_pool.connection_kwargs
             if sentinel.is_sentinel_url(self.hosts[host]):
+                # Its db, login and TLS are the sentinel:// URL's, as for redis-py's clients.
                 self._twisted_connections[index] = sentinel.twisted_master(
-                    self.hosts[host], dbid=kwargs.get("db", 0), password=kwargs.get("password"),
-                    charset=None, convertNumbers=False,
+                    self.hosts[host], charset=None, convertNumbers=False,
                 )
             else:
                 address = kwargs.get("host", "localhost")
