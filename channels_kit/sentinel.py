@@ -169,12 +169,23 @@ def _byte_reply_factory(txredisapi):
     binary). txredisapi checks a new connection's ROLE reply against the str
     "master", so with bytes replies every connection to the master was
     dropped as "not the master" and retried forever.
+
+    ROLE is one of the ``@dangerous`` commands a managed Redis withholds
+    from its ACL users; refused it (NOPERM), the connection trusts the
+    Sentinels, who named this server the master a moment ago, as redis-py's
+    Sentinel connections always do.
     """
     class ByteReplyProtocol(txredisapi.SentinelRedisProtocol):
         def connectionMade(self):
             if self.password is not None:
                 self.auth(self.password, self.username)
-            return self.role().addCallback(self._role_checked)
+            return self.role().addCallbacks(self._role_checked, self._role_refused)
+
+        def _role_refused(self, failure):
+            failure.trap(txredisapi.ResponseError)
+            if not str(failure.value).startswith("NOPERM"):
+                return failure
+            return txredisapi.RedisProtocol.connectionMade(self)
 
         def _role_checked(self, role):
             name = role[0].decode() if isinstance(role[0], bytes) else role[0]
