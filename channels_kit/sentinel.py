@@ -94,11 +94,37 @@ class Connection(redis_urls.UrlConnection, redis.sentinel.SentinelManagedConnect
     """redis-py's Sentinel-managed connection, with the master URL's TLS and ACL user."""
 
 
+class Sentinels(redis.sentinel.Sentinel):
+    """redis-py's Sentinel manager, saying why no Sentinel named a master.
+
+    redis-py skips a Sentinel it cannot reach or log in to without a word,
+    so a wrong Sentinel password or certificate read "No master found" in
+    health and in every worker's log. Only then, each Sentinel is asked
+    once more, and what refused it goes into the error.
+    """
+
+    def discover_master(self, service_name):
+        try:
+            return super().discover_master(service_name)
+        except redis.sentinel.MasterNotFoundError:
+            raise redis.sentinel.MasterNotFoundError("No master found for %r (%s)" % (
+                service_name, "; ".join(self._reasons()) or "the Sentinels name none that is up"))
+
+    def _reasons(self):
+        reasons = set()
+        for watcher in self.sentinels:
+            try:
+                watcher.ping()
+            except redis.exceptions.RedisError as error:
+                reasons.add(str(error))
+        return sorted(reasons)
+
+
 def master_client(sentinel_url, redis_class=redis.StrictRedis, connection_class=Connection,
                   **kwargs):
     """A redis-py client on the current master (found again whenever it reconnects)."""
     setup = parse(sentinel_url)
-    manager = redis.sentinel.Sentinel([])
+    manager = Sentinels([])
     # Each Sentinel on the kit's connections: its own TLS and login, if any.
     manager.sentinels = [redis_urls.client(entry, socket_timeout=SENTINEL_TIMEOUT)
                          for entry in setup.sentinels]
@@ -173,7 +199,10 @@ def _byte_reply_factory(txredisapi):
     ROLE is one of the ``@dangerous`` commands a managed Redis withholds
     from its ACL users; refused it (NOPERM), the connection trusts the
     Sentinels, who named this server the master a moment ago, as redis-py's
-    Sentinel connections always do.
+    Sentinel connections always do. Refused for want of a login (a wrong
+    password), it goes on to txredisapi's own login, which reports the
+    refusal to the factory as a plain connection's does; txredisapi's
+    Sentinel connection left it open and unready, without a word.
     """
     class ByteReplyProtocol(txredisapi.SentinelRedisProtocol):
         def connectionMade(self):
@@ -183,8 +212,6 @@ def _byte_reply_factory(txredisapi):
 
         def _role_refused(self, failure):
             failure.trap(txredisapi.ResponseError)
-            if not str(failure.value).startswith("NOPERM"):
-                return failure
             return txredisapi.RedisProtocol.connectionMade(self)
 
         def _role_checked(self, role):

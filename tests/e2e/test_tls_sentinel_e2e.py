@@ -5,12 +5,16 @@ know the split's ACL user, and three Sentinels that speak TLS only and have
 a user of their own (tests/support/tls_sentinels.py). Daphne (Twisted), two
 workers, the terminal service, channel sessions, the inspector, health and
 layerstats find the master through REDIS_SENTINELS (rediss:// URLs) and log
-in to it with REDIS_SENTINEL_MASTER_URL. No password shows anywhere. Last,
+in to it with REDIS_SENTINEL_MASTER_URL. No password shows anywhere, and a
+wrong one, the master's or the Sentinels', is a 503 and a line in daphne's
+and each worker's log saying which. Last,
 the master is SIGKILLed: the Sentinels promote the replica, and frames sent
 meanwhile reach the room in order.
 """
+import contextlib
 import json
 import os
+import shutil
 import signal
 import time
 import uuid
@@ -18,8 +22,9 @@ import uuid
 import pytest
 import websocket
 
-from channels_kit.testing.split import wait_for
+from channels_kit.testing.split import Split, wait_for
 from tests.conftest import require_tool
+from tests.support.paths import ARTIFACTS, ROOT
 from tests.support.splits import health, running_split
 from tests.support.sshd import TemporarySSHD, find_sshd
 from tests.support.terminal import Terminal, create_user, write, write_hosts
@@ -140,6 +145,57 @@ def test_health_and_layerstats_answer_without_a_password(tls_split):
     assert "sentinel=rediss://watcher:***@127.0.0.1" in shown
     assert "master=rediss://chan:***@/0" in shown
     assert not [secret for secret in SECRETS if secret in shown + all_logs(tls_split)]
+
+
+@contextlib.contextmanager
+def broken_split(name, env, tmp_path):
+    """A split on ``env``'s Sentinels, once /health/ answers 503 naming Redis.
+
+    Started by hand: its workers never get to the "Listening on channels"
+    that Split.start waits for.
+    """
+    shutil.rmtree(os.path.join(ARTIFACTS, "logs", name), ignore_errors=True)
+    split = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", name), root=ROOT,
+                  env=dict(env, DATABASE_PATH=os.path.join(str(tmp_path), "db.sqlite3")))
+    try:
+        split.manage("migrate", "--noinput")
+        for worker in split.workers:
+            worker.start()
+        split.start_web()
+        wait_for(lambda: health(split)[0] == 503, 60, "a 503 from /health/")
+        yield split
+    finally:
+        split.stop()
+
+
+def says_why(split, daphne_line, worker_line, wrong):
+    """Daphne and each worker log why, /health/ names Redis, and no password shows."""
+    wait_for(lambda: daphne_line in split.web.log(), 30, "daphne to log %s" % daphne_line)
+    for worker in split.workers:
+        wait_for(lambda: worker_line in worker.log(), 30, "%s to log %s" % (worker.name, worker_line))
+    status, body = health(split)
+    assert status == 503 and body["redis"].startswith("error: ")
+    shown = all_logs(split) + json.dumps(body)
+    assert not [secret for secret in SECRETS + (wrong,) if secret in shown]
+
+
+def test_a_wrong_master_password_is_a_503_and_a_log_line(group, tmp_path):
+    wrong = "a-wrong-master-guess-31fe"
+    env = {"REDIS_SENTINELS": group.sentinel_urls(), "REDIS_SENTINEL_SERVICE": SERVICE,
+           "REDIS_SENTINEL_MASTER_URL": group.master_url(password=wrong)}
+    with broken_split("tls-sentinel-wrong-master", env, tmp_path) as split:
+        says_why(split, "Redis at the master of %s refused daphne's connection: " % SERVICE
+                 + "Redis error: could not auth: WRONGPASS", "refused the login of user 'chan'",
+                 wrong)
+
+
+def test_a_wrong_sentinel_password_is_a_503_and_a_log_line(group, tmp_path):
+    wrong = "a-wrong-sentinel-guess-8d07"
+    env = {"REDIS_SENTINELS": group.sentinel_urls(password=wrong), "REDIS_SENTINEL_SERVICE": SERVICE,
+           "REDIS_SENTINEL_MASTER_URL": group.master_url()}
+    with broken_split("tls-sentinel-wrong-sentinel", env, tmp_path) as split:
+        says_why(split, "(a Sentinel) refused daphne's connection: Redis error: could not auth: "
+                 "WRONGPASS", "refused the login of user 'watcher'", wrong)
 
 
 def replica_caught_up(group):
