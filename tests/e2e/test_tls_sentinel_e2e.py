@@ -7,7 +7,8 @@ workers, the terminal service, channel sessions, the inspector, health and
 layerstats find the master through REDIS_SENTINELS (rediss:// URLs) and log
 in to it with REDIS_SENTINEL_MASTER_URL. No password shows anywhere, and a
 wrong one, the master's or the Sentinels', is a 503 and a line in daphne's
-and each worker's log saying which. Last,
+and each worker's log saying which; set right on the servers, the split
+serves without a restart. Last,
 the master is SIGKILLed: the Sentinels promote the replica, and frames sent
 meanwhile reach the room in order.
 """
@@ -28,8 +29,8 @@ from tests.support.paths import ARTIFACTS, ROOT
 from tests.support.splits import health, running_split
 from tests.support.sshd import TemporarySSHD, find_sshd
 from tests.support.terminal import Terminal, create_user, write, write_hosts
-from tests.support.tls_redis import ADMIN_PASSWORD, PASSWORD
-from tests.support.tls_sentinels import SERVICE, WATCHER_PASSWORD, TlsSentinelGroup
+from tests.support.tls_redis import ADMIN_PASSWORD, PASSWORD, USER
+from tests.support.tls_sentinels import SERVICE, WATCHER, WATCHER_PASSWORD, TlsSentinelGroup
 from tests.support.wire import recv_json
 
 SECRETS = (PASSWORD, ADMIN_PASSWORD, WATCHER_PASSWORD)
@@ -196,6 +197,36 @@ def test_a_wrong_sentinel_password_is_a_503_and_a_log_line(group, tmp_path):
     with broken_split("tls-sentinel-wrong-sentinel", env, tmp_path) as split:
         says_why(split, "(a Sentinel) refused daphne's connection: Redis error: could not auth: "
                  "WRONGPASS", "refused the login of user 'watcher'", wrong)
+
+
+def test_the_split_serves_once_the_passwords_it_was_given_become_right(group, tmp_path):
+    later = "a-later-password-5e19"
+    env = {"REDIS_SENTINELS": group.sentinel_urls(password=later),
+           "REDIS_SENTINEL_SERVICE": SERVICE, "REDIS_SENTINEL_MASTER_URL": group.master_url(later)}
+    with broken_split("tls-sentinel-fixed", env, tmp_path) as split:
+        wait_for(lambda: "(a Sentinel) refused daphne's connection" in split.web.log(), 30,
+                 "daphne's refusal")
+        # Each user gets the password the split was given, beside its own.
+        logins = [(group.admin(group.master_port), USER)] + [
+            (group.sentinel(port), WATCHER) for port in group.sentinel_ports]
+        for server, user in logins:
+            server.execute_command("ACL", "SETUSER", user, ">" + later)
+        try:
+            wait_for(lambda: health(split)[0] == 200, 60, "a 200 from /health/")
+            deadline = time.monotonic() + 30
+            while True:  # daphne refuses sockets until its own connections are back
+                try:
+                    sock = connect(split, "/echo/")
+                    break
+                except (websocket.WebSocketException, OSError):
+                    assert time.monotonic() < deadline, "daphne never took a socket"
+                    time.sleep(0.2)
+            sock.send("after the fix")
+            assert sock.recv() == "after the fix"
+            sock.close()
+        finally:
+            for server, user in logins:
+                server.execute_command("ACL", "SETUSER", user, "<" + later)
 
 
 def replica_caught_up(group):
