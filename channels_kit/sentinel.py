@@ -77,7 +77,7 @@ def parse(sentinel_url):
             raise ValueError("a Sentinel needs a host and port: %s" % redis_urls.redact(entry))
         redis_urls.connection_options(entry)
     if urlsplit(master).hostname:
-        raise ValueError("the master's URL names no host (the Sentinels name the master): %s"
+        raise ValueError("the master's URL must name no host (the Sentinels name the master): %s"
                          % redis_urls.redact(master))
     redis_urls.connection_options(master)
     return Setup(sentinels, service, master)

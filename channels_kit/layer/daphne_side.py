@@ -267,7 +267,8 @@ class DaphneSide(Reports):
                 )
                 manager = self._twisted_connections[index]._factory.sentinel_manager
                 for watcher in manager.sentinels:
-                    self._report_refusals(watcher._factory, "%s (a Sentinel)" % watcher._factory.uuid)
+                    self._report_refusals(watcher._factory,
+                                          "%s (a Sentinel)" % watcher._factory.uuid)
                 address = "the master of %s" % sentinel.parse(self.hosts[host]).service
             else:
                 server, tls = kwargs.get("host", "localhost"), kwargs.get("tls")
