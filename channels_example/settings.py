@@ -11,6 +11,10 @@ environment here and nowhere else:
 - ``REDIS_SENTINELS`` (``host:port,host:port,...``) and
   ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``): the layer and channel
   sessions on the master those Sentinels name; ``REDIS_URL`` is then ignored.
+  A Sentinel with TLS or a password of its own is named by a URL instead
+  (``rediss://user:password@host:26379?ssl_ca_certs=...``), and
+  ``REDIS_SENTINEL_MASTER_URL`` (``rediss://user:password@/0?ssl_ca_certs=...``,
+  no host) gives the master's TLS, ACL user, password and db (docs/redis.md).
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DJANGO_CSRF_TRUSTED_ORIGINS`` (with the scheme: ``https://example.com``),
   ``DATABASE_PATH``: the usual Django knobs. Without ``DJANGO_SECRET_KEY``
@@ -187,7 +191,8 @@ REDIS_HOSTS = [url.strip() for url in (REDIS_URL or "").split(",") if url.strip(
 # name for the service (channels_kit/connections/sentinel.py), and REDIS_URL is ignored.
 REDIS_SENTINELS = [a.strip() for a in env("REDIS_SENTINELS", "").split(",") if a.strip()]
 if REDIS_SENTINELS:
-    REDIS_HOSTS = [sentinel.url(REDIS_SENTINELS, env("REDIS_SENTINEL_SERVICE", "mymaster"))]
+    REDIS_HOSTS = [sentinel.url(REDIS_SENTINELS, env("REDIS_SENTINEL_SERVICE", "mymaster"),
+                                env("REDIS_SENTINEL_MASTER_URL", None))]
     REDIS_URL = REDIS_HOSTS[0]
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))

@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
 
 from channels_kit.connections.redis_errors import REDIS_DOWN
+from channels_kit.connections.redis_urls import redact
 
 
 class LayerUnreachable(Exception):
@@ -44,7 +45,12 @@ def check_shared(alias=DEFAULT_CHANNEL_LAYER, local_backends=PROCESS_LOCAL_BACKE
 
 
 def without_password(url):
-    """``redis://:secret@host:6379/0`` -> ``redis://host:6379/0``, fit for an error message."""
+    """``redis://:secret@host:6379/0`` -> ``redis://host:6379/0``, fit for an error message.
+
+    A ``sentinel://`` URL nests several URLs, each with its own password: redacted.
+    """
+    if url.startswith("sentinel://"):
+        return redact(url)
     scheme, sep, rest = url.rpartition("://")
     return scheme + sep + rest.rpartition("@")[2]
 

@@ -14,7 +14,7 @@ otherwise: a managed Redis is reached over networks nobody here controls.
 """
 import functools
 import ssl
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import redis
 from redis._compat import nativestr
@@ -24,9 +24,22 @@ TLS_OPTIONS = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs")
 CERT_REQS = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
 
 
+# Characters a URL nested in a sentinel:// URL's query keeps as they are (readable,
+# and "@" stays where passwords end); "&", "%" and the rest are quoted.
+NESTED_SAFE = ":/@?=,*"
+
+
 def redact(url):
-    """The URL with its password replaced by ``***``, fit for logs, errors and pages."""
+    """The URL with its password replaced by ``***``, fit for logs, errors and pages.
+
+    A ``sentinel://`` URL's Sentinels and master (channels_kit.connections.sentinel) are
+    URLs in its query, each redacted alike.
+    """
     parts = urlsplit(url)
+    if parts.scheme == "sentinel" and not parts.netloc:
+        return "sentinel://%s?%s" % (parts.path, "&".join(
+            "%s=%s" % (name, quote(redact(value), safe=NESTED_SAFE))
+            for name, value in parse_qsl(parts.query)))
     if parts.password is None:
         return url
     user = parts.username or ""

@@ -261,18 +261,23 @@ class DaphneSide(Reports):
             host = index[1] if isinstance(index, tuple) else index
             kwargs = self.connection(host).connection_pool.connection_kwargs
             if sentinel.is_sentinel_url(self.hosts[host]):
+                # Its db, login and TLS are the sentinel:// URL's, as for redis-py's clients.
                 self._twisted_connections[index] = sentinel.twisted_master(
-                    self.hosts[host], dbid=kwargs.get("db", 0), password=kwargs.get("password"),
-                    charset=None, convertNumbers=False,
+                    self.hosts[host], charset=None, convertNumbers=False,
                 )
+                manager = self._twisted_connections[index]._factory.sentinel_manager
+                for watcher in manager.sentinels:
+                    self._report_refusals(watcher._factory,
+                                          "%s (a Sentinel)" % watcher._factory.uuid)
+                address = "the master of %s" % sentinel.parse(self.hosts[host]).service
             else:
-                address = kwargs.get("host", "localhost")
-                tls = kwargs.get("tls")
+                server, tls = kwargs.get("host", "localhost"), kwargs.get("tls")
+                address = "%s:%s" % (kwargs.get("host"), kwargs.get("port"))
                 self._twisted_connections[index] = txredisapi.lazyConnection(
-                    host=address, port=kwargs.get("port", 6379),
+                    host=server, port=kwargs.get("port", 6379),
                     dbid=kwargs.get("db", 0), password=kwargs.get("password"),
                     username=kwargs.get("username"),
-                    ssl_context_factory=redis_urls.twisted_tls(address, tls) if tls else False,
+                    ssl_context_factory=redis_urls.twisted_tls(server, tls) if tls else False,
                     charset=None, convertNumbers=False,
                 )
                 # The factory builds its protocol when the connection is made (and
@@ -280,7 +285,7 @@ class DaphneSide(Reports):
                 self._twisted_connections[index]._factory.protocol = HiredisPackedProtocol
             factory = self._twisted_connections[index]._factory
             factory.initialDelay, factory.maxDelay = self.reconnect_delay, self.reconnect_delay_max
-            self._report_refusals(factory, "%s:%s" % (kwargs.get("host"), kwargs.get("port")))
+            self._report_refusals(factory, address)
         return self._twisted_connections[index]
 
     def _report_refusals(self, factory, address):

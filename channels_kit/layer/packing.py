@@ -35,7 +35,8 @@ class HiredisPackedConnection(HiredisPacking, UrlConnection, redis.connection.Co
     """A redis-py connection whose commands are packed by hiredis (with the URL's TLS and ACL user)."""
 
 
-class HiredisPackedSentinelConnection(HiredisPacking, redis.sentinel.SentinelManagedConnection):
+class HiredisPackedSentinelConnection(HiredisPacking, UrlConnection,
+                                      redis.sentinel.SentinelManagedConnection):
     """The same, on whichever server the Sentinels name the master."""
 
 

@@ -96,6 +96,22 @@ def make_certificates(directory, name="ca"):
     return {kind: os.path.join(directory, "%s-%s" % (name, kind)) for kind in ("server", "client")}
 
 
+def tls_options(port, cert, ca):
+    """A redis-server's TLS-only listener on 127.0.0.1, asking clients for certificates."""
+    return ["--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
+            "--tls-cert-file", cert + ".crt", "--tls-key-file", cert + ".key",
+            "--tls-ca-cert-file", ca, "--tls-auth-clients", "yes"]
+
+
+def server_args(binary, port, cert, ca, data):
+    """A TLS-only redis-server knowing the split's user and the admin alone, keeping nothing."""
+    return [binary, *tls_options(port, cert, ca),
+            "--save", "", "--appendonly", "no", "--dir", data,
+            "--user", "default", "off",
+            "--user", USER, "on", ">" + PASSWORD, *KEYS, "+@all", "-@dangerous",
+            "--user", ADMIN, "on", ">" + ADMIN_PASSWORD, "~*", "&*", "+@all"]
+
+
 class TlsRedis:
     """Debian's redis-server on a TLS port only, with certificates from ``directory``."""
 
@@ -107,14 +123,7 @@ class TlsRedis:
         self.port = free_port()
         data = os.path.join(self.directory, "data")
         os.makedirs(data, exist_ok=True)
-        args = [self.binary, "--port", "0", "--tls-port", str(self.port), "--bind", "127.0.0.1",
-                "--tls-cert-file", self.certs["server"] + ".crt",
-                "--tls-key-file", self.certs["server"] + ".key",
-                "--tls-ca-cert-file", self.ca, "--tls-auth-clients", "yes",
-                "--save", "", "--appendonly", "no", "--dir", data,
-                "--user", "default", "off",
-                "--user", USER, "on", ">" + PASSWORD, *KEYS, "+@all", "-@dangerous",
-                "--user", ADMIN, "on", ">" + ADMIN_PASSWORD, "~*", "&*", "+@all"]
+        args = server_args(self.binary, self.port, self.certs["server"], self.ca, data)
         self.process = Process("tls-redis", shlex.join(args), dict(os.environ),
                                os.path.join(log_dir, "tls-redis.log"), self.directory)
 
