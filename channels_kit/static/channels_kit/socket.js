@@ -104,7 +104,7 @@
       var frame = parseFrame(event.data);
       if (frame && frame.error) {
         self.lastError = frame;
-        self.restarting = frame.error === "service-restart";
+        self.restarting = self.restarting || frame.error === "service-restart";
       }
       self.receive(frame, event.data);
     };
