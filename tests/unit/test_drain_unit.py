@@ -193,3 +193,18 @@ def test_stopping_listening_takes_in_the_backlog_and_closes_every_copy(clock):
             sock.close()
         if listener.fileno() != -1:
             listener.detach()  # its descriptor was closed by the drain
+
+
+class Request:
+    """Daphne's WebRequest: in reply_protocols until its response is written."""
+
+
+def test_an_http_request_in_flight_is_answered_before_the_drain_ends(clock):
+    request = Request()
+    drain, reactor = drain_of(clock, request)
+    finished = started(drain)
+    reactor.run_for(2)
+    assert finished == []
+    drain.factories[0].reply_protocols.clear()  # the worker's response went out
+    reactor.run_for(TICK * 2)
+    assert finished == [None]
