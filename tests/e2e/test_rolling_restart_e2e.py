@@ -23,6 +23,7 @@ import re
 import signal
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
@@ -90,6 +91,14 @@ def restart_daphnes(port, pid_file):
                           env=dict(os.environ, PORT=str(port), RUN_PID_FILE=pid_file),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def metrics(port):
+    """The host's /metrics samples, by name and labels as written."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=30) as response:
+        lines = response.read().decode().splitlines()
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in lines if line and not line.startswith("#")}
 
 
 def delivered(members):
@@ -162,3 +171,7 @@ def test_a_rolling_restart_under_load_refuses_and_loses_nothing(two_daphnes):
         assert "[pid %d] draining: stopped listening" % pid in log
         assert re.search(r"\[pid %d\] drained in [0-9.]+ s" % pid, log)
     assert "drain bound" not in log
+    # ... and counted: two drains, a 1012 for every notice given.
+    counted = metrics(port)
+    assert counted["channels_daphne_drains_total"] == 2
+    assert counted['channels_daphne_sockets_closed_total{code="1012"}'] == len(rejoins)
