@@ -38,6 +38,7 @@ class Member:
         self.notices = 0
         self.rejoin_seconds = []        # notice -> history frame of the next connection
         self.notice_at = None
+        self.retry_ms = 250             # the last notice's window (socket.js's default without one)
         self.connections = 0
         self.sock = None
         self.joined = asyncio.Event()   # the current connection has its history
@@ -90,8 +91,6 @@ class Member:
             self.notice_at = time.monotonic()
         elif "id" in frame:
             self.show(frame)
-
-    retry_ms = 250
 
     def show(self, message):
         if message["id"] not in self.shown:
