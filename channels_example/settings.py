@@ -35,7 +35,8 @@ environment here and nowhere else:
   ``WS_MAX_PER_CLIENT``);
   ``WS_OUTAGE_SECONDS``, ``WS_OUTAGE_FRAMES``, ``WS_OUTAGE_BYTES``,
   ``WS_OUTAGE_TOTAL_BYTES``: how long and how much daphne holds while Redis
-  is unreachable.
+  is unreachable; ``WS_DRAIN_SECONDS``: how long a stopping daphne may take
+  to deliver what it accepted (docs/operations.md).
 - ``TERMINAL_HOSTS_FILE``, ``TERMINAL_RECORDINGS_DIR``, ``TERMINAL_IDLE_SECONDS``,
   ``TERMINAL_REATTACH_SECONDS``, ``TERMINAL_MAX_SESSIONS``, and every
   ``TERMINAL_PASSWORD_*``: the web terminal (docs/terminal.md).
@@ -268,6 +269,7 @@ WEBSOCKET_LIMITS = {
         "outage_frames": ("WS_OUTAGE_FRAMES", int),
         "outage_bytes": ("WS_OUTAGE_BYTES", int),
         "outage_total_bytes": ("WS_OUTAGE_TOTAL_BYTES", int),
+        "drain_seconds": ("WS_DRAIN_SECONDS", float),
     }.items()
     if env(variable, None) is not None
 }

@@ -12,6 +12,7 @@ learns that Redis is back, so it refuses every new handshake with 503 while
 ``/health/`` says ok. Built here, none can be left out.
 """
 from channels_kit.daphne import speedups
+from channels_kit.daphne.drain import Drain
 from channels_kit.daphne.flow_control import FlowControlledLayer
 from channels_kit.daphne.health import AnswersHealthWhileRedisIsDown
 from channels_kit.daphne.limits import Limits
@@ -31,6 +32,7 @@ def wrap_layer(layer, limits=None):
     starts the inspector relay, and wraps the layer in the health fallback and
     in flow control, whose outage holding the Redis watch tells when Redis is
     back (or came back empty), and keeps the open sockets' group memberships.
+    On SIGTERM, SIGINT or SIGHUP it drains before daphne exits (drain.py).
     """
     limits = limits if limits is not None else Limits.from_settings()
     speedups.apply()
@@ -43,4 +45,5 @@ def wrap_layer(layer, limits=None):
         # do, so daphne gets its own one-day default back (--websocket_timeout
         # still overrides it).
         flow.group_expiry = MembershipKeeper.socket_lifetime
+    Drain.install(flow, limits)
     return flow

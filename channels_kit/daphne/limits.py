@@ -48,6 +48,18 @@ class Limits:
     # groups (opens a shell, say), and their page reconnects to what it had.
     reconnect_paths = ()
 
+    # --- Stopping: SIGTERM, SIGINT, SIGHUP (drain.py) ---
+    # Seconds a stopping daphne may take to deliver what it accepted; it
+    # exits then whatever is left. Process managers must wait longer before
+    # they kill it (deploy/'s TimeoutStopSec, channels_kit.operations.supervise).
+    drain_seconds = 8
+    # Seconds it reads a socket after telling it to reconnect, for frames the
+    # client sent before it saw the notice; then it closes it with 1012.
+    drain_grace = 1.0
+    # The notice's ``retry_ms``: clients spread their reconnects over this
+    # many milliseconds, so the daphnes left are not hit all at one instant.
+    drain_retry_ms = 250
+
     # --- The Redis watch (redis_watch.py) ---
     # Seconds between probes for the marker keys (and for outage deadlines).
     watch_interval = 0.5

@@ -57,6 +57,16 @@ def close_with(protocol, error):
     if protocol is None or protocol.state != protocol.STATE_OPEN:
         return False
     reply = error.reply()
-    protocol.sendMessage(reply["text"].encode("utf8"), False)
-    protocol.sendCloseFrame(code=reply["close"], isReply=False)
+    send_text(protocol, reply["text"])
+    close_code(protocol, reply["close"])
     return True
+
+
+def send_text(protocol, text):
+    """Write a text frame straight to an open socket."""
+    protocol.sendMessage(text.encode("utf8"), False)
+
+
+def close_code(protocol, code):
+    """Start the close handshake with ``code``, any code the RFC allows a server (1012 too)."""
+    protocol.sendCloseFrame(code=code, isReply=False)

@@ -162,6 +162,10 @@ class DaphneSide(Reports):
                     lambda failure: None))
         return defer.DeferredList(asked)
 
+    def sends_unanswered(self):
+        """Sends made without waiting that Redis has not answered yet (a stopping daphne waits for them)."""
+        return sum(self._unanswered.values())
+
     def still_queued(self, place):
         """Whether the message sent at ``place`` was still in its list when Redis last answered.
 

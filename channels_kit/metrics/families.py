@@ -58,6 +58,8 @@ SOCKETS_CLOSED = counter("channels_daphne_sockets_closed_total",
                          "Sockets daphne closed itself, by close code", ["code"])
 OUTAGES = counter("channels_daphne_redis_outages_total",
                   "Times a daphne found Redis unreachable and began holding frames")
+DRAINS = counter("channels_daphne_drains_total",
+                 "Times a daphne stopped listening and drained its sockets to exit (drain.py)")
 RECOVERIES = counter("channels_daphne_redis_recoveries_total",
                      "Times Redis answered again, by whether it kept its state", ["state"])
 

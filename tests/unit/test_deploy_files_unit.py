@@ -9,6 +9,7 @@ import importlib.util
 import os
 import re
 import shlex
+import subprocess
 
 import pytest
 from daphne.cli import CommandLineInterface
@@ -189,3 +190,43 @@ def test_env_file_sets_only_what_settings_read():
         if line and not line.startswith("#"):
             name = line.split("=", 1)[0]
             assert name == "DJANGO_SETTINGS_MODULE" or '"%s"' % name in settings_source, name
+
+
+def test_daphne_unit_waits_out_a_drain_and_reload_drains_too():
+    from channels_kit.daphne.limits import Limits
+    service = unit("channels-daphne@.service")["Service"]
+    assert float(service["TimeoutStopSec"]) > Limits.drain_seconds
+    assert shlex.split(service["ExecReload"]) == ["/bin/kill", "-HUP", "$MAINPID"]
+
+
+FAKE_COMMANDS = {
+    # Two active instances; every call is written to the log, in order.
+    "systemctl": 'echo "systemctl $*" >> "$LOG"; if [ "$1" = list-units ]; then '
+                 'echo "channels-daphne@1.service loaded active running d1"; '
+                 'echo "channels-daphne@2.service loaded active running d2"; fi',
+    # The new daphne says it listens on the second look only.
+    "journalctl": 'echo "journalctl $*" >> "$LOG"; n=$(grep -c "^journalctl" "$LOG"); '
+                  'if [ $((n % 2)) = 0 ]; then echo "Listening on endpoint fd:fileno=3"; fi',
+    "curl": 'echo "curl $*" >> "$LOG"',
+    "sleep": 'echo sleep >> "$LOG"',
+}
+
+
+def test_restart_daphnes_restarts_one_instance_at_a_time_each_once_the_last_serves(tmp_path):
+    for name, body in FAKE_COMMANDS.items():
+        path = tmp_path / name
+        path.write_text("#!/bin/sh\n" + body + "\n")
+        path.chmod(0o755)
+    log = tmp_path / "calls"
+    done = subprocess.run([os.path.join(DEPLOY, "restart-daphnes")], capture_output=True, text=True,
+                          env=dict(os.environ, PATH="%s:%s" % (tmp_path, os.environ["PATH"]),
+                                   LOG=str(log)), timeout=60)
+    assert done.returncode == 0, done.stderr
+    calls = [line.split()[0] + (" " + line.split()[1] if line.startswith("systemctl") else "")
+             for line in log.read_text().splitlines()]
+    assert calls == ["systemctl list-units",
+                     "systemctl restart", "journalctl", "sleep", "journalctl", "curl",
+                     "systemctl restart", "journalctl", "sleep", "journalctl", "curl"]
+    restarts = [line.split()[-1] for line in log.read_text().splitlines() if " restart " in line]
+    assert restarts == ["channels-daphne@1.service", "channels-daphne@2.service"]
+    assert done.stdout.strip().splitlines()[-1] == "restart-daphnes: done"

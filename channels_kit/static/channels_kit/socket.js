@@ -19,6 +19,12 @@
  *   restarted server is not hit by every browser at the same instant.
  *   Reconnecting to the same path is what rejoins a room: the connect
  *   consumer adds the new reply channel to the room's Group again.
+ * - A daphne that stops for a deploy says so first ("service-restart" with
+ *   "retry_ms"), then reads on briefly and closes with 1012. On the notice
+ *   the socket stops sending (what it sent before is delivered) but keeps
+ *   reading until the close, so nothing sent to it meanwhile is missed; on
+ *   1012 it reconnects at once, after a random delay under "retry_ms" (250
+ *   ms without one), and only a retry that fails backs off.
  *
  * Catch-up (option catchUp, for endpoints that keep a history, such as
  * channels_kit.history's rooms): every connect asks ?since=<the newest id
@@ -82,6 +88,7 @@
   ReconnectingSocket.prototype.connect = function () {
     var self = this;
     this.lastError = null;
+    this.restarting = false;
     this.onstate("connecting", {attempt: this.attempts + 1});
     var url = this.url;
     if (this.catchUp) {
@@ -97,6 +104,7 @@
       var frame = parseFrame(event.data);
       if (frame && frame.error) {
         self.lastError = frame;
+        self.restarting = self.restarting || frame.error === "service-restart";
       }
       self.receive(frame, event.data);
     };
@@ -174,9 +182,21 @@
     return ceiling / 2 + Math.random() * ceiling / 2;
   };
 
+  /* A server restarting (1012) has another one ready: the first retry goes
+   * at once, spread over the notice's retry_ms so the daphnes left are not
+   * all hit at one instant. */
+  ReconnectingSocket.prototype.firstDelay = function (code) {
+    if (code !== 1012 || this.attempts > 0) {
+      return this.nextDelay();
+    }
+    this.attempts += 1;
+    var spread = this.lastError && this.lastError.retry_ms >= 0 ? this.lastError.retry_ms : 250;
+    return Math.random() * spread;
+  };
+
   ReconnectingSocket.prototype.scheduleReconnect = function (code) {
     var self = this;
-    var due = Date.now() + this.nextDelay();
+    var due = Date.now() + this.firstDelay(code);
     function tick() {
       var left = due - Date.now();
       if (self.stopped) {
@@ -194,9 +214,10 @@
 
   /* Send a frame if the socket is open; returns whether it was sent. Frames
    * are not queued while reconnecting: a chat line typed during an outage
-   * would arrive late and out of context. */
+   * would arrive late and out of context. Nor are they sent to a server that
+   * announced its restart: it may close before reading them. */
   ReconnectingSocket.prototype.send = function (data) {
-    if (!this.ws || this.ws.readyState !== global.WebSocket.OPEN) {
+    if (!this.ws || this.ws.readyState !== global.WebSocket.OPEN || this.restarting) {
       return false;
     }
     this.ws.send(typeof data === "string" ? data : JSON.stringify(data));
