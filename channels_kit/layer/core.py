@@ -108,6 +108,17 @@ class LayerCore(asgi_redis.RedisChannelLayer):
         return {redis.call('llen', KEYS[1]), tonumber(redis.call('get', KEYS[2]) or '0')}
     """
 
+    # One host's share of a channel's statistics, read at once (KEYS: the
+    # list, its messages counter, its full counter): the counters, the list's
+    # length and the TTL of its oldest message (-2: none). asgi_redis reads
+    # them in five trips, and a worker taking the oldest message between its
+    # LINDEX and its TTL made ``channel_statistics`` raise a TypeError.
+    lua_channel_statistics = """
+        local oldest = redis.call('lindex', KEYS[1], 0)
+        return {tonumber(redis.call('get', KEYS[2]) or '0'), tonumber(redis.call('get', KEYS[3]) or '0'),
+                redis.call('llen', KEYS[1]), oldest and redis.call('ttl', oldest) or -2}
+    """
+
     # Pop up to ARGV[1] messages from the lists KEYS[first..], in order,
     # appending {list, content} pairs to `out`; skips messages whose content
     # expired. Shared by the two scripts below.
@@ -179,6 +190,7 @@ class LayerCore(asgi_redis.RedisChannelLayer):
         self.send_counted = connection.register_script(self.lua_send_counted)
         self.pop_with_content = connection.register_script(self.lua_pop_with_content)
         self.take = connection.register_script(self.lua_take)
+        self.read_channel_statistics = connection.register_script(self.lua_channel_statistics)
 
     def private_client(self):
         """A client of the first host on a connection pool of its own, for a thread of its own.
@@ -190,6 +202,24 @@ class LayerCore(asgi_redis.RedisChannelLayer):
         BLPOP, and the worker died of the AttributeError that follows.
         """
         return self._client(self.hosts[0], self._redis_kwargs)
+
+    ### Statistics ###
+
+    def _count_channel_stats(self, channel, connections):
+        """asgi_redis's ``statistics`` extension, each host's share read in one script call."""
+        prefix = self.stats_prefix + channel + ":"
+        keys = [self.prefix + channel, prefix + self.STAT_MESSAGES_COUNT, prefix + self.STAT_CHANNEL_FULL]
+        totals = {self.STAT_MESSAGES_COUNT: 0, self.STAT_MESSAGES_PENDING: 0,
+                  self.STAT_MESSAGES_MAX_AGE: 0, self.STAT_CHANNEL_FULL: 0}
+        for connection in connections:
+            count, full, pending, ttl = self.read_channel_statistics(keys=keys, client=connection)
+            totals[self.STAT_MESSAGES_COUNT] += count
+            totals[self.STAT_CHANNEL_FULL] += full
+            totals[self.STAT_MESSAGES_PENDING] += pending
+            if ttl >= 0:
+                totals[self.STAT_MESSAGES_MAX_AGE] = max(totals[self.STAT_MESSAGES_MAX_AGE],
+                                                         self.expiry - ttl)
+        return totals
 
     ### Sending ###
 

@@ -76,6 +76,28 @@ def test_layerstats_json_has_queue_depths(tiny):
     assert stats["drops"] == {}
 
 
+def test_statistics_of_a_channel_whose_oldest_message_is_gone(tiny):
+    """A list still names a message whose content is gone (expired, or taken by a worker
+    between asgi_redis's LINDEX and TTL): the statistics count it as pending, with no age.
+
+    asgi_redis reads the TTL of that missing key as None and raises TypeError, which made
+    /metrics answer 500 during a rolling restart; the stock layer shows it.
+    """
+    from asgi_redis import RedisChannelLayer as StockLayer
+    tiny.send("websocket.receive", {"order": 1})
+    client = tiny.connection(0)
+    gone = client.lindex(tiny.prefix + "websocket.receive", 0)
+    client.delete(gone)
+    with pytest.raises(TypeError):
+        StockLayer(hosts=tiny.hosts).channel_statistics("websocket.receive")
+    stats = tiny.channel_statistics("websocket.receive")
+    assert (stats["messages_pending"], stats["messages_max_age"], stats["messages_count"]) == (1, 0, 1)
+
+    tiny.send("websocket.receive", {"order": 2})
+    client.lpop(tiny.prefix + "websocket.receive")  # the gone one taken off: the next is oldest
+    assert tiny.channel_statistics("websocket.receive")["messages_pending"] == 1
+
+
 def test_layerstats_shows_workers_beating_and_sockets_held_back(tiny, monkeypatch):
     """layerstats, a new process, may take seconds to start on a busy machine: beats and
     parks stamped an hour ahead are still fresh, and an hour back long stuck, when it looks."""
