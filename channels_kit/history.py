@@ -13,6 +13,8 @@ just loaded). ``catch_up`` answers with one frame::
 
     {"history": [<message with its "id">, ...], "complete": true|false}
 
+It also holds what was kept in the moments before ``since`` (``reorder_ms``),
+which the client may have, so it drops any id it has already shown.
 ``complete`` is false when messages after ``since`` are no longer kept (more
 than ``size`` came after it, the group was idle past its expiry, or Redis
 restarted empty), so the client can say plainly that it missed some. A
@@ -81,6 +83,9 @@ class GroupHistory:
     size = 100
     # The most a caller may ask for: a catch-up is one frame.
     max_size = 1000
+    # How long before the id a socket asks after its catch-up reaches back
+    # (milliseconds): longer than a message takes from being kept to being sent.
+    reorder_ms = 2000
 
     def __init__(self, group_name, size=None, layer=None):
         # The group whose messages these are.
@@ -96,10 +101,17 @@ class GroupHistory:
         return dict(message, id=message_id)
 
     def since(self, last_id):
-        """``(messages after last_id, complete)``; the latest ones, complete, for "" or None."""
+        """``(messages after last_id, complete)``; the latest ones, complete, for "" or None.
+
+        The messages start ``reorder_ms`` before ``last_id``: two workers can
+        keep a group's messages in one order and send them live in the other,
+        so one kept just before the newest message a client saw may still have
+        been on its way to it. The client drops the copies it has, by id.
+        """
         if not last_id:
             return self.store.latest(self.group_name, self.size), True
-        messages, floor = self.store.after(self.group_name, last_id, self.size)
+        reach = "%d-0" % max(id_key(last_id)[0] - self.reorder_ms, 0)
+        messages, floor = self.store.after(self.group_name, reach, self.size)
         return messages, floor is not None and id_key(last_id) >= id_key(floor)
 
 

@@ -10,6 +10,10 @@ from channels_kit.history import GroupHistory, id_key, since_of
 from tests.support.clients import DaphneWSClient
 
 
+def keys(messages):
+    return [id_key(message["id"]) for message in messages]
+
+
 def fresh_group():
     return "history-%s" % uuid.uuid4().hex[:8]
 
@@ -32,7 +36,18 @@ class GroupHistoryTests(SimpleTestCase):
         self.assertEqual(([m["text"] for m in after], complete), (["2", "3", "4"], True))
         after, complete = history.since(added[0]["id"])  # "1" is gone
         self.assertEqual(([m["text"] for m in after], complete), (["2", "3", "4"], False))
-        self.assertEqual(history.since(added[4]["id"]), ([], True))
+        after, complete = history.since(added[4]["id"])  # nothing new: only copies of what it saw
+        self.assertEqual(([m for m in after if id_key(m["id"]) > keys(added)[4]], complete), ([], True))
+
+    def test_a_catch_up_reaches_back_past_the_newest_id_seen(self):
+        """Two workers can keep "1" before "2" and send "2" first: a socket that saw only "2"
+        still gets "1". Only what was kept within ``reorder_ms`` before its id comes again."""
+        history = GroupHistory(fresh_group())
+        first, second = history.add({"text": "1"}), history.add({"text": "2"})
+        after, complete = history.since(second["id"])
+        self.assertEqual(([m["text"] for m in after], complete), (["1", "2"], True))
+        later = "%d-0" % (id_key(second["id"])[0] + history.reorder_ms + 1)
+        self.assertEqual(history.since(later), ([], True))
 
     def test_an_id_the_group_never_kept_is_not_complete(self):
         history = GroupHistory(fresh_group())
@@ -84,7 +99,9 @@ class RoomCatchUpTests(TransactionChannelTestCase):
             speaker.receive()
         returning = self.connect(room, "since=%s" % first["id"])
         caught = returning.receive()
-        self.assertEqual([m["text"] for m in caught["history"]], ["two", "three"])
+        # "one", the id it asked after, comes again (kept moments before): the page drops it.
+        self.assertEqual([m["text"] for m in caught["history"]], ["one", "two", "three"])
+        self.assertEqual(caught["history"][0]["id"], first["id"])
         self.assertTrue(caught["complete"])
         self.say(speaker, room, "four")
         self.assertEqual(returning.receive()["text"], "four")
