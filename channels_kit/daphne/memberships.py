@@ -12,11 +12,17 @@ seconds after the daphne's last beat, as long as one daphne still runs; the
 work of a tick is one trip per shard for this daphne's memberships, plus
 the sweep. The tick runs in a thread of its own, on the layer's clients, so
 a slow Redis never stalls the reactor.
+
+What a tick prunes it also hands to ``channels_kit.presence``, which drops
+those sockets' presence and tells their groups who left, and counts on
+``/metrics``: memberships refreshed, and pruned by why.
 """
 import logging
 import threading
 
+from channels_kit import presence
 from channels_kit.layer.roles import KeepsMemberships, layer_that
+from channels_kit.metrics.families import MEMBERSHIPS_PRUNED, MEMBERSHIPS_REFRESHED
 from channels_kit.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -63,10 +69,15 @@ class MembershipKeeper:
     def tick(self):
         try:
             # list() of a dict is one step under the GIL: the reactor's writes cannot tear it.
-            self.layer.keep_members(set(list(self.sockets)))
+            kept, closed = self.layer.keep_members(set(list(self.sockets)))
             departed = self.layer.sweep_departed(self.silent_periods * self.period)
+            ghosts = [member for members in departed.values() for member in members]
+            presence.forget(closed + ghosts, self.layer)
         except REDIS_DOWN as error:
             logger.warning("could not keep group memberships fresh: %s", error)
             return
+        MEMBERSHIPS_REFRESHED.inc(kept)
+        MEMBERSHIPS_PRUNED.labels("socket_closed").inc(len(closed))
+        MEMBERSHIPS_PRUNED.labels("daphne_departed").inc(len(ghosts))
         if departed:
             logger.info("pruned the group memberships of departed daphnes %s", ", ".join(departed))

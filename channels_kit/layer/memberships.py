@@ -19,6 +19,9 @@ reach it:
 - ``sweep_departed`` (also run by every daphne) prunes the memberships of
   owners that have not beaten for a while, from their groups and the lists.
 
+Both name the memberships they took out, so the daphne can count them and
+tell whoever else keeps books on groups (``channels_kit.presence``).
+
 The bookkeeping keys live on the first shard; groups stay where asgi_redis
 hashes them. Channels that no daphne owns (no ``!``) lapse as before.
 """
@@ -75,18 +78,20 @@ class Memberships:
         """Beat for ``open_channels``' owners, rescore their memberships, forget closed sockets'.
 
         ``open_channels`` is a daphne's set of open reply channels. Returns
-        how many memberships were kept fresh.
+        how many memberships were kept fresh, and the ``(group, channel)``
+        memberships of closed sockets it forgot.
         """
         owners = sorted({owner for owner in map(owner_of, open_channels) if owner})
         if not owners:
-            return 0
+            return 0, []
         now = time.time()
         books = self.connection(0).pipeline(transaction=False)
         books.zadd(self._owners_key(), **{owner: now for owner in owners})
         for owner in owners:
             books.smembers(self._members_key(owner))
         listed = books.execute()[1:]
-        kept, groups, forget = 0, {}, self.connection(0).pipeline(transaction=False)
+        kept, forgotten, groups = 0, [], {}
+        forget = self.connection(0).pipeline(transaction=False)
         for owner, entries in zip(owners, listed):
             for entry in entries:
                 group, channel = entry.decode("utf8").split(" ", 1)
@@ -102,18 +107,24 @@ class Memberships:
                 else:
                     pipeline.zrem(self._group_key(group), channel)
                     forget.srem(self._members_key(owner), entry)
+                    forgotten.append((group, channel))
         for pipeline in list(groups.values()) + [forget]:
             pipeline.execute()
-        return kept
+        return kept, forgotten
 
     def sweep_departed(self, silent_for):
-        """Prune memberships of owners silent for ``silent_for`` seconds; returns those owners."""
+        """Prune memberships of owners silent for ``silent_for`` seconds.
+
+        Returns ``{owner: [(group, channel), ...]}``: the owners pruned, each
+        with the memberships taken out.
+        """
         owners_key = self._owners_key()
         books = self.connection(0)
         departed = [owner.decode("utf8") for owner in books.zrangebyscore(
             owners_key, "-inf", time.time() - silent_for, start=0, num=SWEEP_LIMIT)]
+        pruned = {}
         for owner in departed:
-            groups = {}
+            groups = pruned[owner] = {}
             for entry in books.smembers(self._members_key(owner)):
                 group, channel = entry.decode("utf8").split(" ", 1)
                 groups.setdefault(self.consistent_hash(group), []).append((group, channel))
@@ -126,4 +137,5 @@ class Memberships:
             pipeline.delete(self._members_key(owner))
             pipeline.zrem(owners_key, owner)
             pipeline.execute()
-        return departed
+            pruned[owner] = [member for members in groups.values() for member in members]
+        return pruned

@@ -29,10 +29,11 @@ class RecordingLayer:
         if self.down:
             raise redis.exceptions.ConnectionError("refused")
         self.calls.append(("keep", open_channels))
+        return 0, []
 
     def sweep_departed(self, silent_for):
         self.calls.append(("sweep", silent_for))
-        return []
+        return {}
 
 
 def test_a_daphne_reply_channel_is_owned_by_its_process_prefix():
