@@ -124,7 +124,7 @@ class Memberships:
             owners_key, "-inf", time.time() - silent_for, start=0, num=SWEEP_LIMIT)]
         pruned = {}
         for owner in departed:
-            groups = pruned[owner] = {}
+            groups = {}
             for entry in books.smembers(self._members_key(owner)):
                 group, channel = entry.decode("utf8").split(" ", 1)
                 groups.setdefault(self.consistent_hash(group), []).append((group, channel))
