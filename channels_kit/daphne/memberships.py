@@ -69,15 +69,19 @@ class MembershipKeeper:
     def tick(self):
         try:
             # list() of a dict is one step under the GIL: the reactor's writes cannot tear it.
-            kept, closed = self.layer.keep_members(set(list(self.sockets)))
-            departed = self.layer.sweep_departed(self.silent_periods * self.period)
-            ghosts = [member for members in departed.values() for member in members]
-            presence.forget(closed + ghosts, self.layer)
+            kept = self.layer.keep_members(set(list(self.sockets)), self.pruned("socket_closed"))
+            departed = self.layer.sweep_departed(self.silent_periods * self.period,
+                                                 self.pruned("daphne_departed"))
         except REDIS_DOWN as error:
             logger.warning("could not keep group memberships fresh: %s", error)
             return
         MEMBERSHIPS_REFRESHED.inc(kept)
-        MEMBERSHIPS_PRUNED.labels("socket_closed").inc(len(closed))
-        MEMBERSHIPS_PRUNED.labels("daphne_departed").inc(len(ghosts))
         if departed:
             logger.info("pruned the group memberships of departed daphnes %s", ", ".join(departed))
+
+    def pruned(self, why):
+        """What the layer calls with memberships it took out: count them, end their presence."""
+        def forget(memberships):
+            presence.forget(memberships, self.layer)
+            MEMBERSHIPS_PRUNED.labels(why).inc(len(memberships))
+        return forget

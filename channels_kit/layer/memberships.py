@@ -19,8 +19,11 @@ reach it:
 - ``sweep_departed`` (also run by every daphne) prunes the memberships of
   owners that have not beaten for a while, from their groups and the lists.
 
-Both name the memberships they took out, so the daphne can count them and
-tell whoever else keeps books on groups (``channels_kit.presence``).
+Both hand the ``(group, channel)`` memberships they take out of their groups
+to a ``pruned`` callback (the daphne's: it counts them and tells
+``channels_kit.presence``) before they delete their entries, so a callback
+that fails (Redis went away) leaves them listed, for the next tick to
+prune and hand over again.
 
 The bookkeeping keys live on the first shard; groups stay where asgi_redis
 hashes them. Channels that no daphne owns (no ``!``) lapse as before.
@@ -74,16 +77,16 @@ class Memberships:
         if owner is not None:
             self.connection(0).srem(self._members_key(owner), "%s %s" % (group, channel))
 
-    def keep_members(self, open_channels):
+    def keep_members(self, open_channels, pruned=None):
         """Beat for ``open_channels``' owners, rescore their memberships, forget closed sockets'.
 
-        ``open_channels`` is a daphne's set of open reply channels. Returns
-        how many memberships were kept fresh, and the ``(group, channel)``
-        memberships of closed sockets it forgot.
+        ``open_channels`` is a daphne's set of open reply channels; the
+        forgotten memberships go to ``pruned``. Returns how many memberships
+        were kept fresh.
         """
         owners = sorted({owner for owner in map(owner_of, open_channels) if owner})
         if not owners:
-            return 0, []
+            return 0
         now = time.time()
         books = self.connection(0).pipeline(transaction=False)
         books.zadd(self._owners_key(), **{owner: now for owner in owners})
@@ -108,21 +111,22 @@ class Memberships:
                     pipeline.zrem(self._group_key(group), channel)
                     forget.srem(self._members_key(owner), entry)
                     forgotten.append((group, channel))
-        for pipeline in list(groups.values()) + [forget]:
+        for pipeline in groups.values():
             pipeline.execute()
-        return kept, forgotten
+        if forgotten and pruned is not None:
+            pruned(forgotten)
+        forget.execute()
+        return kept
 
-    def sweep_departed(self, silent_for):
-        """Prune memberships of owners silent for ``silent_for`` seconds.
+    def sweep_departed(self, silent_for, pruned=None):
+        """Prune memberships of owners silent for ``silent_for`` seconds; returns those owners.
 
-        Returns ``{owner: [(group, channel), ...]}``: the owners pruned, each
-        with the memberships taken out.
+        Each owner's memberships go to ``pruned`` once out of their groups.
         """
         owners_key = self._owners_key()
         books = self.connection(0)
         departed = [owner.decode("utf8") for owner in books.zrangebyscore(
             owners_key, "-inf", time.time() - silent_for, start=0, num=SWEEP_LIMIT)]
-        pruned = {}
         for owner in departed:
             groups = {}
             for entry in books.smembers(self._members_key(owner)):
@@ -133,9 +137,11 @@ class Memberships:
                 for group, channel in members:
                     pipeline.zrem(self._group_key(group), channel)
                 pipeline.execute()
+            members = [member for members in groups.values() for member in members]
+            if members and pruned is not None:
+                pruned(members)
             pipeline = books.pipeline(transaction=False)
             pipeline.delete(self._members_key(owner))
             pipeline.zrem(owners_key, owner)
             pipeline.execute()
-            pruned[owner] = [member for members in groups.values() for member in members]
-        return pruned
+        return departed
