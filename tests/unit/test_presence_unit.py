@@ -6,11 +6,13 @@ processes in test_presence_e2e.py.
 import json
 import uuid
 
-from channels import Channel, Group
+from channels import DEFAULT_CHANNEL_LAYER, Channel, Group, channel_layers
 from channels.test import ChannelTestCase, TransactionChannelTestCase
 from django.contrib.auth.models import User
 
 from channels_kit import presence
+from channels_kit.daphne.memberships import MembershipKeeper
+from channels_kit.layer.roles import unwrap
 from tests.support.clients import DaphneWSClient
 
 LISTENER = "presence-listener"
@@ -85,6 +87,15 @@ class PresenceTests(ChannelTestCase):
         presence.forget([(self.group.name, self.socket("a").name)])
         presence.leave(self.group, self.socket("a"))  # the late disconnect
         self.assertEqual(self.heard(), [{"left": "alice"}])
+
+    def test_what_a_daphne_tick_prunes_is_announced_as_left(self):
+        presence.join(self.group, "alice", self.socket("a"))
+        presence.join(self.group, None, self.socket("g"))
+        self.heard()
+        keeper = MembershipKeeper(unwrap(channel_layers[DEFAULT_CHANNEL_LAYER]), {})
+        keeper.pruned("daphne_departed")([(self.group.name, self.socket("a").name),
+                                          (self.group.name, self.socket("g").name)])
+        self.assertEqual(self.heard(), [{"left": "alice"}, {"guests": 0}])
 
     def test_joining_twice_on_one_socket_changes_nothing(self):
         presence.join(self.group, "alice", self.socket("a"))
