@@ -31,6 +31,15 @@ def username_of(user):
     return user.username if user.is_authenticated else "anonymous"
 
 
+def presence_label(user):
+    """The name a room's presence shows; None for anonymous users, who count as guests.
+
+    Not "anonymous": presence counts a label once however many sockets it
+    has, and strangers must not merge into one person.
+    """
+    return user.username if user.is_authenticated else None
+
+
 # --- Rooms: /chat/<room>/ ----------------------------------------------------
 
 def checked_room(room):

@@ -35,15 +35,17 @@ def echo_test(request):
     return render(request, "pages/echo_test.html")
 
 
-def render_feed(request, title, socket_path, lead, frame_format="json", catch_up=False):
+def render_feed(request, title, socket_path, lead, frame_format="json", catch_up=False,
+                presence=False):
     """A chat-like page: message list, input, connection state (feed.js).
 
     ``catch_up``: the socket keeps a history (rooms), which the page shows
-    on load and catches up on after a reconnect.
+    on load and catches up on after a reconnect. ``presence``: the socket
+    says who is there (rooms, with ``?presence``), which the page lists.
     """
     return render(request, "pages/feed.html", {
         "title": title, "socket_path": socket_path, "lead": lead, "format": frame_format,
-        "catch_up": catch_up,
+        "catch_up": catch_up, "presence": presence,
     })
 
 
@@ -57,7 +59,7 @@ def room(request, room):
     return render_feed(request, "Room %s" % room, "/chat/%s/" % room,
                 "Everyone on this page is in Group(\"room-%s\"). Open it in a second tab: it "
                 "shows what the room said last, and catches up after a reconnect." % room,
-                catch_up=True)
+                catch_up=True, presence=True)
 
 
 def bad_room(request, room):

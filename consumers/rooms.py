@@ -27,24 +27,44 @@ with ``?since=<id>`` (or ``?since=`` on a page that just loaded) first gets
 one ``{"history": [...], "complete"}`` frame with what the room said after
 that id. Connect joins the group before it reads the history, so nothing
 falls between the two.
-"""
-from channels.routing import route
 
-from channels_example.chat import (checked_room, room_group, room_history, say_in_room,
-                                   username_of)
+A room knows who is in it (kit: ``channels_kit.presence``), for sockets
+that connect with ``?presence`` (the room page does): such a socket is
+counted under its username, or as a guest if anonymous, gets one
+``{"present": [...], "guests", "seq"}`` frame after the accept, and
+everyone in the room hears ``{"joined"}``, ``{"left"}`` and ``{"guests"}``
+frames as people come and go. A socket that does not ask is neither counted
+nor sent its ``present``, but hears the room's changes like any member.
+"""
+import json
+
+from channels.auth import channel_session_user
+from channels.routing import route
+from channels.sessions import enforce_ordering
+
+from channels_example.chat import (checked_room, presence_label, room_group, room_history,
+                                   say_in_room, username_of)
+from channels_kit import presence
 from channels_kit.decorators import ordered_connect, ordered_receive
 from channels_kit.frames import chat_text_of
 from channels_kit.history import catch_up
 from channels_kit.jwt.auth import channel_session_user_from_token_or_http
-from channels_kit.session_groups import leave_remembered_group
 
 
 @ordered_connect(channel_session_user_from_token_or_http)
 def connect(message, room):
     room = checked_room(room)
     message.channel_session["room"] = room
-    room_group(room).add(message.reply_channel)
+    present = None
+    if presence.asked_for(message):
+        message.channel_session["present"] = True
+        present = presence.join(room_group(room), presence_label(message.user),
+                                message.reply_channel)
+    else:
+        room_group(room).add(message.reply_channel)
     message.reply_channel.send({"accept": True})
+    if present is not None:
+        message.reply_channel.send({"text": json.dumps(present)})
     catch_up(message, room_history(room))
 
 
@@ -54,7 +74,17 @@ def receive(message, room):
     say_in_room(room, username_of(message.user), chat_text_of(message))
 
 
-disconnect = leave_remembered_group("room", room_group)
+@enforce_ordering
+@channel_session_user
+def disconnect(message, room):
+    """Leave the room the session remembers; a socket refused at connect has none."""
+    room = message.channel_session.get("room")
+    if room is None:
+        return
+    if message.channel_session.get("present"):
+        presence.leave(room_group(room), message.reply_channel)
+    else:
+        room_group(room).discard(message.reply_channel)
 
 
 routes = [

@@ -12,11 +12,17 @@ seconds after the daphne's last beat, as long as one daphne still runs; the
 work of a tick is one trip per shard for this daphne's memberships, plus
 the sweep. The tick runs in a thread of its own, on the layer's clients, so
 a slow Redis never stalls the reactor.
+
+What a tick prunes it also hands to ``channels_kit.presence``, which drops
+those sockets' presence and tells their groups who left, and counts on
+``/metrics``: memberships refreshed, and pruned by why.
 """
 import logging
 import threading
 
+from channels_kit import presence
 from channels_kit.layer.roles import KeepsMemberships, layer_that
+from channels_kit.metrics.families import MEMBERSHIPS_PRUNED, MEMBERSHIPS_REFRESHED
 from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -63,10 +69,19 @@ class MembershipKeeper:
     def tick(self):
         try:
             # list() of a dict is one step under the GIL: the reactor's writes cannot tear it.
-            self.layer.keep_members(set(list(self.sockets)))
-            departed = self.layer.sweep_departed(self.silent_periods * self.period)
+            kept = self.layer.keep_members(set(list(self.sockets)), self.pruned("socket_closed"))
+            departed = self.layer.sweep_departed(self.silent_periods * self.period,
+                                                 self.pruned("daphne_departed"))
         except REDIS_DOWN as error:
             logger.warning("could not keep group memberships fresh: %s", error)
             return
+        MEMBERSHIPS_REFRESHED.inc(kept)
         if departed:
             logger.info("pruned the group memberships of departed daphnes %s", ", ".join(departed))
+
+    def pruned(self, why):
+        """What the layer calls with memberships it took out: count them, end their presence."""
+        def forget(memberships):
+            presence.forget(memberships, self.layer)
+            MEMBERSHIPS_PRUNED.labels(why).inc(len(memberships))
+        return forget

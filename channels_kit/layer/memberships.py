@@ -19,6 +19,12 @@ reach it:
 - ``sweep_departed`` (also run by every daphne) prunes the memberships of
   owners that have not beaten for a while, from their groups and the lists.
 
+Both hand the ``(group, channel)`` memberships they take out of their groups
+to a ``pruned`` callback (the daphne's: it counts them and tells
+``channels_kit.presence``) before they delete their entries, so a callback
+that fails (Redis went away) leaves them listed, for the next tick to
+prune and hand over again.
+
 The bookkeeping keys live on the first shard; groups stay where asgi_redis
 hashes them. Channels that no daphne owns (no ``!``) lapse as before.
 """
@@ -71,11 +77,12 @@ class Memberships:
         if owner is not None:
             self.connection(0).srem(self._members_key(owner), "%s %s" % (group, channel))
 
-    def keep_members(self, open_channels):
+    def keep_members(self, open_channels, pruned=None):
         """Beat for ``open_channels``' owners, rescore their memberships, forget closed sockets'.
 
-        ``open_channels`` is a daphne's set of open reply channels. Returns
-        how many memberships were kept fresh.
+        ``open_channels`` is a daphne's set of open reply channels; the
+        forgotten memberships go to ``pruned``. Returns how many memberships
+        were kept fresh.
         """
         owners = sorted({owner for owner in map(owner_of, open_channels) if owner})
         if not owners:
@@ -86,7 +93,8 @@ class Memberships:
         for owner in owners:
             books.smembers(self._members_key(owner))
         listed = books.execute()[1:]
-        kept, groups, forget = 0, {}, self.connection(0).pipeline(transaction=False)
+        kept, forgotten, groups = 0, [], {}
+        forget = self.connection(0).pipeline(transaction=False)
         for owner, entries in zip(owners, listed):
             for entry in entries:
                 group, channel = entry.decode("utf8").split(" ", 1)
@@ -102,12 +110,19 @@ class Memberships:
                 else:
                     pipeline.zrem(self._group_key(group), channel)
                     forget.srem(self._members_key(owner), entry)
-        for pipeline in list(groups.values()) + [forget]:
+                    forgotten.append((group, channel))
+        for pipeline in groups.values():
             pipeline.execute()
+        if forgotten and pruned is not None:
+            pruned(forgotten)
+        forget.execute()
         return kept
 
-    def sweep_departed(self, silent_for):
-        """Prune memberships of owners silent for ``silent_for`` seconds; returns those owners."""
+    def sweep_departed(self, silent_for, pruned=None):
+        """Prune memberships of owners silent for ``silent_for`` seconds; returns those owners.
+
+        Each owner's memberships go to ``pruned`` once out of their groups.
+        """
         owners_key = self._owners_key()
         books = self.connection(0)
         departed = [owner.decode("utf8") for owner in books.zrangebyscore(
@@ -122,6 +137,9 @@ class Memberships:
                 for group, channel in members:
                     pipeline.zrem(self._group_key(group), channel)
                 pipeline.execute()
+            members = [member for members in groups.values() for member in members]
+            if members and pruned is not None:
+                pruned(members)
             pipeline = books.pipeline(transaction=False)
             pipeline.delete(self._members_key(owner))
             pipeline.zrem(owners_key, owner)

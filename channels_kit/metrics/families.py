@@ -70,3 +70,13 @@ MESSAGES_LOST = counter("channels_worker_messages_lost_total",
                         "Client messages lost with a stopped worker, told to their sockets")
 CONSUMER_SECONDS = histogram("channels_worker_consumer_seconds",
                              "Time a worker spent in a consumer, per message", ["consumer"])
+
+# --- group memberships and presence (channels_kit.daphne.memberships, channels_kit.presence) ---
+MEMBERSHIPS_REFRESHED = counter("channels_memberships_refreshed_total",
+                                "Group memberships of open sockets the daphnes kept fresh")
+MEMBERSHIPS_PRUNED = counter("channels_memberships_pruned_total",
+                             "Group memberships the daphnes took out, by why: a socket that "
+                             "closed without leaving, or a daphne that stopped beating",
+                             ["why"])
+PRESENCE_CHANGES = counter("channels_presence_changes_total",
+                           "Presence changes announced to groups (joined, left)", ["change"])

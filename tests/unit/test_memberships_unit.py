@@ -25,12 +25,13 @@ class RecordingLayer:
     def __init__(self, group_expiry=86400, down=False):
         self.group_expiry, self.down, self.calls = group_expiry, down, []
 
-    def keep_members(self, open_channels):
+    def keep_members(self, open_channels, pruned=None):
         if self.down:
             raise redis.exceptions.ConnectionError("refused")
         self.calls.append(("keep", open_channels))
+        return 0
 
-    def sweep_departed(self, silent_for):
+    def sweep_departed(self, silent_for, pruned=None):
         self.calls.append(("sweep", silent_for))
         return []
 

@@ -9,7 +9,10 @@
  *   "plain": in and out plain text, out as "[user] text" (the global chat)
  * A root with a data-path attribute starts by itself on page load; one
  * with data-catch-up shows the room's latest messages on load and catches
- * up on every reconnect (ReconnectingSocket's catchUp).
+ * up on every reconnect (ReconnectingSocket's catchUp). One with
+ * data-presence asks the socket who is there (?presence) and keeps the
+ * #present list and #guests count, with a line in the feed for each person
+ * who joins or leaves.
  *
  * A line longer than the server's frame limit (data-max-frame on <body>,
  * from settings) is not sent: daphne would close the socket with 4501 and
@@ -55,8 +58,12 @@
       return link;
     }
 
+    var presence = root.hasAttribute("data-presence") ? watchPresence(root, add) : null;
+
     function onframe(frame, raw) {
-      if (plain) {
+      if (presence && presence.takes(frame)) {
+        presence.receive(frame);
+      } else if (plain) {
         var match = /^\[([^\]]*)\] ([\s\S]*)$/.exec(raw);
         add("message", match ? match[1] : "?", match ? match[2] : raw, null);
       } else if (frame === null) {
@@ -77,6 +84,9 @@
     var lost = false;
     function onstate(state, info) {
       socketUi.showState(badge, state, info);
+      if (presence && state === "connecting") {
+        presence.reconnecting();
+      }
       // Input and button together: a Send that can do nothing is not offered.
       input.disabled = button.disabled = state !== "open";
       if (state === "reconnecting" && !lost) {
@@ -96,6 +106,9 @@
           "some messages may be missing", null);
     }
 
+    if (presence) {
+      path += (path.indexOf("?") === -1 ? "?" : "&") + "presence";
+    }
     var socket = new ReconnectingSocket(path, {
       onframe: onframe, onstate: onstate, onmissed: onmissed,
       catchUp: root.hasAttribute("data-catch-up"),
@@ -131,6 +144,79 @@
       stop: function () {
         form.removeEventListener("submit", submit);
         socket.close();
+      },
+    };
+  }
+
+  /*
+   * Who is here, from channels_kit.presence's frames: one {"present",
+   * "guests", "seq"} after each connect, then {"joined"}, {"left"} and
+   * {"guests"}, each with the seq of its change. Frames from different
+   * workers can arrive swapped, so a change older than what is known of its
+   * name (or of the guest count) is ignored; changes that come before this
+   * connection's "present" wait for it.
+   */
+  function watchPresence(root, add) {
+    var list = root.querySelector("#present");
+    var guestsBadge = root.querySelector("#guests");
+    var names = {};      // name -> {here, seq}: the newest change applied
+    var floor = null;    // the seq of this connection's "present"; null until it comes
+    var guests = {count: 0, seq: -1};
+    var early = [];
+
+    function render() {
+      var here = Object.keys(names).filter(function (name) { return names[name].here; }).sort();
+      list.replaceChildren.apply(list, here.map(function (name) {
+        var item = document.createElement("li");
+        item.textContent = name;
+        return item;
+      }));
+      guestsBadge.textContent = guests.count === 0 ? "" :
+        guests.count === 1 ? "1 guest" : guests.count + " guests";
+    }
+
+    function change(frame) {
+      if (!("joined" in frame || "left" in frame)) {
+        if (frame.seq > guests.seq) {
+          guests = {count: frame.guests, seq: frame.seq};
+        }
+        return;
+      }
+      var joined = "joined" in frame;
+      var name = joined ? frame.joined : frame.left;
+      var known = names[name] ? names[name].seq : floor;
+      if (frame.seq <= known) {
+        return;
+      }
+      var was = Boolean(names[name] && names[name].here);
+      names[name] = {here: joined, seq: frame.seq};
+      if (was !== joined) {
+        add("presence", name, joined ? "joined the room" : "left the room", null);
+      }
+    }
+
+    return {
+      takes: function (frame) {
+        return Boolean(frame) && !frame.error &&
+          ("present" in frame || "joined" in frame || "left" in frame || "guests" in frame);
+      },
+      receive: function (frame) {
+        if ("present" in frame) {
+          floor = frame.seq;
+          names = {};
+          frame.present.forEach(function (name) { names[name] = {here: true, seq: frame.seq}; });
+          guests = {count: frame.guests, seq: frame.seq};
+          early.splice(0).forEach(change);
+        } else if (floor === null) {
+          early.push(frame);
+        } else {
+          change(frame);
+        }
+        render();
+      },
+      reconnecting: function () {
+        floor = null;
+        early = [];
       },
     };
   }
