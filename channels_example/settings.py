@@ -41,6 +41,8 @@ environment here and nowhere else:
   (consumers/lessons/, docs/teaching.md); off by default, since its broken
   consumers are broken on purpose. ``LESSONS_SLOW_MS``: with it, each
   lesson pauses this long where its race happens (docs/teaching.md).
+- ``INSPECTOR_TRACES_DIR``, ``DOCS_URL``: saved inspector traces and where
+  their notes link the docs (docs/teaching.md).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -288,6 +290,12 @@ WEBSOCKET_TRUSTED_ORIGINS = [o.strip() for o in env("WS_TRUSTED_ORIGINS", "").sp
 # The inspector never shows the frames of these paths: a terminal's frames
 # are keystrokes, passwords typed at a prompt among them.
 INSPECTOR_PRIVATE_PATHS = ["/terminal/"]
+# Inspector traces (manage.py recordtrace), replayed at /inspector/traces/
+# by staff; saved redacted. var/ is ignored by git.
+INSPECTOR_TRACES_DIR = env("INSPECTOR_TRACES_DIR", os.path.join(BASE_DIR, "var", "traces"))
+# Where a replayed trace's notes link the docs (a clone's docs/ on a code
+# host, ending in "/"); unset, the notes name the file and its heading.
+DOCS_URL = env("DOCS_URL", "")
 
 # --- Security: password guessing (docs/security.md) -------------------------
 # Failed passwords per account and per address within the window, counted in

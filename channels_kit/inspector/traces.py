@@ -1,0 +1,93 @@
+"""Inspector traces: the events of a stretch of time, recorded from the stream and saved redacted.
+
+A class replays a trace step by step long after the split that made it
+has stopped, and a trace file may be mailed around or committed: so a
+trace holds only what the inspector may show. Events reach the stream
+already redacted (``Tap.ship``); ``save_trace`` redacts them again on the
+way to disk and ``load_trace`` once more on the way out, so neither a file
+from an older version nor one edited by hand can put a secret on a page.
+
+``Recorder`` reads the same stream daphne's relay reads, registered as a
+watcher of its own (so every process reports while it records, with no
+inspector page open), into a list instead of onto sockets.
+"""
+import json
+import os
+import re
+import time
+
+from channels_kit.inspector.redaction import redacted_event
+from channels_kit.inspector.relay import Relay
+
+TRACE_FORMAT = "channels-inspector-trace/1"
+# A trace's name: letters, digits, dot, dash and underscore; never a path.
+TRACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SUFFIX = ".json"
+
+
+class Recorder(Relay):
+    """Every event from now until ``done(recorder)`` says so, with the count of those lost."""
+
+    def __init__(self, layer):
+        super().__init__(layer)
+        self.name = "trace-recorder.%d" % os.getpid()  # never a daphne's channel: no relay serves it
+        self.events = []
+        self.lost = 0
+
+    def record(self, done):
+        tap, renew = self.tap, 0.0
+        self.position = self.now()
+        try:
+            while not done(self):
+                if time.monotonic() >= renew:  # a registration not renewed expires
+                    tap.watch(self.name)
+                    renew = time.monotonic() + tap.poll_seconds
+                events = self.read()
+                self.lost += self.count_gaps(events)
+                self.events.extend(events)
+        finally:
+            tap.unwatch(self.name)
+        return self.events
+
+
+def trace_path(directory, name):
+    if not TRACE_NAME.match(name):
+        raise ValueError("a trace name is letters, digits, '.', '-' and '_': %r" % name)
+    return os.path.join(directory, name + SUFFIX)
+
+
+def save_trace(directory, name, events, lost=0):
+    """Write the events, redacted and in time order, to ``<directory>/<name>.json``; its path."""
+    path = trace_path(directory, name)
+    os.makedirs(directory, exist_ok=True)
+    trace = {"format": TRACE_FORMAT, "name": name, "recorded": round(time.time()), "lost": lost,
+             "events": sorted((redacted_event(dict(event)) for event in events),
+                              key=lambda event: event.get("ts", 0))}
+    with open(path + ".part", "w") as out:
+        json.dump(trace, out, indent=1, default=repr)
+    os.replace(path + ".part", path)
+    return path
+
+
+def load_trace(directory, name):
+    """The trace ``name`` with every event redacted again; None if there is no such trace."""
+    try:
+        with open(trace_path(directory, name)) as source:
+            trace = json.load(source)
+    except (ValueError, OSError):
+        return None
+    if not isinstance(trace, dict) or trace.get("format") != TRACE_FORMAT:
+        return None
+    trace["events"] = [redacted_event(event) for event in trace.get("events", [])
+                       if isinstance(event, dict)]
+    return trace
+
+
+def trace_names(directory):
+    """The names of the traces saved in ``directory``, sorted."""
+    try:
+        files = os.listdir(directory)
+    except OSError:
+        return []
+    return sorted(name[:-len(SUFFIX)] for name in files
+                  if name.endswith(SUFFIX) and TRACE_NAME.match(name[:-len(SUFFIX)]))
