@@ -35,6 +35,7 @@ class Recorder(Relay):
         self.lost = 0
 
     def record(self, done):
+        """Record until ``done(self)`` or Ctrl-C, then take what the stream already holds."""
         tap, renew = self.tap, 0.0
         self.position = self.now()
         try:
@@ -42,12 +43,19 @@ class Recorder(Relay):
                 if time.monotonic() >= renew:  # a registration not renewed expires
                     tap.watch(self.name)
                     renew = time.monotonic() + tap.poll_seconds
-                events = self.read()
-                self.lost += self.count_gaps(events)
-                self.events.extend(events)
+                self.take(self.read())
+        except KeyboardInterrupt:
+            pass
         finally:
             tap.unwatch(self.name)
+        while self.take(self.read()):  # what happened before the stop, still in the stream
+            pass
         return self.events
+
+    def take(self, events):
+        self.lost += self.count_gaps(events)
+        self.events.extend(events)
+        return events
 
 
 def trace_path(directory, name):

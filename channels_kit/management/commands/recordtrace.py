@@ -42,9 +42,6 @@ class Command(BaseCommand):
             return time.monotonic() >= deadline or bool(enough and len(recorder.events) >= enough)
 
         self.stdout.write("recording %r: Ctrl-C to stop" % name)
-        try:
-            recorder.record(done)
-        except KeyboardInterrupt:
-            pass
+        recorder.record(done)
         path = save_trace(settings.INSPECTOR_TRACES_DIR, name, recorder.events, recorder.lost)
         self.stdout.write("%d events (%d lost) saved to %s" % (len(recorder.events), recorder.lost, path))
