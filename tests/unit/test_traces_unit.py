@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from channels_example import trace_notes
 from channels_kit.inspector.message_keys import CARD
@@ -177,3 +178,13 @@ def test_a_long_frame_is_cut_once_however_often_it_is_redacted(traces):
     save_trace(str(traces), "long", [long_frame])
     shown = load_trace(str(traces), "long")["events"][0]["content"]["text"]
     assert shown.endswith("... (1000 characters)")
+
+
+@pytest.mark.parametrize("name, refusal", [
+    ("lesson-1", "has no inspector"),  # the unit tests' in-memory layer has no processes to watch
+    ("../settings", "a trace name is"),
+])
+def test_recordtrace_refuses_what_it_cannot_record(traces, name, refusal):
+    with pytest.raises(CommandError, match=refusal):
+        call_command("recordtrace", name, "--seconds", "1")
+    assert trace_names(str(traces)) == []
