@@ -12,7 +12,6 @@ from django.conf import settings
 
 TEACHING = "teaching.md"
 ARCHITECTURE = "architecture.md"
-GUARANTEES = "guarantees.md"
 
 CHANNELS = (TEACHING, "1. Channels, the split, reply channels (10 minutes)")
 GROUPS = (TEACHING, "2. Groups (10 minutes)")
