@@ -23,6 +23,9 @@ TRACE_FORMAT = "channels-inspector-trace/1"
 # A trace's name: letters, digits, dot, dash and underscore; never a path.
 TRACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SUFFIX = ".json"
+# The most events one trace keeps: a lesson's worth many times over, and a
+# file a replay page loads at once.
+MAX_EVENTS = 5000
 
 
 class Recorder(Relay):
@@ -58,6 +61,17 @@ class Recorder(Relay):
         return events
 
 
+def well_formed(event):
+    """Whether ``event`` has the shape a replay reads: names are strings, times are numbers."""
+    def of(field, kinds, default=None):
+        return isinstance(event.get(field, default), kinds)
+    optional_text = (str, type(None))
+    return (isinstance(event, dict) and of("op", str) and of("role", str)
+            and of("ts", (int, float)) and of("channel", optional_text)
+            and of("group", optional_text) and of("consumer", optional_text)
+            and of("ms", (int, float), 0) and of("members", int, 0))
+
+
 def trace_path(directory, name):
     if not TRACE_NAME.match(name):
         raise ValueError("a trace name is letters, digits, '.', '-' and '_': %r" % name)
@@ -69,8 +83,8 @@ def save_trace(directory, name, events, lost=0):
     path = trace_path(directory, name)
     os.makedirs(directory, exist_ok=True)
     trace = {"format": TRACE_FORMAT, "name": name, "recorded": round(time.time()), "lost": lost,
-             "events": sorted((redacted_event(dict(event)) for event in events),
-                              key=lambda event: event.get("ts", 0))}
+             "events": sorted((redacted_event(dict(event)) for event in events if well_formed(event)),
+                              key=lambda event: event["ts"])}
     with open(path + ".part", "w") as out:
         json.dump(trace, out, indent=1, default=repr)
     os.replace(path + ".part", path)
@@ -86,8 +100,9 @@ def load_trace(directory, name):
         return None
     if not isinstance(trace, dict) or trace.get("format") != TRACE_FORMAT:
         return None
-    trace["events"] = [redacted_event(event) for event in trace.get("events", [])
-                       if isinstance(event, dict)]
+    events = trace.get("events")
+    trace["events"] = [redacted_event(event) for event in (events if isinstance(events, list) else [])
+                       if well_formed(event)]
     return trace
 
 

@@ -180,6 +180,25 @@ def test_step_9_a_refusal_during_the_handshake_tells_the_client_nothing(inspecto
     expect(rows(inspector, "send", '"close":4100')).to_have_count(1)
 
 
+def test_a_step_recorded_from_the_inspector_replays_from_its_trace(inspector, console):
+    inspector.get_by_role("button", name="Record").click()
+    console.run('e = open_("/lessons/1-echo/", "recorded")')
+    console.heard(r"^/lessons/1-echo/ recorded$")
+    expect(rows(inspector, "receive", "consumers.lessons.echo.receive")).to_have_count(1)
+    inspector.get_by_role("button", name=re.compile(r"^Stop recording")).click()
+    inspector.get_by_label("trace name").fill("echo-from-page")
+    inspector.get_by_role("button", name="Save trace").click()
+    inspector.get_by_role("link", name="saved: replay echo-from-page").click()
+    expect(inspector.locator("#position")).to_contain_text("step 1 of")
+    inspector.keyboard.press("End")
+    replayed = inspector.locator("#sequence g.hop", has_text="consumers.lessons.echo.receive")
+    expect(replayed).to_have_count(1)
+    assert fit_problems(inspector) == []
+    screenshot(inspector, "teaching-replay-1100")
+    inspector.go_back()
+    wait_open(inspector)
+
+
 def test_the_inspector_fits_a_narrow_laptop_after_the_walk(classroom):
     inspector = classroom[0]
     assert fit_problems(inspector) == []

@@ -188,3 +188,55 @@ def test_recordtrace_refuses_what_it_cannot_record(traces, name, refusal):
     with pytest.raises(CommandError, match=refusal):
         call_command("recordtrace", name, "--seconds", "1")
     assert trace_names(str(traces)) == []
+
+
+def post_trace(client, payload):
+    return client.post("/inspector/traces/", json.dumps(payload, default=lambda value: value.decode()),
+                       content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_staff_save_a_trace_from_the_inspector_page_and_it_is_saved_redacted(traces, staff):
+    answer = post_trace(staff, {"name": "from-page", "events": planted_events(), "lost": 2})
+    assert answer.status_code == 201
+    assert answer.json() == {"name": "from-page", "url": "/inspector/traces/from-page/"}
+    saved = (traces / "from-page.json").read_text()
+    for secret in SECRETS:
+        assert secret not in saved
+    assert json.loads(saved)["lost"] == 2
+    assert "step 1 of 3" in staff.get(answer.json()["url"]).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload, reason", [
+    ({"name": "../up", "events": []}, "a trace name is"),
+    ({"name": "ok", "events": "all of them"}, '"events" must be'),
+    ({"name": "ok", "events": [{"op": "send", "role": "worker", "ts": "noon"}]}, '"events" must be'),
+    ({"name": "ok", "events": [{"op": "send", "role": "worker", "ts": 1, "channel": ["x"]}]}, '"events" must be'),
+    ({"name": "ok", "events": [], "lost": -1}, '"lost" must be'),
+    ({"name": "ok", "events": [{"op": "send", "role": "worker", "ts": 1}] * 5001}, "at most 5000"),
+])
+def test_a_trace_that_is_not_one_is_refused_with_a_reason(traces, staff, payload, reason):
+    answer = post_trace(staff, payload)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid-trace"
+    assert reason in answer.json()["detail"]
+    assert trace_names(str(traces)) == []
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_is_refused_with_a_reason(traces, staff):
+    answer = staff.post("/inspector/traces/", "{not json", content_type="application/json")
+    assert answer.status_code == 400 and "JSON" in answer.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_only_staff_may_save_a_trace_and_only_with_the_csrf_token(traces, django_user_model):
+    from django.test import Client
+    student = Client()
+    student.force_login(django_user_model.objects.create_user("student"))
+    assert post_trace(student, {"name": "mine", "events": []}).status_code == 403
+    teacher = Client(enforce_csrf_checks=True)
+    teacher.force_login(django_user_model.objects.create_user("teacher", is_staff=True))
+    assert post_trace(teacher, {"name": "mine", "events": []}).status_code == 403  # no token
+    assert trace_names(str(traces)) == []

@@ -9,7 +9,8 @@
  * and group. Pause keeps receiving but holds new events back until resumed;
  * Clear forgets everything shown. Drawing is batched to one per animation
  * frame, so a busy split does not redraw the page for every event. The
- * sequence diagram is sequence.js's, shared with the trace replay page.
+ * sequence diagram is sequence.js's, shared with the trace replay page;
+ * Record and Save are trace_recorder.js's.
  */
 (function () {
   "use strict";
@@ -30,10 +31,12 @@
   var droppedBadge = document.getElementById("dropped");
   var counts = document.getElementById("counts");
   var pauseButton = document.getElementById("pause");
+  var recorder = window.TraceRecorder();
 
   /* --- Receiving --- */
 
   function onEvent(event) {
+    recorder.take(event);
     if (event.role === "inspector") {
       if (event.op === "attached") {
         relay.textContent = "relay attached";
