@@ -189,7 +189,7 @@ def test_a_step_recorded_from_the_inspector_replays_from_its_trace(inspector, co
     inspector.get_by_label("trace name").fill("echo-from-page")
     inspector.get_by_role("button", name="Save trace").click()
     inspector.get_by_role("link", name="saved: replay echo-from-page").click()
-    expect(inspector.locator("#position")).to_contain_text("step 1 of")
+    expect(inspector.locator("#position")).to_contain_text("step 1 of")  # the script has run
     inspector.keyboard.press("End")
     replayed = inspector.locator("#sequence g.hop", has_text="consumers.lessons.echo.receive")
     expect(replayed).to_have_count(1)
