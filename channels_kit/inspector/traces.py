@@ -38,11 +38,11 @@ class Recorder(Relay):
         self.lost = 0
 
     def record(self, done):
-        """Record until ``done(self)`` or Ctrl-C, then take what the stream already holds."""
+        """Record until ``done(self)``, Ctrl-C or ``MAX_EVENTS``, then what the stream already holds."""
         tap, renew = self.tap, 0.0
         self.position = self.now()
         try:
-            while not done(self):
+            while not done(self) and len(self.events) < MAX_EVENTS:
                 if time.monotonic() >= renew:  # a registration not renewed expires
                     tap.watch(self.name)
                     renew = time.monotonic() + tap.poll_seconds
@@ -51,14 +51,33 @@ class Recorder(Relay):
             pass
         finally:
             tap.unwatch(self.name)
-        while self.take(self.read()):  # what happened before the stop, still in the stream
-            pass
+        self.drain()
         return self.events
 
+    def drain(self):
+        """Take what happened before the stop and is still in the stream, not what came after."""
+        newest = self.tap.connection.execute_command("XREVRANGE", self.tap.stream_key, "+", "-",
+                                                     "COUNT", 1)
+        end = entry_id(newest[0][0]) if newest else None
+        while end and entry_id(self.position) < end and len(self.events) < MAX_EVENTS:
+            if not self.take(self.read()):
+                break
+
     def take(self, events):
+        """Keep ``events`` (up to ``MAX_EVENTS`` in all), counting what never reached the stream."""
         self.lost += self.count_gaps(events)
-        self.events.extend(events)
+        room = MAX_EVENTS - len(self.events)
+        self.events.extend(events[:room])
+        self.lost += max(0, len(events) - room)
         return events
+
+
+def entry_id(value):
+    """A stream entry id (``b"1700000000000-3"``) as a tuple that sorts as Redis orders them."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii")
+    milliseconds, _, sequence = value.partition("-")
+    return int(milliseconds), int(sequence or 0)
 
 
 def well_formed(event):

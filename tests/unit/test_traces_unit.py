@@ -8,13 +8,15 @@ and followed to disk and onto the replay page.
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from channels_example import trace_notes
 from channels_kit.inspector.message_keys import CARD
-from channels_kit.inspector.traces import load_trace, save_trace, trace_names
+from channels_kit.inspector.traces import (MAX_EVENTS, Recorder, entry_id, load_trace, save_trace,
+                                           trace_names)
 from tests.support.paths import ROOT
 
 SESSION_KEY = "k3v9x0q8m2n7b4c1z6l5w0e9r8t7y6u5"
@@ -240,3 +242,17 @@ def test_only_staff_may_save_a_trace_and_only_with_the_csrf_token(traces, django
     teacher.force_login(django_user_model.objects.create_user("teacher", is_staff=True))
     assert post_trace(teacher, {"name": "mine", "events": []}).status_code == 403  # no token
     assert trace_names(str(traces)) == []
+
+
+def test_stream_entry_ids_sort_as_redis_orders_them():
+    assert entry_id(b"1700000000000-10") > entry_id("1700000000000-9") > entry_id("999999999999-0")
+
+
+def test_a_recording_keeps_at_most_its_limit_and_counts_the_rest_lost():
+    recorder = Recorder(SimpleNamespace(inspector=SimpleNamespace()))
+    events = [{"op": "send", "role": "worker", "ts": n, "src": "1.1", "seq": n + 1}
+              for n in range(MAX_EVENTS + 7)]
+    events[10]["seq"] = 100  # a gap in one thread's numbering: events that never reached the stream
+    recorder.take(events)
+    assert len(recorder.events) == MAX_EVENTS
+    assert recorder.lost == 7 + (100 - 10 - 1)
