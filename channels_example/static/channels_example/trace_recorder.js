@@ -47,7 +47,9 @@
         headers: {"Content-Type": "application/json", "X-CSRFToken": form.csrfmiddlewaretoken.value},
         body: JSON.stringify({name: form.elements.name.value.trim(), events: kept, lost: lost})
       }).then(function (response) {
-        return response.json().then(function (answer) { return {ok: response.ok, answer: answer}; });
+        // A refusal that is not the view's (a login page, a CSRF page) is no JSON: say its status.
+        return response.json().catch(function () { return {error: "HTTP " + response.status}; })
+          .then(function (answer) { return {ok: response.ok, answer: answer}; });
       }).then(function (reply) {
         if (!reply.ok) {
           result.textContent = "not saved: " + (reply.answer.detail || reply.answer.error);
