@@ -44,7 +44,10 @@ environment here and nowhere else:
   proxy in front of daphne serves the pages from (docs/security.md).
 - ``LESSONS``: ``1`` routes the classroom ladder under ``/lessons/``
   (consumers/lessons/, docs/teaching.md); off by default, since its broken
-  consumers are broken on purpose.
+  consumers are broken on purpose. ``LESSONS_SLOW_MS``: with it, each
+  lesson pauses this long where its race happens (docs/teaching.md).
+- ``INSPECTOR_TRACES_DIR``, ``DOCS_URL``: saved inspector traces and where
+  their notes link the docs (docs/teaching.md).
 - ``LOG_LEVEL``: INFO shows problems; DEBUG adds per-message detail.
 - ``STATIC_ROOT``: where ``collectstatic`` puts files for nginx.
 """
@@ -86,6 +89,10 @@ DEBUG = env("DJANGO_DEBUG", "1") == "1"
 # The classroom ladder (consumers/lessons/): its broken consumers leak and
 # starve on purpose, so it is never routed unless asked for.
 LESSONS = env("LESSONS", "0") == "1"
+# A pause the lesson consumers take where their races happen, so a class
+# watches each race step by step in the inspector; ignored without LESSONS,
+# so no other consumer is ever slowed by it.
+LESSONS_SLOW_MS = max(0, int(env("LESSONS_SLOW_MS", "0"))) if LESSONS else 0
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 # Origins (with their scheme, as Django 4.0+ requires: https://example.com)
 # whose form posts pass the CSRF check besides the site's own, e.g. the
@@ -291,6 +298,12 @@ WEBSOCKET_TRUSTED_ORIGINS = [o.strip() for o in env("WS_TRUSTED_ORIGINS", "").sp
 # The inspector never shows the frames of these paths: a terminal's frames
 # are keystrokes, passwords typed at a prompt among them.
 INSPECTOR_PRIVATE_PATHS = ["/terminal/"]
+# Inspector traces (manage.py recordtrace), replayed at /inspector/traces/
+# by staff; saved redacted. var/ is ignored by git.
+INSPECTOR_TRACES_DIR = env("INSPECTOR_TRACES_DIR", os.path.join(BASE_DIR, "var", "traces"))
+# Where a replayed trace's notes link the docs (a clone's docs/ on a code
+# host, ending in "/"); unset, the notes name the file and its heading.
+DOCS_URL = env("DOCS_URL", "")
 
 # --- Security: password guessing (docs/security.md) -------------------------
 # Failed passwords per account and per address within the window, counted in

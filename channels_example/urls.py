@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from channels_example import api, views
+from channels_example import api, traces, views
 from channels_example.accounts import QuietPasswordResetForm
 from channels_example.chat import ROOM_PATTERN
 from channels_example.terminal import views as terminal
@@ -33,6 +33,9 @@ urlpatterns = [
     path("progress/", views.progress, name="progress"),
     path("console/", views.console, name="console"),
     path("inspector/", views.inspector, name="inspector"),
+    path("inspector/traces/", traces.trace_list, name="inspector-traces"),
+    re_path(r"^inspector/traces/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,63})/$", traces.trace_replay,
+            name="inspector-trace"),
     path("terminal/", terminal.hosts, name="terminal-hosts"),
     path("terminal/recordings/", terminal.recordings, name="terminal-recordings"),
     re_path(r"^terminal/recordings/(?P<name>[^/]+)/$", terminal.replay, name="terminal-replay"),

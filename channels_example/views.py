@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from channels_example.accounts import SignupForm
 from channels_example.staff_pages import staff_page
 from channels_kit.decorators import is_active_staff
+from channels_kit.inspector import message_keys
 
 
 def index(request):
@@ -102,4 +103,4 @@ def console(request):
 @staff_page("The inspector shows every message that crosses the channel layer.")
 def inspector(request):
     """The channel-layer inspector's page; its socket refuses everyone but staff too."""
-    return render(request, "pages/inspector.html")
+    return render(request, "pages/inspector.html", {"message_keys": message_keys.CARD})

@@ -60,6 +60,7 @@ SESSION_SHAPED = re.compile(
 # channels_kit.worker.service's input channels: "<name>.input.<service id>!<object id>".
 SERVICE_INPUT = re.compile(r"^(.+\.input\.[A-Za-z]{12}!)(.+)$")
 MAX_TEXT = 400
+CUT = re.compile(r"\.\.\. \(\d+ characters\)")
 
 
 def redacted_event(event):
@@ -125,7 +126,7 @@ def query_string(value):
 def text(value):
     """A string as shown: a JSON frame's secret fields and any token- or session-shaped part removed."""
     value = SESSION_SHAPED.sub(REDACTED, JWT_SHAPED.sub(REDACTED, json_fields(value)))
-    if len(value) > MAX_TEXT:
+    if len(value) > MAX_TEXT and not CUT.fullmatch(value[MAX_TEXT:]):  # cut once, not per redaction
         return "%s... (%d characters)" % (value[:MAX_TEXT], len(value))
     return value
 

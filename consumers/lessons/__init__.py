@@ -15,9 +15,24 @@ Routed only with ``LESSONS=1`` (``settings.LESSONS``): the broken consumers
 leak messages between strangers and starve the workers on purpose, and no
 lesson checks Origin (``manage.py check`` says so, W004: that is the last
 lesson).
+
+``pause()`` marks where a lesson's race happens; with ``LESSONS_SLOW_MS``
+set it holds the consumer there, so the race plays out at human speed.
 """
+import time
+
 from channels.routing import include
 from django.conf import settings
+
+
+def pause():
+    """Hold the consumer ``LESSONS_SLOW_MS`` (none by default): a race window, stretched.
+
+    Defined before the ladder is imported, since the lessons import it.
+    """
+    if settings.LESSONS_SLOW_MS:
+        time.sleep(settings.LESSONS_SLOW_MS / 1000)
+
 
 # (module, path) for each rung, in class order; a broken rung right before its fix.
 RUNGS = [

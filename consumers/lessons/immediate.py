@@ -19,11 +19,14 @@ from urllib.parse import parse_qs
 from channels.routing import route
 from channels.sessions import enforce_ordering
 
+from consumers.lessons import pause
+
 LOOKUP_SECONDS = 0.5
 
 
 def accept_then_look_up(message):
     message.reply_channel.send({"accept": True}, immediately=True)
+    pause()  # the socket is open, the session not yet saved: the race window
     query = message.content.get("query_string", b"")
     if isinstance(query, bytes):
         query = query.decode("latin-1")

@@ -21,6 +21,8 @@ import json
 from channels.routing import route
 from channels.sessions import enforce_ordering
 
+from consumers.lessons import pause
+
 
 def accept(message):
     message.reply_channel.send({"accept": True})
@@ -29,6 +31,7 @@ def accept(message):
 def count_frame(message):
     """Answer with this socket's frame count, kept in its channel session."""
     session = message.channel_session
+    pause()  # the next frame, taken by the other worker meanwhile, is parked
     session["frames"] = session.get("frames", 0) + 1
     message.reply_channel.send({"text": json.dumps({
         "frame": session["frames"], "text": message.content["text"],

@@ -20,6 +20,8 @@ from urllib.parse import parse_qs
 from channels.routing import route
 from channels.sessions import enforce_ordering
 
+from consumers.lessons import pause
+
 
 def name_in(message):
     query = message.content.get("query_string", b"")
@@ -32,6 +34,7 @@ def name_in(message):
 def connect(message):
     message.channel_session["name"] = name_in(message)
     message.channel_session["frames"] = 0
+    pause()  # the browser's socket stays "connecting": daphne holds the handshake
     message.reply_channel.send({"accept": True})
 
 

@@ -20,7 +20,7 @@ from tests.support.people import PASSWORD, staff_account
 
 
 # Reached from the pages rather than listed on the index.
-EXTRA_PATHS = ["/accounts/signup/", "/console/", "/inspector/", "/chat/bad%20name!/", "/admin/", "/health/"]
+EXTRA_PATHS = ["/accounts/signup/", "/console/", "/inspector/", "/inspector/traces/", "/chat/bad%20name!/", "/admin/", "/health/"]
 # What Django shows under DEBUG instead of a page a person can use.
 DEBUG_PAGE = re.compile(r"Using the URLconf|Traceback|You're seeing this error because you have "
                         r"<code>DEBUG = True</code>|Server Error \(500\)")
