@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from channels_example.staff_pages import staff_page
 from channels_example.trace_notes import note_for
-from channels_kit import json_bodies
+from channels_kit.http import json_bodies
 from channels_kit.inspector.message_keys import CARD
 from channels_kit.inspector.traces import (MAX_EVENTS, TRACE_NAME, load_trace, save_trace, trace_names,
                                            well_formed)
