@@ -74,6 +74,14 @@ else:
     _die_with_parent = None
 
 
+def signal_group(popen, signum):
+    """``signum`` to the process group ``popen`` leads, so what a shell line started gets it too."""
+    try:
+        os.killpg(popen.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
 class Supervised:
     """One ``name.N`` process: its command, its current child, its restart schedule."""
 
@@ -129,10 +137,7 @@ class Supervised:
 
     def signal(self, signum):
         if self.alive():
-            try:
-                os.killpg(self.popen.pid, signum)
-            except ProcessLookupError:
-                pass
+            signal_group(self.popen, signum)
 
 
 class Replaced:
@@ -147,10 +152,7 @@ class Replaced:
 
     def signal(self, signum):
         if self.alive():
-            try:
-                os.killpg(self.popen.pid, signum)
-            except ProcessLookupError:
-                pass
+            signal_group(self.popen, signum)
 
 
 class RollingRestart:

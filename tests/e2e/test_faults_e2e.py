@@ -15,7 +15,7 @@ from channels_kit.testing.split import wait_for
 from tests.support.figures import record
 from tests.support.hostile import handshake
 from tests.support.splits import running_split
-from tests.support.wire import recv_json
+from tests.support.wire import recv_json, say
 
 
 FIGURES = "fault-figures.json"
@@ -29,10 +29,6 @@ def own_split(tmp_path):
 
 def connect(split, path):
     return websocket.create_connection(split.ws_url + path, origin=split.url, timeout=10)
-
-
-def say(sock, text):
-    sock.send(json.dumps({"text": text}))
 
 
 def texts_until(sock, wanted, timeout):

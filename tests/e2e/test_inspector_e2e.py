@@ -13,7 +13,6 @@ import uuid
 import pytest
 import websocket
 
-from channels_kit.inspector.tap import Tap
 from tests.support.browser import logged_in
 from tests.support.terminal import Terminal
 from tests.support.wire import recv_close, recv_json

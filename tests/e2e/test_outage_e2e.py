@@ -18,7 +18,7 @@ from channels_kit.testing.split import wait_for
 from tests.support.browser import signed_up
 from tests.support.figures import record
 from tests.support.splits import running_split
-from tests.support.wire import recv_close, recv_json
+from tests.support.wire import recv_close, recv_json, say
 
 
 FIGURES = "outage-figures.json"
@@ -41,10 +41,6 @@ def connect(split, path, cookie=None, deadline=None):
             if deadline is None or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-
-
-def say(sock, text):
-    sock.send(json.dumps({"text": text}))
 
 
 def restart_redis(split, down_for):

@@ -5,7 +5,6 @@ sockets, as the room page does. The split runs with a group_expiry of a few
 seconds, so the daphnes' membership keeper ticks often and a SIGKILLed
 daphne's sockets are pruned within seconds, and announced as gone.
 """
-import json
 import signal
 import time
 import uuid
@@ -18,7 +17,7 @@ from channels_kit.layer import RedisChannelLayer
 from channels_kit.presence.stores import RedisPresence
 from tests.support.browser import signed_up
 from tests.support.splits import running_split
-from tests.support.wire import recv_json
+from tests.support.wire import recv_json, say
 
 GROUP_EXPIRY = 6
 # Slack for a noisy two-core machine, on top of the keeper's own bound.
@@ -105,10 +104,6 @@ def said(text):
 def presence_frames(frames):
     return [{k: v for k, v in frame.items() if k != "seq"} for frame in frames
             if "present" in frame or "joined" in frame or "left" in frame or "guests" in frame]
-
-
-def say(sock, text):
-    sock.send(json.dumps({"text": text}))
 
 
 def test_two_users_see_each_other_and_a_second_tab_counts_once(two_daphnes, sockets):

@@ -5,7 +5,6 @@ binary; daphne and two workers find the master through REDIS_SENTINELS.
 The Sentinels call a master down after 1 s without an answer here
 (``down-after-milliseconds``), so a failover takes a few seconds.
 """
-import json
 import os
 import shutil
 import signal
@@ -22,7 +21,7 @@ from tests.support.figures import record
 from tests.support.paths import ARTIFACTS
 from tests.support.sentinels import SERVICE, SentinelGroup
 from tests.support.splits import running_split
-from tests.support.wire import recv_json
+from tests.support.wire import recv_json, say
 
 
 SERVERS = os.path.join(ARTIFACTS, "logs", "sentinel-servers")
@@ -47,10 +46,6 @@ def sentinel_split(sentinels, tmp_path):
 
 def connect(split, path):
     return websocket.create_connection(split.ws_url + path, origin=split.url, timeout=10)
-
-
-def say(sock, text):
-    sock.send(json.dumps({"text": text}))
 
 
 def replica_caught_up(group):

@@ -25,7 +25,7 @@ from channels_kit.testing.split import Split, free_port, wait_for
 from tests.support.paths import ARTIFACTS, ROOT
 from tests.support.splits import health, running_split
 from tests.support.tls_redis import PASSWORD, TlsRedis, stranger_ca
-from tests.support.wire import recv_json
+from tests.support.wire import recv_json, say
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +53,6 @@ def connect(split, path, deadline=None):
             if deadline is None or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-
-
-def say(sock, text):
-    sock.send(json.dumps({"text": text}))
 
 
 def all_logs(split):

@@ -31,7 +31,7 @@ from tests.support.sshd import TemporarySSHD, find_sshd
 from tests.support.terminal import Terminal, create_user, write, write_hosts
 from tests.support.tls_redis import ADMIN_PASSWORD, PASSWORD, USER
 from tests.support.tls_sentinels import SERVICE, WATCHER, WATCHER_PASSWORD, TlsSentinelGroup
-from tests.support.wire import recv_json
+from tests.support.wire import recv_json, say
 
 SECRETS = (PASSWORD, ADMIN_PASSWORD, WATCHER_PASSWORD)
 
@@ -76,10 +76,6 @@ def staff(tls_split):
 
 def connect(split, path, **kwargs):
     return websocket.create_connection(split.ws_url + path, origin=split.url, timeout=10, **kwargs)
-
-
-def say(sock, text):
-    sock.send(json.dumps({"text": text}))
 
 
 def all_logs(split):

@@ -8,6 +8,11 @@ def recv_json(sock):
     return json.loads(sock.recv())
 
 
+def say(sock, text):
+    """Send a room message, ``{"text": text}``."""
+    sock.send(json.dumps({"text": text}))
+
+
 def recv_close(sock):
     """Read until the server's close frame; return its (code, reason).
 
