@@ -6,6 +6,7 @@ do what the lesson does, and stop it with Ctrl-C, ``--seconds`` or
 and replayed, step by step, on the site's ``/inspector/traces/`` pages
 (docs/teaching.md).
 """
+import signal
 import time
 
 from channels import DEFAULT_CHANNEL_LAYER, channel_layers
@@ -41,7 +42,19 @@ class Command(BaseCommand):
         def done(recorder):
             return time.monotonic() >= deadline or bool(enough and len(recorder.events) >= enough)
 
+        stop_on_signals()
         self.stdout.write("recording %r: Ctrl-C to stop" % name)
         recorder.record(done)
         path = save_trace(settings.INSPECTOR_TRACES_DIR, name, recorder.events, recorder.lost)
         self.stdout.write("%d events (%d lost) saved to %s" % (len(recorder.events), recorder.lost, path))
+
+
+def stop_on_signals():
+    """Ctrl-C (SIGINT) and SIGTERM both stop the recording, which is then saved.
+
+    A command started in the background by a script inherits SIGINT ignored,
+    and Python then leaves it so: Ctrl-C, or a SIGINT from whoever started
+    it, would not stop the recording.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
