@@ -20,7 +20,6 @@ import json
 import os
 import random
 import re
-import signal
 import subprocess
 import time
 import urllib.request
@@ -28,7 +27,7 @@ import urllib.request
 import pytest
 
 from channels_kit.testing.split import free_port, wait_for
-from tests.e2e.test_run_command_e2e import START_TIMEOUT, children_running, health, run_command
+from tests.support.runs import START_TIMEOUT, children_running, health, run_command, stop_run
 from tests.support.paths import ARTIFACTS, ROOT
 from tests.support.room_crowd import Member
 
@@ -61,12 +60,7 @@ def two_daphnes(tmp_path):
         wait_for(lambda: len(children_running(run, "daphne")) == 2, 30, "two daphnes")
         yield run, port, pid_file
     finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            run.wait(40)
-        finally:
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
+        stop_run(run, timeout=40)
 
 
 async def until(predicate, timeout, what):

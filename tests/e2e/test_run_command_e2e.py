@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import urllib.request
 
 import psutil
 import pytest
@@ -21,23 +20,10 @@ from channels_kit.operations import embedded_redis
 from channels_kit.operations.embedded_redis import server_binary
 from channels_kit.testing.split import free_port, port_open, wait_for
 from tests.support.paths import ARTIFACTS, ROOT
+from tests.support.runs import (START_TIMEOUT, children_running, health, run_command,
+                                started_since, stop_run)
 
 
-START_TIMEOUT = 90  # a first ./run may check the venv's pins before it starts
-
-
-def run_command(tmp_path, log_name, **env):
-    """Start ./run in a session of its own; its output goes to test-artifacts/logs/."""
-    os.makedirs(os.path.join(ARTIFACTS, "logs"), exist_ok=True)
-    log = open(os.path.join(ARTIFACTS, "logs", log_name), "wb")
-    settings = {"DATABASE_PATH": str(tmp_path / "db.sqlite3"),
-                "RUN_ENV_FILE": str(tmp_path / "run.env")}
-    base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    process = subprocess.Popen(
-        [os.path.join(ROOT, "run")], cwd=ROOT, env=dict(base, **settings, **env),
-        stdout=log, stderr=subprocess.PIPE, start_new_session=True)
-    log.close()
-    return process
 
 
 def supervised_log():
@@ -68,31 +54,6 @@ def test_run_exits_with_one_line_when_a_port_is_taken(tmp_path, taken):
     assert lines == ["./run: port %d on 127.0.0.1 is already in use; stop what holds it, "
                      "or pick another: %s=%d ./run" % (ports[taken], taken, ports[taken] + 1)]
     assert not (tmp_path / "run.env").exists()  # nothing was started
-
-
-def health(port):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/health/" % port, timeout=2) as response:
-            return json.loads(response.read()) == {"redis": "ok", "db": "ok"}
-    except OSError:
-        return False
-
-
-def children_running(run, name):
-    """The live descendants of ./run whose command line mentions ``name``."""
-    found = []
-    for child in psutil.Process(run.pid).children(recursive=True):
-        try:
-            if name in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
-                found.append(child)
-        except psutil.NoSuchProcess:
-            continue
-    return found
-
-
-def started_since(run, name, before):
-    """A process named ``name`` runs that did not run ``before`` (a set of pids)."""
-    return any(child.pid not in before for child in children_running(run, name))
 
 
 def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp_path):
@@ -132,12 +93,7 @@ def test_run_restarts_what_dies_serves_commands_beside_it_and_leaves_nothing(tmp
             assert "(pid %d) exited with code -9; restarting in" % victim.pid in supervised_log()
         assert run.poll() is None  # the group went on through both deaths
     finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            run.wait(30)
-        finally:
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
+        stop_run(run)
     assert run.returncode == 0
     left = [p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert left == []
@@ -168,8 +124,7 @@ def test_run_uses_a_given_redis_and_the_workers_and_daphnes_asked_for(tmp_path):
         assert len(clients) >= 5 + 1, clients  # three workers, two daphnes, and this client
     finally:
         if run is not None:
-            run.send_signal(signal.SIGTERM)
-            run.wait(30)
+            stop_run(run)
         redis_server.terminate()
         redis_server.wait(10)
     assert run.returncode == 0

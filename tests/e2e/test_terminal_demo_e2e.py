@@ -7,11 +7,9 @@ shell. Stopped as Ctrl-C would, it leaves no sshd behind.
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import types
-import urllib.request
 import uuid
 
 import psutil
@@ -22,6 +20,7 @@ from channels_kit.testing.split import free_port, port_open, wait_for
 from tests.conftest import require_tool
 from tests.support.browser import logged_in
 from tests.support.paths import ARTIFACTS, ROOT
+from tests.support.runs import health, stop_run
 from tests.support.terminal import PASSWORD, Terminal
 
 START_TIMEOUT = 90  # a first ./run may check the venv's pins before it starts
@@ -43,14 +42,6 @@ def run_terminal_demo(tmp_path, port):
             [os.path.join(ROOT, "run"), "terminal-demo"], cwd=ROOT, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
             env=environment(tmp_path, PORT=str(port), REDIS_PORT=str(free_port())))
-
-
-def serving(port):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/health/" % port, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def create_staff(tmp_path, username):
@@ -75,7 +66,7 @@ def test_run_terminal_demo_gives_a_staff_user_a_shell_here_and_stops_its_sshd(tm
     directory = os.path.join(ROOT, "var", "terminal-demo-%d" % port)
     run = run_terminal_demo(tmp_path, port)
     try:
-        wait_for(lambda: serving(port) or run.poll() is not None, START_TIMEOUT, "./run to serve")
+        wait_for(lambda: health(port) or run.poll() is not None, START_TIMEOUT, "./run to serve")
         assert run.poll() is None, "./run exited: see test-artifacts/logs/run-terminal-demo.log"
         host = load_hosts(os.path.join(directory, "hosts.toml"))[demo.ALIAS]
         wait_for(lambda: port_open(host.port), 30, "the demo's sshd")
@@ -95,11 +86,6 @@ def test_run_terminal_demo_gives_a_staff_user_a_shell_here_and_stops_its_sshd(tm
         term.wait_for(("42 %s\r\n" % host.username).encode())
         term.finish()
     finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            run.wait(30)
-        finally:
-            if run.poll() is None:
-                os.killpg(run.pid, signal.SIGKILL)
+        stop_run(run)
     assert not port_open(host.port), "the demo's sshd outlived ./run"
     shutil.rmtree(directory, ignore_errors=True)

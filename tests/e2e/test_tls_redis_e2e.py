@@ -12,18 +12,16 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 import websocket
 
 from channels_kit.testing.split import Split, free_port, wait_for
+from tests.support import runs
 from tests.support.paths import ARTIFACTS, ROOT
-from tests.support.splits import health, running_split
+from tests.support.splits import all_logs, health, running_split
 from tests.support.tls_redis import PASSWORD, TlsRedis, stranger_ca
 from tests.support.wire import recv_json, say
 
@@ -53,10 +51,6 @@ def connect(split, path, deadline=None):
             if deadline is None or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-
-
-def all_logs(split):
-    return "".join(process.log() for process in split.processes.values())
 
 
 def test_echo_over_tls(tls_split):
@@ -152,7 +146,7 @@ def test_run_serves_on_the_given_tls_redis_and_shows_no_password(tls_redis, tmp_
         run = subprocess.Popen([os.path.join(ROOT, "run")], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for(lambda: answers_health(port) or run.poll() is not None, 90, "./run to serve")
+        wait_for(lambda: runs.health(port) or run.poll() is not None, 90, "./run to serve")
         assert run.poll() is None
         echo = websocket.create_connection("ws://127.0.0.1:%d/echo/" % port, timeout=20,
                                            origin="http://127.0.0.1:%d" % port)
@@ -160,24 +154,11 @@ def test_run_serves_on_the_given_tls_redis_and_shows_no_password(tls_redis, tmp_
         assert echo.recv() == "through ./run on TLS"
         echo.close()
     finally:
-        run.send_signal(signal.SIGTERM)
-        try:
-            run.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait(10)
+        runs.stop_run(run)
     with open(log_path, errors="replace") as f:
         output = f.read()
     assert "layer: rediss://chan:***@127.0.0.1:%d/0" % tls_redis.port in output
     assert PASSWORD not in output
-
-
-def answers_health(port):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/health/" % port, timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def test_the_split_serves_once_the_password_it_was_given_becomes_right(tls_redis, tmp_path):

@@ -26,7 +26,7 @@ import websocket
 from channels_kit.testing.split import Split, wait_for
 from tests.conftest import require_tool
 from tests.support.paths import ARTIFACTS, ROOT
-from tests.support.splits import health, running_split
+from tests.support.splits import all_logs, health, running_split
 from tests.support.sshd import TemporarySSHD, find_sshd
 from tests.support.terminal import Terminal, create_user, write, write_hosts
 from tests.support.tls_redis import ADMIN_PASSWORD, PASSWORD, USER
@@ -76,10 +76,6 @@ def staff(tls_split):
 
 def connect(split, path, **kwargs):
     return websocket.create_connection(split.ws_url + path, origin=split.url, timeout=10, **kwargs)
-
-
-def all_logs(split):
-    return "".join(process.log() for process in split.processes.values())
 
 
 def test_echo_through_the_tls_sentinels(tls_split):

@@ -39,3 +39,8 @@ def health(split):
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+def all_logs(split):
+    """What every process of ``split`` has logged, one after another."""
+    return "".join(process.log() for process in split.processes.values())
