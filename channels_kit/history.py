@@ -33,7 +33,7 @@ from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 
 from channels_kit.client_errors import ClientError
 from channels_kit.frames import query_params
-from channels_kit.layer.roles import RedisBacked, layer_that
+from channels_kit.layer.roles import RedisBacked, layer_that, made_once
 
 # What an id looks like: a Redis stream id, milliseconds and a sequence number.
 MESSAGE_ID = re.compile(r"^([0-9]{1,20})-([0-9]{1,20})$")
@@ -127,12 +127,7 @@ def catch_up(message, history):
 def store_for(layer):
     """The store of ``layer``'s histories: one per Redis layer, made once; else this process's."""
     redis_layer = layer_that(RedisBacked, layer)
-    if redis_layer is None:
-        return IN_PROCESS
-    store = REDIS_STORES.get(redis_layer)
-    if store is None:
-        store = REDIS_STORES[redis_layer] = RedisStore(redis_layer)
-    return store
+    return IN_PROCESS if redis_layer is None else made_once(REDIS_STORES, redis_layer, RedisStore)
 
 
 def with_ids(pairs):

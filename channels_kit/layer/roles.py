@@ -120,3 +120,15 @@ class Reports:
     def refresh_queued(self, channel):
         """Ask how far ``channel`` has been taken; a Deferred fired once the answer is in."""
         raise NotImplementedError
+
+
+def made_once(made, layer, make):
+    """``make(layer)``, kept in ``made`` (a WeakKeyDictionary) and reused for as long as ``layer`` lives.
+
+    For what a layer's helpers build once per layer (a store that registers
+    its scripts): not again for every message or every socket.
+    """
+    thing = made.get(layer)
+    if thing is None:
+        thing = made[layer] = make(layer)
+    return thing

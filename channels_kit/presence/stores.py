@@ -12,11 +12,14 @@ whose membership was pruned is not shown, even before its entry is cleaned.
 import collections
 import threading
 import time
+import weakref
 
-from channels_kit.layer.roles import RedisBacked, layer_that, unwrap
+from channels_kit.layer.roles import RedisBacked, layer_that, made_once, unwrap
 
 # A name's sequence number outlives a quiet group by this long (a day).
 SEQUENCE_LIFETIME = 86400
+# Redis layer -> its presence store, which registers its scripts once.
+REDIS_STORES = weakref.WeakKeyDictionary()
 
 # KEYS: labels by channel, sockets by label, sequence. ARGV: channel, label, lifetime.
 # Returns {seq, sockets the label has now}; {seq, 0} if nothing changed.
@@ -75,7 +78,9 @@ Change = collections.namedtuple("Change", "seq label count")
 def store_for(layer):
     """The presence store of ``layer``'s backend: its Redis, or this process."""
     redis_layer = layer_that(RedisBacked, layer)
-    return RedisPresence(redis_layer) if redis_layer is not None else MemoryPresence.of(layer)
+    if redis_layer is None:
+        return MemoryPresence.of(layer)
+    return made_once(REDIS_STORES, redis_layer, RedisPresence)
 
 
 class RedisPresence:
