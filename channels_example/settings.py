@@ -15,6 +15,10 @@ environment here and nowhere else:
   (``rediss://user:password@host:26379?ssl_ca_certs=...``), and
   ``REDIS_SENTINEL_MASTER_URL`` (``rediss://user:password@/0?ssl_ca_certs=...``,
   no host) gives the master's TLS, ACL user, password and db (docs/redis.md).
+- ``REDIS_CLUSTER`` (``host:port,host:port,...``, any nodes of one Redis
+  Cluster; ``rediss://user:password@host:port?...`` URLs for TLS and an ACL
+  user): the layer and channel sessions on that cluster; ``REDIS_URL`` and
+  the Sentinels are then ignored.
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``,
   ``DJANGO_CSRF_TRUSTED_ORIGINS`` (with the scheme: ``https://example.com``),
   ``DATABASE_PATH``: the usual Django knobs. Without ``DJANGO_SECRET_KEY``
@@ -202,6 +206,13 @@ if REDIS_SENTINELS:
     REDIS_HOSTS = [sentinel.url(REDIS_SENTINELS, env("REDIS_SENTINEL_SERVICE", "mymaster"),
                                 env("REDIS_SENTINEL_MASTER_URL", None))]
     REDIS_URL = REDIS_HOSTS[0]
+# With cluster nodes named, the layer spreads its keys over the cluster's
+# masters by hash tags (channels_kit/layer/placement.py); the nodes listed
+# are only where it first asks for the cluster's map.
+REDIS_CLUSTER = [a.strip() for a in env("REDIS_CLUSTER", "").split(",") if a.strip()]
+if REDIS_CLUSTER:
+    REDIS_HOSTS = [node if "://" in node else "redis://%s/0" % node for node in REDIS_CLUSTER]
+    REDIS_URL = REDIS_HOSTS[0]
 CHANNEL_CAPACITY = int(env("CHANNEL_CAPACITY", "1000"))
 CHANNEL_EXPIRY = int(env("CHANNEL_EXPIRY", "60"))
 # Messages each chat room keeps for pages that load or reconnect; None keeps
@@ -223,6 +234,7 @@ if REDIS_URL:
             "ROUTING": "routing.channel_routing",
             "CONFIG": {
                 "hosts": REDIS_HOSTS,
+                **({"cluster": True} if REDIS_CLUSTER else {}),
                 "capacity": CHANNEL_CAPACITY,
                 "expiry": CHANNEL_EXPIRY,
                 "channel_capacity": {
@@ -237,6 +249,7 @@ if REDIS_URL:
     if env("CHANNEL_SESSION_STORE", "redis") == "redis":
         CHANNEL_SESSION_ENGINE = "channels_kit.channel_sessions"
         CHANNEL_SESSION_REDIS_URL = REDIS_HOSTS[0]
+        CHANNEL_SESSION_REDIS_CLUSTER = bool(REDIS_CLUSTER)
 else:
     CHANNEL_LAYERS = {
         "default": {

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase
 from django.utils.module_loading import import_string
 
-from channels_kit.connections import redis_urls, sentinel
+from channels_kit.connections import cluster, redis_urls, sentinel
 
 KEY_PREFIX = "channel-session:"
 
@@ -25,11 +25,19 @@ _connections = {}
 
 
 def connection():
-    """One client (and pool) per process and URL; redis-py's pool is thread-safe."""
+    """One client (and pool) per process and URL; redis-py's pool is thread-safe.
+
+    With ``CHANNEL_SESSION_REDIS_CLUSTER``, the URL names any node of a
+    Redis Cluster, and each session's key goes to the master of its slot.
+    """
     url = settings.CHANNEL_SESSION_REDIS_URL
     if url not in _connections:
-        _connections[url] = sentinel.master_client(url) if sentinel.is_sentinel_url(url) \
-            else redis_urls.client(url)
+        if getattr(settings, "CHANNEL_SESSION_REDIS_CLUSTER", False):
+            _connections[url] = cluster.client(cluster.Cluster([url]))
+        elif sentinel.is_sentinel_url(url):
+            _connections[url] = sentinel.master_client(url)
+        else:
+            _connections[url] = redis_urls.client(url)
     return _connections[url]
 
 

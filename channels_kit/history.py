@@ -33,7 +33,7 @@ from channels import DEFAULT_CHANNEL_LAYER, channel_layers
 
 from channels_kit.client_errors import ClientError
 from channels_kit.frames import query_params
-from channels_kit.layer.roles import RedisBacked, layer_that, made_once
+from channels_kit.layer.roles import RedisBacked, layer_that, made_once, shard_prefix
 
 # What an id looks like: a Redis stream id, milliseconds and a sequence number.
 MESSAGE_ID = re.compile(r"^([0-9]{1,20})-([0-9]{1,20})$")
@@ -155,7 +155,8 @@ class RedisStore:
         self.append_script = layer.connection(0).register_script(APPEND)
 
     def keys(self, group_name):
-        stream = "%shistory:%s" % (self.layer.prefix, group_name)
+        prefix = shard_prefix(self.layer, self.layer.consistent_hash(group_name))
+        stream = "%shistory:%s" % (prefix, group_name)
         return stream, stream + ":floor"
 
     def client(self, group_name):

@@ -41,7 +41,14 @@ def check_shared(alias=DEFAULT_CHANNEL_LAYER, local_backends=PROCESS_LOCAL_BACKE
             layer.connection(index).ping()
         except REDIS_DOWN as error:
             raise LayerUnreachable("Redis at %s does not answer (%s)"
-                                   % (without_password(layer.hosts[index]), error))
+                                   % (host_name(layer, index), error))
+
+
+def host_name(layer, index):
+    """Where shard ``index`` of ``layer`` lives, fit for an error message."""
+    if getattr(layer, "cluster", None):
+        return layer.host_name(index)
+    return without_password(layer.hosts[index])
 
 
 def without_password(url):

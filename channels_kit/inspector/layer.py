@@ -30,7 +30,7 @@ class InspectedLayer:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.inspector = Tap(self.private_client(), self.prefix)  # the tap's thread uses it
+        self.inspector = Tap(self.private_client(), self.key_prefix(0))  # the tap's thread uses it
         # Reply channels of the inspector's own sockets and pages, in daphne.
         self.quiet_sockets = collections.OrderedDict()
         # The channels daphne receives on: the relay serves inspector sockets on them.

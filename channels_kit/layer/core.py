@@ -32,8 +32,7 @@ import asgi_redis
 import ormsgpack
 import redis
 
-from channels_kit.connections import redis_urls, sentinel
-from channels_kit.layer.packing import HiredisPackedConnection, HiredisPackedSentinelConnection
+from channels_kit.layer.placement import Placement
 
 logger = logging.getLogger("channels_kit.layer")
 
@@ -60,7 +59,7 @@ def random_hex():
     return "%032x" % random.getrandbits(128)
 
 
-class LayerCore(asgi_redis.RedisChannelLayer):
+class LayerCore(Placement, asgi_redis.RedisChannelLayer):
     """asgi_redis's layer with one-trip sends, pipelined group sends and counted refusals."""
 
     ### Scripts ###
@@ -162,28 +161,6 @@ class LayerCore(asgi_redis.RedisChannelLayer):
         """
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The Redis hash of full-channel refusals, by channel pattern and group.
-        self.drops_key = self.stats_prefix + "drops"
-
-    ### Connections ###
-
-    def _generate_connections(self, hosts, redis_kwargs):
-        """asgi_redis's clients, on hiredis-packed connections (redis://, rediss:// and sentinel:// hosts)."""
-        # The clients' options, for the pools of their own that private_client makes.
-        self._redis_kwargs = redis_kwargs
-        return [self._client(host, redis_kwargs) for host in hosts]
-
-    @staticmethod
-    def _client(host, redis_kwargs):
-        if sentinel.is_sentinel_url(host):
-            return sentinel.master_client(host, redis_class=redis.Redis,
-                                          connection_class=HiredisPackedSentinelConnection,
-                                          **redis_kwargs)
-        return redis_urls.client(host, connection_class=HiredisPackedConnection,
-                                 redis_class=redis.Redis, **redis_kwargs)
-
     def _register_scripts(self):
         super()._register_scripts()
         connection = self.connection(None)
@@ -192,33 +169,36 @@ class LayerCore(asgi_redis.RedisChannelLayer):
         self.take = connection.register_script(self.lua_take)
         self.read_channel_statistics = connection.register_script(self.lua_channel_statistics)
 
-    def private_client(self):
-        """A client of the first host on a connection pool of its own, for a thread of its own.
-
-        redis-py 2.10's Sentinel pool disconnects every connection it holds
-        when it finds a new master, those in use by other threads included.
-        A heartbeat or the inspector's tap sharing the worker's pool, first
-        to reconnect after a failover, closed the socket under the worker's
-        BLPOP, and the worker died of the AttributeError that follows.
-        """
-        return self._client(self.hosts[0], self._redis_kwargs)
-
     ### Statistics ###
 
-    def _count_channel_stats(self, channel, connections):
-        """asgi_redis's ``statistics`` extension, each host's share read in one script call."""
-        prefix = self.stats_prefix + channel + ":"
-        keys = [self.prefix + channel, prefix + self.STAT_MESSAGES_COUNT, prefix + self.STAT_CHANNEL_FULL]
+    def channel_statistics(self, channel):
+        """asgi_redis's ``statistics`` extension, each shard's share read in one script call."""
         totals = {self.STAT_MESSAGES_COUNT: 0, self.STAT_MESSAGES_PENDING: 0,
                   self.STAT_MESSAGES_MAX_AGE: 0, self.STAT_CHANNEL_FULL: 0}
-        for connection in connections:
-            count, full, pending, ttl = self.read_channel_statistics(keys=keys, client=connection)
+        for index in self.shards_of(channel):
+            prefix = self.stats_prefixes[index] + channel + ":"
+            keys = [self.key_prefixes[index] + channel, prefix + self.STAT_MESSAGES_COUNT,
+                    prefix + self.STAT_CHANNEL_FULL]
+            count, full, pending, ttl = self.read_channel_statistics(
+                keys=keys, client=self.connection(index))
             totals[self.STAT_MESSAGES_COUNT] += count
             totals[self.STAT_CHANNEL_FULL] += full
             totals[self.STAT_MESSAGES_PENDING] += pending
             if ttl >= 0:
                 totals[self.STAT_MESSAGES_MAX_AGE] = max(totals[self.STAT_MESSAGES_MAX_AGE],
                                                          self.expiry - ttl)
+        return totals
+
+    def global_statistics(self):
+        """asgi_redis's totals over every channel, summed over the shards."""
+        totals = {self.STAT_MESSAGES_COUNT: 0, self.STAT_CHANNEL_FULL: 0}
+        for index in range(self.ring_size):
+            prefix = self.stats_prefixes[index] + self.global_stats_key + ":"
+            pipeline = self.connection(index).pipeline(transaction=False)
+            for stat in totals:
+                pipeline.get(prefix + stat)
+            for stat, value in zip(list(totals), pipeline.execute()):
+                totals[stat] += int(value or 0)
         return totals
 
     ### Sending ###
@@ -234,7 +214,7 @@ class LayerCore(asgi_redis.RedisChannelLayer):
             raise self.ChannelFull(channel)
 
     def send_group(self, group, message):
-        """Every member's send in one pipelined trip per Redis host; full members are reported."""
+        """Every member's send in one pipelined trip per Redis server; full members are reported."""
         assert self.valid_group_name(group), "Group name not valid"
         sends = [(channel, message) for channel in self.group_channels(group)]
         self._send_pipelined(sends, group)
@@ -246,14 +226,15 @@ class LayerCore(asgi_redis.RedisChannelLayer):
         redis-py's pipelined Script objects first ask Redis whether the
         script exists (SCRIPT EXISTS), one more round trip per pipeline.
         """
-        calls = {}
+        calls, connections = {}, {}
         for channel, message in sends:
             connection, keys, args = self._send_call(channel, message, group)
-            index = self._connection_list.index(connection)
-            calls.setdefault(index, []).append(((channel, message), keys, args))
+            host = self.host_group(self._connection_list.index(connection))
+            connections.setdefault(host, connection)
+            calls.setdefault(host, []).append(((channel, message), keys, args))
         refused = []
-        for index, host_calls in calls.items():
-            results = self._evalsha_all(self.connection(index), host_calls)
+        for host, host_calls in calls.items():
+            results = self._evalsha_all(connections[host], host_calls)
             for (sent, _, _), result in zip(host_calls, results):
                 if isinstance(result, redis.exceptions.ResponseError):
                     if result.args[0] != "full":
@@ -285,19 +266,20 @@ class LayerCore(asgi_redis.RedisChannelLayer):
             message = dict(message, __asgi_channel__=channel)
             channel = self.non_local_name(channel)
         if "!" in channel or "?" in channel:
-            connection = self.connection(self.consistent_hash(channel))
+            index = self.consistent_hash(channel)
         else:
-            connection = self.connection(next(self._send_index_generator))
-        stats = self.stats_prefix + channel + ":"
-        global_stats = self.stats_prefix + self.global_stats_key + ":"
+            index = next(self._send_index_generator)
+        prefix, stats_prefix = self.key_prefixes[index], self.stats_prefixes[index]
+        stats = stats_prefix + channel + ":"
+        global_stats = stats_prefix + self.global_stats_key + ":"
         keys = [
-            self.prefix + random_hex(),
-            self.prefix + channel,
+            prefix + random_hex(),
+            prefix + channel,
             stats + self.STAT_MESSAGES_COUNT,
             global_stats + self.STAT_MESSAGES_COUNT,
             stats + self.STAT_CHANNEL_FULL,
             global_stats + self.STAT_CHANNEL_FULL,
-            self.drops_key,
+            stats_prefix + "drops",
         ]
         args = [
             self.serialize(message), self.expiry, self.get_capacity(channel),
@@ -305,7 +287,7 @@ class LayerCore(asgi_redis.RedisChannelLayer):
             channel_pattern(channel), ("group:" + group) if group else "",
             "front" if front else "back",
         ]
-        return connection, keys, args
+        return self.connection(index), keys, args
 
     def _report_full(self, channel, group=None):
         if group:
@@ -318,8 +300,8 @@ class LayerCore(asgi_redis.RedisChannelLayer):
     def drop_counts(self):
         """{field: count} of full-channel refusals, summed over every Redis host."""
         counts = {}
-        for connection in self._connection_list:
-            for field, value in connection.hgetall(self.drops_key).items():
+        for index, connection in enumerate(self._connection_list):
+            for field, value in connection.hgetall(self.stats_prefixes[index] + "drops").items():
                 field = field.decode("utf8")
                 counts[field] = counts.get(field, 0) + int(value)
         return counts
@@ -351,7 +333,7 @@ class LayerCore(asgi_redis.RedisChannelLayer):
     def _unpack(self, list_name, content):
         if isinstance(list_name, bytes):
             list_name = list_name.decode("utf8")
-        channel = list_name[len(self.prefix):]
+        channel = list_name[self.name_start:]
         message = self.deserialize(content)
         if "__asgi_channel__" in message:
             channel = message.pop("__asgi_channel__")

@@ -24,11 +24,12 @@ sends.
 import logging
 from collections import deque
 
+import redis
 import txredisapi
 from asgi_redis.twisted_utils import defer
 from twisted.python import failure
 
-from channels_kit.connections import redis_urls, sentinel
+from channels_kit.connections import cluster, redis_urls, sentinel
 from channels_kit.layer.packing import HiredisPackedProtocol
 from channels_kit.layer.roles import Reports
 
@@ -66,6 +67,8 @@ class DaphneSide(Reports):
         self._twisted_buffers = {}
         # receive_twisted's list names per tuple of process-local channels.
         self._local_list_names = {}
+        # On Redis Cluster: the master each connection was made to, by the key of _twisted_connections.
+        self._twisted_addresses = {}
         # (address, reason) of every refusal of daphne's connections logged so far.
         self._refusals_logged = set()
 
@@ -103,6 +106,7 @@ class DaphneSide(Reports):
             # Not (yet, or no longer) connected: txredisapi would hold the
             # send until it reconnects, out of anyone's sight. Waiting for
             # Redis instead raises at once while Redis is down.
+            self._follow_failover(("send", index))
             return self._send_and_place(channel, message, (connection, keys, args))
         self._unanswered[name] = self._unanswered.get(name, 0) + 1
         sent = self._evalsha_twisted(twisted_connection, keys, args)
@@ -149,17 +153,17 @@ class DaphneSide(Reports):
         Every send's answer brings the same news; this is for when daphne
         has nothing to send.
         """
-        name = self.prefix + channel
-        counter = self.stats_prefix + channel + ":" + self.STAT_MESSAGES_COUNT
         asked = []
-        for index in range(len(self._connection_list)):
+        for index in self.shards_of(channel):
+            name = self.key_prefixes[index] + channel
+            counter = self.stats_prefixes[index] + channel + ":" + self.STAT_MESSAGES_COUNT
             connection = self._twisted_connection(("send", index))
             if self._connected(connection):
                 answer = connection.eval(self.lua_queue_mark, [name, counter])
                 # An error is an outage: the flow control hears of it on its own.
                 asked.append(answer.addCallbacks(
-                    lambda answer, index=index: self._mark(name, index, answer),
-                    lambda failure: None))
+                    lambda answer, index=index, name=name: self._mark(name, index, answer),
+                    lambda failure, index=index: self._redirected(("send", index), failure)))
         return defer.DeferredList(asked)
 
     def sends_unanswered(self):
@@ -189,6 +193,8 @@ class DaphneSide(Reports):
         self._unanswered[name] -= 1
         if not isinstance(result, failure.Failure):
             return self._placed(channel, message, self._mark(name, index, result))
+        if self._redirected(("send", index), result):
+            return self._send_again(channel, message)
         self._placed(channel, message, None)
         if result.check(txredisapi.ResponseError) and "full" in str(result.value):
             self._report_full(channel)
@@ -241,17 +247,26 @@ class DaphneSide(Reports):
     def _receive_twisted_from_redis(self, indexes):
         for index, list_names in indexes.items():
             connection = self._twisted_connection(index)
+            popped = None
             try:
                 popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
                 if popped:
                     local = all("!" in name for name in list_names)
-                    found = yield connection.eval(
-                        self.lua_take, keys=[popped[1]] + (list_names if local else []),
-                        args=[self.twisted_batch if local else 0],
-                    )
+                    keys = [popped[1]] + (list_names if local else [])
+                    args = [self.twisted_batch if local else 0]
+                    found = yield connection.eval(self.lua_take, keys=keys, args=args)
             except txredisapi.ConnectionError:
+                self._follow_failover(index)
                 yield self._pause(self.receive_retry_delay)
                 defer.returnValue((None, None))
+            except txredisapi.ResponseError:
+                if not self._redirected(index, failure.Failure()):
+                    raise
+                if not popped:  # its list is moving to another master: ask again shortly
+                    yield self._pause(self.receive_retry_delay)
+                    defer.returnValue((None, None))
+                # Popped already: take its message where the cluster now keeps it.
+                found = self.take(keys=keys, args=args, client=self.connection(index))
             if popped:
                 self._buffer([popped[0], found[0]] + found[2:])
                 buffered = self._from_buffers(indexes)
@@ -264,7 +279,12 @@ class DaphneSide(Reports):
         if index not in self._twisted_connections:
             host = index[1] if isinstance(index, tuple) else index
             kwargs = self.connection(host).connection_pool.connection_kwargs
-            if sentinel.is_sentinel_url(self.hosts[host]):
+            if self.cluster:
+                # The master serving the shard now, with the cluster's login and TLS.
+                server, port = self.cluster.master_of(self.connection(host).home_slot)
+                kwargs = dict(self.cluster.login, host=server, port=port, db=0)
+                self._twisted_addresses[index] = (server, port)
+            if not self.cluster and sentinel.is_sentinel_url(self.hosts[host]):
                 # Its db, login and TLS are the sentinel:// URL's, as for redis-py's clients.
                 self._twisted_connections[index] = sentinel.twisted_master(
                     self.hosts[host], charset=None, convertNumbers=False,
@@ -337,6 +357,42 @@ class DaphneSide(Reports):
         # handshake, would leave daphne deaf. The kit never quits these
         # connections, so refusals are retried like any lost connection.
         factory.stopTrying = lambda: defer.succeed(None)
+
+    def _redirected(self, key, failed):
+        """Whether ``failed`` is Redis Cluster's redirect; if so, connection ``key`` is made again where the map says.
+
+        The call it failed did nothing, so its caller makes it again.
+        """
+        if not self.cluster or not failed.check(txredisapi.ResponseError) \
+                or cluster.redirect(failed.value) is None:
+            return False
+        stale = self._twisted_connections.pop(key, None)
+        if stale is not None:
+            stale.disconnect()
+        self.cluster.refresh_quietly()
+        return True
+
+    def _follow_failover(self, key):
+        """On Redis Cluster, connection ``key``, which lost its master, moves to the one promoted in its place."""
+        if not self.cluster:
+            return
+        self.cluster.refresh_soon()
+        shard = key[1] if isinstance(key, tuple) else key
+        master = self.cluster.masters and self.cluster.masters[self.connection(shard).home_slot]
+        if master is not None and master != self._twisted_addresses.get(key):
+            stale = self._twisted_connections.pop(key, None)
+            if stale is not None:
+                stale.disconnect()
+
+    def _send_again(self, channel, message):
+        """A reactor send the cluster redirected, sent again by the client that follows redirects."""
+        try:
+            self._send_and_place(channel, message)
+        except self.ChannelFull:
+            pass  # reported and counted like any refusal
+        except redis.exceptions.ConnectionError:
+            if self.on_send_lost is not None:
+                self.on_send_lost(channel, message)
 
     @staticmethod
     def _connected(twisted_connection):

@@ -26,7 +26,7 @@ that fails (Redis went away) leaves them listed, for the next tick to
 prune and hand over again.
 
 The bookkeeping keys live on the first shard; groups stay where asgi_redis
-hashes them. Channels that no daphne owns (no ``!``) lapse as before.
+hashes them (``placement.py``). Channels that no daphne owns (no ``!``) lapse as before.
 """
 import time
 
@@ -44,10 +44,10 @@ class Memberships:
     """The layer's part of keeping memberships (a mixin over asgi_redis's groups)."""
 
     def _owners_key(self):
-        return "%s:owners" % self.prefix
+        return "%s:owners" % self.key_prefix(0)
 
     def _members_key(self, owner):
-        return "%s:members:%s" % (self.prefix, owner)
+        return "%s:members:%s" % (self.key_prefix(0), owner)
 
     def group_add(self, group, channel):
         """asgi_redis's ZADD and EXPIRE, and the entry under the channel's owner: a trip a shard."""

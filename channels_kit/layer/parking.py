@@ -1,10 +1,10 @@
 """Parking and heartbeats: the records ``channels_kit.worker.ordering_gaps`` reads and keeps.
 
-The sorted set ``<prefix>parked`` (one per Redis host) holds every wait
+The sorted set ``<prefix>parked`` (one per shard) holds every wait
 channel with messages in it, scored by when it last made progress: when its
 first message was parked, or when one was last taken out. A wait channel
 whose score stays old while it still holds messages is stuck behind a
-message nobody will run. Workers beat in ``<prefix>workers`` (first host);
+message nobody will run. Workers beat in ``<prefix>workers`` (first shard);
 ``<prefix>worker-lost`` is when one was last found silent.
 """
 import time
@@ -66,12 +66,12 @@ class Parking:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Wait channels with messages, by last progress (one set per host).
-        self.parked_key = self.prefix + "parked"
-        # The workers' beats, by time of the last one (first host).
-        self.workers_key = self.prefix + "workers"
-        # When a worker last went silent (first host).
-        self.worker_lost_key = self.prefix + "worker-lost"
+        # Wait channels with messages, by last progress: one set per shard.
+        self.parked_keys = [prefix + "parked" for prefix in self.key_prefixes]
+        # The workers' beats, by time of the last one (first shard).
+        self.workers_key = self.key_prefix(0) + "workers"
+        # When a worker last went silent (first shard).
+        self.worker_lost_key = self.key_prefix(0) + "worker-lost"
 
     def _register_scripts(self):
         super()._register_scripts()
@@ -84,18 +84,20 @@ class Parking:
 
     def _note_parked(self, wait_channel, connection):
         """A message was parked: the wait channel joins the parked set (its first park's time kept)."""
-        connection.execute_command("ZADD", self.parked_key, "NX", time.time(), wait_channel)
+        index = self.consistent_hash(wait_channel)
+        connection.execute_command("ZADD", self.parked_keys[index], "NX", time.time(), wait_channel)
 
     def _take_parked(self, wait_channel):
-        connection = self.connection(self.consistent_hash(wait_channel))
-        found = self.pop_parked(keys=[self.prefix + wait_channel, self.parked_key],
-                                args=[wait_channel, time.time()], client=connection)
+        index, key = self.list_key(wait_channel)
+        found = self.pop_parked(keys=[key, self.parked_keys[index]],
+                                args=[wait_channel, time.time()], client=self.connection(index))
         return self._unpack(found[0], found[1]) if found else (None, None)
 
     def parked_orders(self, wait_channel):
         """The ``order`` of every message waiting in a wait channel, without taking them."""
-        connection = self.connection(self.consistent_hash(wait_channel))
-        keys = connection.lrange(self.prefix + wait_channel, 0, -1)
+        index, key = self.list_key(wait_channel)
+        connection = self.connection(index)
+        keys = connection.lrange(key, 0, -1)
         contents = connection.mget(keys) if keys else []
         return [self.deserialize(content).get("order") for content in contents if content]
 
@@ -116,9 +118,9 @@ class Parking:
         """
         before = time.time() - idle_for
         stalled = []
-        for connection in self._connection_list:
-            found = self.claim_stalled(keys=[self.parked_key],
-                                       args=[before, self.prefix, limit, "1" if claim else "0"],
+        for index, connection in enumerate(self._connection_list):
+            found = self.claim_stalled(keys=[self.parked_keys[index]],
+                                       args=[before, self.key_prefix(index), limit, "1" if claim else "0"],
                                        client=connection)
             stalled.extend(name.decode("utf8") for name in found)
         return stalled
@@ -128,8 +130,9 @@ class Parking:
         now = time.time()
         workers = self.connection(0).zcount(self.workers_key, now - silent_for, "+inf")
         lost = self.connection(0).get(self.worker_lost_key)
-        parked = sum(c.zcard(self.parked_key) for c in self._connection_list)
-        stuck = sum(c.zcount(self.parked_key, "-inf", now - idle_for) for c in self._connection_list)
+        shards = list(zip(self._connection_list, self.parked_keys))
+        parked = sum(connection.zcard(key) for connection, key in shards)
+        stuck = sum(connection.zcount(key, "-inf", now - idle_for) for connection, key in shards)
         return {"workers_beating": workers, "worker_lost_s_ago": now - float(lost) if lost else None,
                 "parked_sockets": parked, "stuck_sockets": stuck}
 

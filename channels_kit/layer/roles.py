@@ -40,6 +40,12 @@ class RedisBacked(Protocol):
     def connection(self, index): ...
 
 
+def shard_prefix(layer, index):
+    """The prefix of shard ``index``'s keys: the kit's layer tags them on Redis Cluster, asgi_redis never."""
+    named = getattr(layer, "key_prefix", None)
+    return named(index) if named is not None else layer.prefix
+
+
 @runtime_checkable
 class TakesBatches(Protocol):
     """What the kit's BatchWorker runs on: several messages per trip (``worker_side.py``)."""

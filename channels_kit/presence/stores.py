@@ -14,7 +14,7 @@ import threading
 import time
 import weakref
 
-from channels_kit.layer.roles import RedisBacked, layer_that, made_once, unwrap
+from channels_kit.layer.roles import RedisBacked, layer_that, made_once, shard_prefix, unwrap
 
 # A name's sequence number outlives a quiet group by this long (a day).
 SEQUENCE_LIFETIME = 86400
@@ -94,7 +94,7 @@ class RedisPresence:
         self.present_script = connection.register_script(PRESENT)
 
     def keys(self, group):
-        base = "%spresence:%s" % (self.layer.prefix, group)
+        base = "%spresence:%s" % (shard_prefix(self.layer, self.layer.consistent_hash(group)), group)
         return [base, base + ":counts", base + ":seq"]
 
     def client(self, group):

@@ -30,7 +30,7 @@ import random
 import string
 import time
 
-from channels_kit.layer.roles import RedisBacked, layer_that
+from channels_kit.layer.roles import RedisBacked, layer_that, shard_prefix
 from channels_kit.connections.redis_errors import REDIS_DOWN
 
 logger = logging.getLogger("channels_kit.worker.service")
@@ -58,7 +58,7 @@ class ServiceDirectory:
         # The asgi_redis layer under any wrappers (its connection() is
         # redis-py), or None: another backend keeps no services.
         self.layer = layer_that(RedisBacked, layer)
-        self.heartbeat_key = "%sservice.%s" % (self.layer.prefix if self.layer else "", name)
+        self.heartbeat_key = "%sservice.%s" % (shard_prefix(self.layer, 0) if self.layer else "", name)
         self.sockets_key = self.heartbeat_key + ".sockets"
         self.owners_key = self.heartbeat_key + ".owners"
 
@@ -181,7 +181,8 @@ class ChannelService:
         program blocks) instead.
         """
         name = self.layer.non_local_name(channel)
-        return self.layer.connection(self.layer.consistent_hash(name)).llen(self.layer.prefix + name)
+        index = self.layer.consistent_hash(name)
+        return self.layer.connection(index).llen(shard_prefix(self.layer, index) + name)
 
     ### Heartbeat and the sockets the service serves ###
 

@@ -67,8 +67,10 @@ def collect(layer, channels):
 def list_depths(layer, pattern):
     """{"lists": n, "pending": messages} over every list whose channel matches ``pattern``."""
     lists = pending = 0
-    for connection in layer._connection_list:
-        for key in connection.scan_iter(match=layer.prefix + pattern, count=1000):
+    servers = layer.servers() if hasattr(layer, "servers") else layer._connection_list
+    match = layer.key_pattern(pattern) if hasattr(layer, "key_pattern") else layer.prefix + pattern
+    for connection in servers:
+        for key in connection.scan_iter(match=match, count=1000):
             if connection.type(key) == b"list":
                 lists += 1
                 pending += connection.llen(key)
