@@ -17,6 +17,7 @@ import argparse
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -286,6 +287,22 @@ def wait_failover(port_any, dead_port, timeout=30):
     return _until(promoted, timeout, "a replica of the node on port %d to take over" % dead_port)
 
 
+def port_free(port):
+    """Whether a server could listen on ``port`` of 127.0.0.1 now."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as redis-server binds
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def ports_free(ports):
+    """Whether every port and its cluster bus port are free."""
+    return all(port_free(port) and port_free(port + BUS_OFFSET) for port in ports)
+
+
 def cluster_address(ports):
     """The REDIS_CLUSTER value that lists ``ports``."""
     return ",".join("%s:%d" % (HOST, port) for port in ports)
@@ -301,6 +318,16 @@ def parse_ports(text):
         raise ValueError("distinct ports below %d (a node's cluster bus is its port + %d)"
                          % (65536 - BUS_OFFSET, BUS_OFFSET))
     return ports
+
+
+def _print_address(ports):
+    taken = [port for port in ports if not ports_free([port])]
+    if taken:
+        print("embedded_cluster: port %d or its cluster bus port %d on 127.0.0.1 is already in use; "
+              "pick other ports" % (taken[0], taken[0] + BUS_OFFSET), file=sys.stderr)
+        return 1
+    print(cluster_address(ports))
+    return 0
 
 
 class _Stop(Exception):
@@ -325,6 +352,9 @@ def _arguments(arguments):
                              "(default 5000)")
     parser.add_argument("--dir", help="where the nodes keep their cluster config and logs "
                                       "(default: a fresh temporary directory, removed at exit)")
+    parser.add_argument("--address", action="store_true",
+                        help="start nothing: check that the ports and their cluster bus ports "
+                             "are free and print the REDIS_CLUSTER value (./run asks this first)")
     options = parser.parse_args(arguments)
     try:
         _masters_count(len(options.ports), options.replicas)
@@ -342,6 +372,8 @@ def _ports_argument(text):
 
 def main(arguments=None):
     options = _arguments(arguments)
+    if options.address:
+        return _print_address(options.ports)
     # Set explicitly: a command started in the background inherits SIGINT ignored.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)

@@ -9,7 +9,6 @@ import contextlib
 import os
 import random
 import shutil
-import socket
 
 from channels_kit.operations import embedded_cluster
 from tests.support.paths import ARTIFACTS
@@ -19,22 +18,12 @@ from tests.support.paths import ARTIFACTS
 LOWEST, HIGHEST = 10000, 32767 - embedded_cluster.BUS_OFFSET
 
 
-def bindable(port):
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as redis-server binds
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def free_cluster_ports(count, tries=200):
     """``count`` consecutive free ports whose cluster bus ports are free too."""
     for _ in range(tries):
         first = random.randint(LOWEST, HIGHEST - count)
         ports = list(range(first, first + count))
-        if all(bindable(port) and bindable(port + embedded_cluster.BUS_OFFSET) for port in ports):
+        if embedded_cluster.ports_free(ports):
             return ports
     raise RuntimeError("no %d consecutive free ports (with their bus ports) found" % count)
 

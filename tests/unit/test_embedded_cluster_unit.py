@@ -1,10 +1,12 @@
-"""The local cluster command refuses a layout it cannot make before it starts any server."""
+"""The local cluster command refuses a layout or ports it cannot use before it starts any server."""
+import socket
 import subprocess
 import sys
 
 import pytest
 
-from channels_kit.operations.embedded_cluster import parse_ports
+from channels_kit.operations.embedded_cluster import BUS_OFFSET, parse_ports
+from tests.support.cluster import free_cluster_ports
 from tests.support.paths import ROOT
 
 
@@ -40,3 +42,16 @@ def test_a_layout_it_cannot_make_is_refused_in_one_line(arguments, reason):
     answer = run(*arguments)
     assert answer.returncode == 2
     assert reason in answer.stderr and "Traceback" not in answer.stderr
+
+
+def test_address_checks_the_ports_and_starts_nothing():
+    ports = free_cluster_ports(2)
+    assert run("--ports", "%d-%d" % (ports[0], ports[1]), "--replicas", "1",
+               "--address").stdout == "127.0.0.1:%d,127.0.0.1:%d\n" % tuple(ports)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", ports[1] + BUS_OFFSET))
+        holder.listen()
+        answer = run("--ports", "%d-%d" % (ports[0], ports[1]), "--replicas", "1", "--address")
+    assert answer.returncode == 1 and answer.stdout == ""
+    assert answer.stderr == ("embedded_cluster: port %d or its cluster bus port %d on 127.0.0.1 is "
+                             "already in use; pick other ports\n" % (ports[1], ports[1] + BUS_OFFSET))
