@@ -4,7 +4,9 @@ Three masters and three replicas, all from the embedded server. A slot is
 moved while a thread keeps pushing into a list of that slot, through a
 small client of the test's own that follows MOVED and ASK as a cluster
 client must. A master is SIGKILLed with a node timeout of 1 s, so its
-replica is promoted within a few seconds.
+replica is promoted within a few seconds. The command runs in the
+foreground until a signal, alone and as ``REDIS_CLUSTER=local ./run``'s
+supervised process.
 """
 import os
 import random
@@ -19,11 +21,13 @@ import pytest
 import redis
 
 from channels_kit.connections.cluster_slots import SLOTS, slot_of
-from channels_kit.operations import embedded_cluster
-from channels_kit.testing.split import port_open, wait_for
+from channels_kit.operations import embedded_cluster, run_env
+from channels_kit.operations.embedded_redis import server_binary
+from channels_kit.testing.split import free_port, port_open, wait_for
 from tests.support.cluster import free_cluster_ports, running_cluster
 from tests.support.figures import record
-from tests.support.paths import ROOT
+from tests.support.paths import ARTIFACTS, ROOT
+from tests.support.runs import START_TIMEOUT, children_running, run_command, stop_run
 
 # What the failover may take on a busy 2-core machine: detection (the node
 # timeout), the replica's election delay, and the vote, with room to spare.
@@ -247,3 +251,32 @@ def test_the_command_prints_the_cluster_and_stops_every_node_on_a_signal(tmp_pat
             os.kill(pid, signal.SIGKILL)
     assert left == []
     assert not any(port_open(port) for port in ports)
+
+
+def test_run_with_a_local_cluster_supervises_its_nodes_and_stops_them(tmp_path):
+    ports, port = free_cluster_ports(6), free_port()
+    address = embedded_cluster.cluster_address(ports)
+    run = run_command(tmp_path, "run-cluster.log", PORT=str(port), REDIS_CLUSTER="local",
+                      CLUSTER_PORTS="%d-%d" % (ports[0], ports[-1]))
+    server = os.path.basename(server_binary())
+
+    def output():
+        with open(os.path.join(ARTIFACTS, "logs", "run-cluster.log"), errors="replace") as f:
+            return f.read()
+
+    nodes = []
+    try:
+        wait_for(lambda: "| REDIS_CLUSTER=%s\n" % address in output() or run.poll() is not None,
+                 START_TIMEOUT, "./run's cluster to be made")
+        assert run.poll() is None, run.stderr.read().decode()
+        assert "(layer: cluster %s; Ctrl-C stops everything)" % address in output()
+        assert run_env.read(str(tmp_path / "run.env"))["REDIS_CLUSTER"] == address
+        assert all(cluster_info(p)["cluster_state"] == "ok" for p in ports)
+        nodes = children_running(run, server)
+        assert len(nodes) == 6  # the cluster's, and no Redis of its own beside them
+        assert children_running(run, "embedded_redis") == []
+    finally:
+        stop_run(run)
+    assert run.returncode == 0
+    assert [node for node in nodes if node.is_running() and node.status() != "zombie"] == []
+    assert not any(port_open(p) for p in ports)
