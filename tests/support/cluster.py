@@ -1,0 +1,74 @@
+"""A Redis Cluster of embedded servers for a test: masters, replicas, free ports, stopped by PID.
+
+The nodes and the cluster are channels_kit.operations.embedded_cluster's, the
+tooling ``python -m channels_kit.operations.embedded_cluster`` runs; this
+adds what a test needs around it: ports nobody else holds, logs under
+test-artifacts/logs/<name>/, and a kill of one node to make a failover.
+"""
+import contextlib
+import os
+import random
+import shutil
+
+from channels_kit.operations import embedded_cluster
+from tests.support.paths import ARTIFACTS
+
+# Below Linux's ephemeral ports (32768 and up), bus ports (+10000) included,
+# so no outgoing connection can be holding one of them.
+LOWEST, HIGHEST = 10000, 32767 - embedded_cluster.BUS_OFFSET
+
+
+def free_cluster_ports(count, tries=200):
+    """``count`` consecutive free ports whose cluster bus ports are free too."""
+    for _ in range(tries):
+        first = random.randint(LOWEST, HIGHEST - count)
+        ports = list(range(first, first + count))
+        if embedded_cluster.ports_free(ports):
+            return ports
+    raise RuntimeError("no %d consecutive free ports (with their bus ports) found" % count)
+
+
+class LocalCluster:
+    """The running nodes: the first ``masters`` ports were made masters, the rest replicas."""
+
+    def __init__(self, nodes):
+        self.nodes = {node.port: node for node in nodes}
+        self.ports = [node.port for node in nodes]
+
+    def env(self):
+        return {"REDIS_CLUSTER": embedded_cluster.cluster_address(self.ports)}
+
+    def any_port(self, besides=()):
+        """A node that is running, to ask about the cluster."""
+        return next(port for port, node in self.nodes.items() if node.alive() and port not in besides)
+
+    def kill(self, port):
+        """SIGKILL the node on ``port``, as a crash would stop it."""
+        self.nodes[port].process.kill()
+        self.nodes[port].process.wait(10)
+
+    def masters(self):
+        return embedded_cluster.masters(self.any_port())
+
+    def slot_owner(self, slot):
+        return embedded_cluster.slot_owner(self.any_port(), slot)
+
+    def migrate_slot(self, slot, source_port, target_port, **options):
+        embedded_cluster.migrate_slot(slot, source_port, target_port, **options)
+
+    def wait_failover(self, dead_port, timeout=30):
+        return embedded_cluster.wait_failover(self.any_port(besides=[dead_port]), dead_port, timeout)
+
+
+@contextlib.contextmanager
+def running_cluster(masters=3, replicas=1, node_timeout_ms=1000, name="cluster"):
+    """Start and create a cluster on free ports; stop every node (by PID) afterwards."""
+    work_dir = os.path.join(ARTIFACTS, "logs", name)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    ports = free_cluster_ports(masters * (replicas + 1))
+    nodes = embedded_cluster.start_nodes(ports, work_dir, node_timeout_ms)
+    try:
+        embedded_cluster.create(ports, replicas)
+        yield LocalCluster(nodes)
+    finally:
+        embedded_cluster.stop_nodes(nodes)
