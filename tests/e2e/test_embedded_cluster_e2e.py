@@ -189,7 +189,7 @@ def test_a_killed_master_s_replica_takes_over(tmp_path):
     with running_cluster(masters=3, replicas=1, name="cluster-failover") as cluster:
         victim = cluster.slot_owner(slot_of("kept"))
         replica = next(peer.port for peer in embedded_cluster.nodes(victim)
-                       if peer.master_id == client(victim).execute_command("CLUSTER", "MYID").decode())
+                       if peer.master_id == cluster.nodes[victim].id)
         client(victim).set("kept", "before the kill")
         assert client(victim).execute_command("WAIT", 1, 10000) == 1  # the replica has it
         cluster.kill(victim)
