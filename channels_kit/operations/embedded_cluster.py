@@ -14,6 +14,8 @@ starts the nodes, makes the cluster, prints ``REDIS_CLUSTER=...`` and runs
 until SIGTERM or Ctrl-C, which stop every node.
 """
 import argparse
+import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -34,6 +36,8 @@ HOST = "127.0.0.1"
 BUS_OFFSET = 10000
 # Flags that mean a node cannot be counted on (cluster nodes lists them).
 DOWN_FLAGS = {"fail", "fail?", "handshake", "noaddr"}
+# What INFO and CLUSTER NODES call a replica, in Redis and Valkey alike.
+REPLICA = "slave"
 
 
 class ClusterError(Exception):
@@ -62,7 +66,9 @@ class Node:
 Peer = namedtuple("Peer", "id port flags master_id slots")
 
 
+@functools.lru_cache(maxsize=None)
 def _client(port):
+    """One client per port, kept: the waits below ask every node many times over."""
     return redis.StrictRedis(host=HOST, port=port, socket_timeout=10, socket_connect_timeout=2)
 
 
@@ -91,10 +97,15 @@ def _until(condition, timeout, what):
         time.sleep(0.05)
 
 
+def config_path(port, workdir):
+    """Where a node keeps its view of the cluster (it writes the file itself)."""
+    return os.path.join(workdir, "nodes-%d.conf" % port)
+
+
 def node_argv(port, workdir, node_timeout_ms):
     return embedded_redis.argv(port) + [
         "--cluster-enabled", "yes",
-        "--cluster-config-file", os.path.join(workdir, "nodes-%d.conf" % port),
+        "--cluster-config-file", config_path(port, workdir),
         "--cluster-node-timeout", str(node_timeout_ms),
         "--dir", workdir,
     ]
@@ -104,12 +115,16 @@ def start_nodes(ports, workdir, node_timeout_ms=5000, timeout=30):
     """Start one cluster-enabled server per port, each in its own session; return the Nodes.
 
     The servers know nothing of each other yet: ``create`` makes them a
-    cluster. If one of them does not come up, those that did are stopped.
+    cluster. A config file an earlier cluster left in ``workdir`` is removed
+    first, or the node would come back as that cluster's member. If one of
+    them does not come up, those that did are stopped.
     """
     os.makedirs(workdir, exist_ok=True)
     nodes = []
     try:
         for port in ports:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(config_path(port, workdir))
             log_path = os.path.join(workdir, "node-%d.log" % port)
             with open(log_path, "wb") as log:
                 process = subprocess.Popen(node_argv(port, workdir, node_timeout_ms), cwd=workdir,
@@ -195,7 +210,7 @@ def _ready(port, nodes_count):
     if int(info["cluster_known_nodes"]) != nodes_count:
         raise ClusterError("the node on port %d knows %s nodes" % (port, info["cluster_known_nodes"]))
     replication = _client(port).info("replication")
-    if replication["role"] == "slave" and replication.get("master_link_status") != "up":
+    if replication["role"] == REPLICA and replication.get("master_link_status") != "up":
         raise ClusterError("the replica on port %d is not in sync with its master" % port)
     return True
 

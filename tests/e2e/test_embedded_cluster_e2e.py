@@ -58,14 +58,20 @@ class FollowingClient:
 
     def __init__(self, port):
         self.owner, self.moved, self.asked = port, 0, 0
+        self.clients = {}
+
+    def client(self, port):
+        if port not in self.clients:
+            self.clients[port] = client(port)
+        return self.clients[port]
 
     def call(self, *command):
         port, asking = self.owner, False
         for _ in range(10):
             try:
                 if not asking:
-                    return client(port).execute_command(*command)
-                pipe = client(port).pipeline(transaction=False)
+                    return self.client(port).execute_command(*command)
+                pipe = self.client(port).pipeline(transaction=False)
                 pipe.execute_command("ASKING").execute_command(*command)
                 return pipe.execute()[1]
             except redis.ResponseError as error:
@@ -92,8 +98,8 @@ def test_three_masters_with_a_replica_each_serve_every_slot(cluster):
             "ok", str(SLOTS), "6"), port
     assert cluster.masters() == cluster.ports[:3]
     view = embedded_cluster.nodes(cluster.ports[0])
-    masters_of_replicas = sorted(
-        next(p.port for p in view if p.id == peer.master_id) for peer in view if "slave" in peer.flags)
+    masters_of_replicas = sorted(next(p.port for p in view if p.id == peer.master_id)
+                                 for peer in view if embedded_cluster.REPLICA in peer.flags)
     assert masters_of_replicas == cluster.ports[:3]
     assert cluster.env() == {"REDIS_CLUSTER": ",".join("127.0.0.1:%d" % p for p in cluster.ports)}
 
@@ -183,7 +189,7 @@ def test_a_killed_master_s_replica_takes_over(tmp_path):
     with running_cluster(masters=3, replicas=1, name="cluster-failover") as cluster:
         victim = cluster.slot_owner(slot_of("kept"))
         replica = next(peer.port for peer in embedded_cluster.nodes(victim)
-                       if peer.master_id == client(victim).execute_command("CLUSTER", "MYID").decode())
+                       if peer.master_id == cluster.nodes[victim].id)
         client(victim).set("kept", "before the kill")
         assert client(victim).execute_command("WAIT", 1, 10000) == 1  # the replica has it
         cluster.kill(victim)
