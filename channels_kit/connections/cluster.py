@@ -12,10 +12,11 @@ that stays true while the cluster changes under it:
 - ``TRYAGAIN``: a command over several keys (every script call) whose keys
   are split between the two ends of a slot being moved. It is sent again
   after a short pause, until the move is done.
-- ``CLUSTERDOWN``, or a master that does not answer: the map is read again
-  from any node that answers, so the next call reaches the replica promoted
-  in its place, and the call fails with a ``ConnectionError``: what callers
-  already do for a Redis that went away (hold, retry, report) applies.
+- A master that does not answer: the map is read again from any node that
+  answers. If it names the replica promoted in its place, the command goes
+  there; until then, and on ``CLUSTERDOWN``, the call fails with a
+  ``ConnectionError``: what callers already do for a Redis that went away
+  (hold, retry, report) applies.
 - ``NOSCRIPT`` from a master that never saw a script (a promoted replica,
   the target of a moved slot): the script is loaded there and sent again.
 
@@ -186,8 +187,9 @@ class Cluster:
             try:
                 return self._send(self.node(address), args, options, asking)
             except redis.exceptions.ConnectionError:
-                self.refresh_soon()
-                raise
+                if not self._failed_over(slot, address):
+                    raise
+                target, asking = None, False
             except redis.exceptions.NoScriptError:
                 if first_word(args) != "EVALSHA" or args[1] not in self.scripts:
                     raise
@@ -197,6 +199,16 @@ class Cluster:
                 target, asking, pause = self._follow(error, deadline, pause)
         raise redis.exceptions.ResponseError("the cluster redirected %s more than %d times"
                                              % (args[0], self.redirects_max))
+
+    def _failed_over(self, slot, address):
+        """After ``address`` did not answer: whether the map now names another master for ``slot``.
+
+        redis-py has already tried once more on a new connection, so a
+        master that does not answer is gone; the command goes to the
+        replica promoted in its place, if the cluster has promoted one.
+        """
+        self.refresh_soon()
+        return self.masters is not None and self.masters[slot] not in (None, address)
 
     def _follow(self, error, deadline, pause):
         """Where to send next after ``error``: (address or None for the map's, ASKING first?, next pause)."""
@@ -226,7 +238,11 @@ class Cluster:
         pipeline = client.pipeline(transaction=False)
         pipeline.execute_command("ASKING")
         pipeline.execute_command(*args, **options)
-        return pipeline.execute()[1]
+        # Not raised by the pipeline: it would rewrite the error's text, which says what to do next.
+        answer = pipeline.execute(raise_on_error=False)[1]
+        if isinstance(answer, redis.exceptions.RedisError):
+            raise answer
+        return answer
 
     def pipe(self, slot, stack, transaction):
         """Run a pipeline's ``[(args, options), ...]`` on ``slot``'s master; commands redirected go again alone.
@@ -235,13 +251,15 @@ class Cluster:
         ``execute(raise_on_error=False)`` does.
         """
         for _ in range(self.redirects_max):
-            pipeline = self.node(self.master_of(slot)).pipeline(transaction=transaction)
+            address = self.master_of(slot)
+            pipeline = self.node(address).pipeline(transaction=transaction)
             pipeline.command_stack = list(stack)
             try:
                 results = pipeline.execute(raise_on_error=False)
             except redis.exceptions.ConnectionError:
-                self.refresh_soon()
-                raise
+                if not self._failed_over(slot, address):
+                    raise
+                continue
             except redis.exceptions.ResponseError as error:  # a transaction with a redirected command
                 if redirect(error) is None:
                     raise

@@ -11,6 +11,8 @@ state survived; missing, it was lost, and the marker is written again.
 import random
 import threading
 
+from channels_kit.layer.roles import shard_prefix
+
 
 class RedisWatch:
     """The probe daphne's layer wrapper runs in a thread every ``Limits.watch_interval`` seconds."""
@@ -19,9 +21,11 @@ class RedisWatch:
     marker_ttl = 3600
     marker_prefix = "daphne-alive:"
 
-    def __init__(self, connections, prefix="asgi:"):
+    def __init__(self, connections, prefixes):
         self.connections = connections  # redis-py clients, one per shard
-        self.key = prefix + self.marker_prefix + "%016x" % random.getrandbits(64)
+        marker = self.marker_prefix + "%016x" % random.getrandbits(64)
+        # One marker per shard, named with the shard's prefix: on Redis Cluster, in the shard's slot.
+        self.keys = [prefix + marker for prefix in prefixes]
         self.placed = False   # False until the first probe has written the markers
         self.lock = threading.Lock()
 
@@ -31,16 +35,16 @@ class RedisWatch:
         connections = getattr(layer, "_connection_list", None)
         if not connections:
             return None
-        return cls(connections, prefix=getattr(layer, "prefix", "asgi:"))
+        return cls(connections, [shard_prefix(layer, index) for index in range(len(connections))])
 
     def probe(self):
         """"ok", or "lost" when a marker was gone; raises one of REDIS_DOWN when unreachable."""
         with self.lock:
             lost = False
-            for connection in self.connections:
+            for connection, key in zip(self.connections, self.keys):
                 pipeline = connection.pipeline(transaction=False)
-                pipeline.set(self.key, "1", nx=True)
-                pipeline.expire(self.key, self.marker_ttl)
+                pipeline.set(key, "1", nx=True)
+                pipeline.expire(key, self.marker_ttl)
                 created, _ = pipeline.execute()
                 lost = lost or bool(created)
             first, self.placed = not self.placed, True

@@ -247,6 +247,12 @@ class DaphneSide(Reports):
     def _receive_twisted_from_redis(self, indexes):
         for index, list_names in indexes.items():
             connection = self._twisted_connection(index)
+            if self.cluster and not self._connected(connection):
+                # Its master is gone: a BLPOP would wait for it, unseen, after a
+                # replica has taken its place. Ask again once the map moves it.
+                self._follow_failover(index)
+                yield self._pause(self.receive_retry_delay)
+                defer.returnValue((None, None))
             popped = None
             try:
                 popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)

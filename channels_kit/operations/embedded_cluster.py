@@ -258,7 +258,12 @@ def migrate_slot(slot, source_port, target_port, batch=100, timeout_ms=5000):
     and the keys move in batches. Meanwhile the source answers a command for
     a key it no longer has with ASK, sending that client to the target for
     that one command. At the end every master is told the target's id, the
-    target first, so the slot is never left without an owner.
+    target first, so the slot is never left without an owner, and the move
+    ends when every node, replicas included, names the target. The replicas
+    learn it from the target's gossip only; a second move that raises
+    another master's config epoch before they have heard would make them
+    keep the slot's old owner, and a replica promoted later would hand the
+    slot back to a master that no longer has its keys.
     """
     source_id = _text(source_port, "CLUSTER", "MYID")
     target_id = _text(target_port, "CLUSTER", "MYID")
@@ -273,6 +278,13 @@ def migrate_slot(slot, source_port, target_port, batch=100, timeout_ms=5000):
     others = [port for port in masters(target_port) if port not in (source_port, target_port)]
     for port in [target_port, source_port] + others:
         _text(port, "CLUSTER", "SETSLOT", slot, "NODE", target_id)
+    _until(lambda: all(slot_owner(port, slot) == target_port for port in _up_ports(target_port)),
+           timeout_ms / 1000, "every node to name the node on port %d as slot %d's master"
+           % (target_port, slot))
+
+
+def _up_ports(port_any):
+    return [peer.port for peer in nodes(port_any) if _up(peer)]
 
 
 def wait_failover(port_any, dead_port, timeout=30):

@@ -275,7 +275,7 @@ def test_run_with_a_local_cluster_supervises_its_nodes_and_stops_them(tmp_path):
         wait_for(lambda: "| REDIS_CLUSTER=%s\n" % address in output() or run.poll() is not None,
                  START_TIMEOUT, "./run's cluster to be made")
         assert run.poll() is None, run.stderr.read().decode()
-        assert "(layer: cluster %s; Ctrl-C stops everything)" % address in output()
+        assert "(layer: the Redis cluster at %s; Ctrl-C stops everything)" % address in output()
         assert run_env.read(str(tmp_path / "run.env"))["REDIS_CLUSTER"] == address
         assert all(cluster_info(p)["cluster_state"] == "ok" for p in ports)
         nodes = children_running(run, server)

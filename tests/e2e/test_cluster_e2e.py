@@ -1,0 +1,206 @@
+"""The whole split on a real Redis Cluster: rooms across masters, slots moved while a room talks, a master killed.
+
+Three masters and three replicas of the embedded server, made by the
+project's own tooling (channels_kit.operations.embedded_cluster), with a
+node timeout of 1 s; two daphnes and two workers reach them through
+REDIS_CLUSTER. A layer object of the test's own reads where the cluster
+keeps each shard, so the tests can aim at the masters that matter.
+"""
+import threading
+import time
+
+import pytest
+import redis
+import websocket
+
+from channels_kit.connections.cluster_slots import slot_of
+from channels_kit.layer import RedisChannelLayer
+from channels_kit.testing.split import wait_for
+from tests.support.cluster import running_cluster
+from tests.support.figures import record
+from tests.support.layer_suite import SUITE_CONFIG, conformance
+from tests.support.splits import health, running_split
+from tests.support.wire import recv_json, say
+
+SUITE = conformance()
+
+# How long rooms may stay silent after their master is SIGKILLed: the node
+# timeout (1 s) for the replicas to call it failed, their election, and the
+# clients' next reading of the slot map.
+FAILOVER_BOUND_S = 15
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with running_cluster(masters=3, replicas=1, node_timeout_ms=1000, name="cluster-nodes") as nodes:
+        yield nodes
+
+
+@pytest.fixture(scope="module")
+def cluster_split(cluster, tmp_path_factory):
+    with running_split("cluster-split", tmp_path_factory.mktemp("cluster"), env=cluster.env(),
+                       webs=2) as split:
+        yield split
+
+
+@pytest.fixture(scope="module")
+def placement(cluster):
+    """A layer like the split's, for names and the slot map; it sends nothing."""
+    return RedisChannelLayer(hosts=["redis://127.0.0.1:%d/0" % port for port in cluster.ports],
+                             cluster=True)
+
+
+def connect(split, daphne, path):
+    origin = "http://127.0.0.1:%d" % split.ports[daphne]  # each daphne serves its own page
+    return websocket.create_connection(split.ws_urls[daphne] + path, origin=origin, timeout=15)
+
+
+def master_port(placement, key):
+    placement.cluster.refresh()
+    return placement.cluster.master_of(slot_of(key))[1]
+
+
+def rooms_on_every_master(placement, masters):
+    """One room name per master, each room's group (and history, presence) served by that master."""
+    rooms = {}
+    for n in range(1000):
+        room = "span%d" % n
+        rooms.setdefault(master_port(placement, placement._group_key("room-" + room)), room)
+        if len(rooms) == masters:
+            return rooms
+    raise AssertionError("no room names found on every master")
+
+
+def room_frames(sock, count):
+    """The next ``count`` room messages' texts, skipping other frames (history, presence)."""
+    texts = []
+    while len(texts) < count:
+        frame = recv_json(sock)
+        if "text" in frame and "room" in frame:
+            texts.append(frame["text"])
+    return texts
+
+
+def room_slots(placement, room):
+    """The slots a room's messages pass: its group's, the workers' channels', each daphne's replies'."""
+    owners = redis.StrictRedis(port=master_port(placement, placement._owners_key())).zrange(
+        placement._owners_key(), 0, -1)
+    keys = [placement._group_key("room-" + room), placement.key_prefix(0) + "websocket.receive"]
+    keys += [placement.list_key(owner.decode())[1] for owner in owners]
+    return sorted({slot_of(key) for key in keys})
+
+
+def test_rooms_on_every_master_reach_members_on_both_daphnes(cluster, cluster_split, placement):
+    assert health(cluster_split)[0] == 200
+    rooms = rooms_on_every_master(placement, len(cluster.masters()))
+    for master, room in sorted(rooms.items()):
+        members = [connect(cluster_split, daphne, "/chat/%s/" % room) for daphne in (0, 1, 0, 1)]
+        for i, sock in enumerate(members):
+            say(sock, "%s from %d" % (room, i))
+        sent = sorted("%s from %d" % (room, i) for i in range(len(members)))
+        for sock in members:  # nothing orders two senders against each other: every message, once
+            assert sorted(room_frames(sock, len(members))) == sent
+        for sock in members:
+            sock.close()
+    echo = connect(cluster_split, 1, "/echo/")
+    echo.send("ping")
+    assert "ping" in echo.recv()
+    owners = {key for port in cluster.masters() for key in
+              redis.StrictRedis(port=port).scan_iter(match="asgi:{*}:owners")}
+    assert len(owners) == 1  # the daphnes' memberships book: on the first shard only
+
+
+def test_a_rooms_slots_move_to_other_masters_while_it_talks(cluster, cluster_split, placement):
+    room = "moving"
+    members = [connect(cluster_split, daphne, "/chat/%s/" % room) for daphne in (0, 1, 0, 1)]
+    say(members[0], "hello")
+    for sock in members:
+        assert room_frames(sock, 1) == ["hello"]
+    slots = room_slots(placement, room)
+    masters = cluster.masters()
+
+    senders, per_sender = members[:3], 60
+    def talk(index, sock):
+        for n in range(per_sender):
+            say(sock, "%d:%d" % (index, n))
+            time.sleep(0.02)
+    talkers = [threading.Thread(target=talk, args=(i, sock)) for i, sock in enumerate(senders)]
+    for thread in talkers:
+        thread.start()
+    moved = {}
+    started = time.monotonic()
+    for slot in slots:
+        source = cluster.slot_owner(slot)
+        target = next(port for port in masters if port != source)
+        cluster.migrate_slot(slot, source, target)
+        moved[slot] = (source, target)
+    moving_s = time.monotonic() - started
+    for thread in talkers:
+        thread.join()
+
+    heard = [room_frames(sock, per_sender * len(senders)) for sock in members]
+    for texts in heard:
+        assert sorted(texts) == sorted("%d:%d" % (i, n) for i in range(3) for n in range(per_sender))
+        for i in range(3):  # each sender's messages in the order it sent them
+            assert [t for t in texts if t.startswith("%d:" % i)] == ["%d:%d" % (i, n)
+                                                                    for n in range(per_sender)]
+    for slot, (source, target) in moved.items():
+        assert cluster.slot_owner(slot) == target
+    record("cluster.json", "reshard", {"slots": len(moved), "moving_s": round(moving_s, 2),
+                                       "messages": len(heard[0]), "members": len(members)})
+    print("\n%d slots moved in %.1f s while 3 members sent %d messages: every member got each once, in its sender's order"
+          % (len(moved), moving_s, len(heard[0])))
+    for sock in members:
+        sock.close()
+
+
+def test_a_master_killed_rooms_back_within_the_bound_and_held_frames_delivered(
+        cluster, cluster_split, placement):
+    room = "failover"
+    alice, bob = connect(cluster_split, 0, "/chat/%s/" % room), connect(cluster_split, 1, "/chat/%s/" % room)
+    say(alice, "before")
+    assert room_frames(bob, 1) == ["before"]
+    # One master serves everything this room needs (the workers' channels,
+    # the room's group, both daphnes' replies), each write on its replica.
+    dead = master_port(placement, placement.key_prefix(0) + "websocket.receive")
+    for slot in room_slots(placement, room):
+        if cluster.slot_owner(slot) != dead:
+            cluster.migrate_slot(slot, cluster.slot_owner(slot), dead)
+    for port in cluster.masters():
+        redis.StrictRedis(port=port).execute_command("WAIT", 1, 5000)
+
+    cluster.kill(dead)
+    killed = time.monotonic()
+    for i in range(10):
+        say(alice, "during %d" % i)
+        time.sleep(0.2)
+    bob.settimeout(FAILOVER_BOUND_S)
+    assert room_frames(bob, 10) == ["during %d" % i for i in range(10)]
+    back_s = time.monotonic() - killed
+    masters = cluster.masters()
+    assert dead not in masters and len(masters) == 3  # its replica took its place
+    carol = connect(cluster_split, 0, "/chat/%s/" % room)
+    say(carol, "newcomer")
+    assert room_frames(bob, 1) == ["newcomer"]
+    assert back_s < FAILOVER_BOUND_S
+    wait_for(lambda: health(cluster_split)[0] == 200, 10, "health to be 200 again")
+    record("cluster.json", "failover", {"back_s": round(back_s, 2), "bound_s": FAILOVER_BOUND_S})
+    print("\nmaster %d SIGKILLed: 10 frames sent meanwhile reached the room in order %.1f s later"
+          % (dead, back_s))
+
+
+@pytest.fixture
+def cluster_layer(request, cluster):
+    """The kit's layer on the module's cluster, with prefixes of its own: its flush leaves the split's keys."""
+    hosts = ["redis://127.0.0.1:%d/0" % port for port in cluster.ports]
+    request.cls.channel_layer = RedisChannelLayer(hosts=hosts, cluster=True, prefix="suite:",
+                                                  stats_prefix="suite-meta:", **SUITE_CONFIG)
+
+
+@pytest.mark.usefixtures("cluster_layer")
+class ClusterLayerConformance(SUITE.ConformanceTestCase):
+    """asgiref 1.1.2's conformance suite, on the cluster."""
+
+    expiry_delay = 1.1
+    capacity_limit = 5
+
