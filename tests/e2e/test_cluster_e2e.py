@@ -6,6 +6,7 @@ node timeout of 1 s; two daphnes and two workers reach them through
 REDIS_CLUSTER. A layer object of the test's own reads where the cluster
 keeps each shard, so the tests can aim at the masters that matter.
 """
+import json
 import threading
 import time
 
@@ -108,6 +109,11 @@ def test_rooms_on_every_master_reach_members_on_both_daphnes(cluster, cluster_sp
     owners = {key for port in cluster.masters() for key in
               redis.StrictRedis(port=port).scan_iter(match="asgi:{*}:owners")}
     assert len(owners) == 1  # the daphnes' memberships book: on the first shard only
+    stats = json.loads(cluster_split.manage("layerstats", "--json").stdout)
+    assert stats["channels"]["websocket.receive"]["messages_count"] > 0
+    assert stats["ordering"]["workers_beating"] == 2
+    pushed = cluster_split.manage("setvalue", "temperature", "21")  # pings every shard first
+    assert pushed.returncode == 0
 
 
 def test_a_rooms_slots_move_to_other_masters_while_it_talks(cluster, cluster_split, placement):
