@@ -15,7 +15,9 @@ import redis
 import websocket
 
 from channels_kit.connections.cluster_slots import slot_of
+from channels_kit.inspector.layer import InspectedRedisChannelLayer
 from channels_kit.layer import RedisChannelLayer
+from channels_kit.presence.stores import RedisPresence
 from channels_kit.testing.split import wait_for
 from tests.support.cluster import running_cluster
 from tests.support.figures import record
@@ -114,6 +116,33 @@ def test_rooms_on_every_master_reach_members_on_both_daphnes(cluster, cluster_sp
     assert stats["ordering"]["workers_beating"] == 2
     pushed = cluster_split.manage("setvalue", "temperature", "21")  # pings every shard first
     assert pushed.returncode == 0
+
+
+def test_presence_and_the_inspector_keep_their_keys_in_their_shards(cluster_split, placement):
+    """Presence is counted on the group's master; the inspector's stream reads on the first shard's."""
+    room = "present"
+    guests = [connect(cluster_split, daphne, "/chat/%s/?presence" % room) for daphne in (0, 1)]
+    for sock in guests:
+        say(sock, "hi")
+    for sock in guests:
+        assert room_frames(sock, 2) == ["hi", "hi"]
+    store = RedisPresence(placement)
+    assert len(store.present("room-" + room)[1]) == 2
+    watcher = InspectedRedisChannelLayer(hosts=placement.hosts, cluster=True)
+    try:
+        watcher.inspector.watch("daphne.response.ClusterTes!watcher")
+        wait_for(lambda: watcher.inspector.watching, 5, "the tap to notice its watcher")
+        frame = {"room": room, "user": "test", "text": "from the inspector test", "ts": ""}
+        watcher.send_group("room-" + room, {"text": json.dumps(frame)})
+        for sock in guests:
+            assert room_frames(sock, 1) == ["from the inspector test"]
+        wait_for(lambda: watcher.inspector.connection.execute_command(
+            "XLEN", watcher.inspector.stream_key), 5, "the group send in the inspector's stream")
+        assert slot_of(watcher.inspector.stream_key) == slot_of(placement.key_prefix(0))
+    finally:
+        watcher.inspector.stop()
+    for sock in guests:
+        sock.close()
 
 
 def test_a_rooms_slots_move_to_other_masters_while_it_talks(cluster, cluster_split, placement):
