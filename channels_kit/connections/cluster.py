@@ -76,12 +76,12 @@ class Cluster:
     first one's user, password and TLS options are used for every node.
     """
 
-    # How long a call keeps sending a command again while its slot is being moved (seconds).
+    # How long a call keeps following redirects while its slot is being moved (seconds).
     settle_seconds = 3.0
     # The pause before each new try, doubled up to the maximum (seconds).
     retry_pause = 0.005
     retry_pause_max = 0.1
-    # Redirects one call follows before it gives up (a map changing faster than that is broken).
+    # Redirects one pipeline follows before it gives up (a map changing faster than that is broken).
     redirects_max = 16
     # The least time between two readings of the map after failed calls (seconds).
     refresh_every = 0.5
@@ -179,15 +179,19 @@ class Cluster:
     ### Calls ###
 
     def call(self, slot, args, options):
-        """Send one command for ``slot``'s keys, following the cluster's redirects (see the module)."""
+        """Send one command for ``slot``'s keys, following the cluster's redirects (see the module).
+
+        It keeps following them for ``settle_seconds`` at most: a slot moves
+        in less, and a map that changes for longer is broken.
+        """
         target, asking, pause = None, False, self.retry_pause
         deadline = time.monotonic() + self.settle_seconds
-        for _ in range(self.redirects_max):
+        while True:
             address = target or self.master_of(slot)
             try:
                 return self._send(self.node(address), args, options, asking)
             except redis.exceptions.ConnectionError:
-                if not self._failed_over(slot, address):
+                if not self._failed_over(slot, address) or time.monotonic() > deadline:
                     raise
                 target, asking = None, False
             except redis.exceptions.NoScriptError:
@@ -197,8 +201,6 @@ class Cluster:
                 target = address
             except redis.exceptions.ResponseError as error:
                 target, asking, pause = self._follow(error, deadline, pause)
-        raise redis.exceptions.ResponseError("the cluster redirected %s more than %d times"
-                                             % (args[0], self.redirects_max))
 
     def _failed_over(self, slot, address):
         """After ``address`` did not answer: whether the map now names another master for ``slot``.
@@ -213,7 +215,7 @@ class Cluster:
     def _follow(self, error, deadline, pause):
         """Where to send next after ``error``: (address or None for the map's, ASKING first?, next pause)."""
         found = redirect(error)
-        if found is None:
+        if found is None or time.monotonic() > deadline:
             raise error
         kind, slot, address = found
         if kind == "ASK":
@@ -226,9 +228,7 @@ class Cluster:
         if kind == "CLUSTERDOWN":
             self.refresh_quietly()
             raise redis.exceptions.ConnectionError("the Redis cluster is down: %s" % error)
-        if time.monotonic() > deadline:  # TRYAGAIN for longer than a slot takes to move
-            raise error
-        time.sleep(pause)
+        time.sleep(pause)  # TRYAGAIN: the move is under way
         return None, False, min(pause * 2, self.retry_pause_max)
 
     @staticmethod
