@@ -114,6 +114,21 @@ def check_capacity(app_configs=None, **kwargs):
     return warnings
 
 
+def check_cluster_backend(app_configs=None, **kwargs):
+    """A layer told it is on Redis Cluster whose backend cannot place keys on one."""
+    from channels_kit.layer.placement import Placement
+
+    return [checks.Error(
+        "CHANNEL_LAYERS[%r] has \"cluster\": True, but its backend %s.%s cannot run on Redis "
+        "Cluster: its scripts touch keys in several hash slots." % (
+            alias, backend.__module__, backend.__name__),
+        hint='Use "BACKEND": "channels_kit.layer.RedisChannelLayer" (or a subclass) for a '
+             "cluster, or list a single Redis without the flag.",
+        id="channels_kit.E003",
+    ) for alias, backend, config, routing in layer_configs()
+        if config.get("cluster") and not issubclass(backend, Placement)]
+
+
 def session_consumers(routing):
     """"<consumer> on <path>" for each routed consumer using channel sessions, once each."""
     return list(dict.fromkeys("%s on %s" % (consumer_name(e.consumer), e.path)
@@ -279,7 +294,7 @@ def shortened(items):
     return shown + (", ..." if len(items) > SHOWN_AT_MOST else "")
 
 
-ALWAYS = [check_msgpack, check_capacity, check_database_channel_sessions,
+ALWAYS = [check_msgpack, check_capacity, check_cluster_backend, check_database_channel_sessions,
           check_in_memory_layer, check_origin, check_ordering, check_hostname_only_origin,
           check_implicit_connect]
 DEPLOY = [check_jwt_key]

@@ -145,6 +145,15 @@ def test_default_capacity_on_a_redis_layer_is_W001(settings, backend):
     assert "hold 100 messages" in reported()["channels_kit.W001"][0]
 
 
+def test_a_cluster_flag_on_stock_asgi_redis_is_E003(settings):
+    use_layer(settings, GOOD_ROUTES, "asgi_redis.RedisChannelLayer",
+              {"hosts": ["redis://127.0.0.1:7000/0"], "cluster": True})
+    assert "cannot run on Redis Cluster" in reported()["channels_kit.E003"][0]
+    use_layer(settings, GOOD_ROUTES, REDIS_LAYER, {"hosts": ["redis://127.0.0.1:7000/0"],
+                                                   "cluster": True})
+    assert "channels_kit.E003" not in reported()
+
+
 def test_a_response_capacity_or_a_larger_default_passes_W001(settings):
     use_layer(settings, GOOD_ROUTES, config={"channel_capacity": {"daphne.response*": 5000}})
     assert "channels_kit.W001" not in reported()
