@@ -20,6 +20,8 @@ released once the replayed connects have been answered.
 """
 import logging
 
+from channels.sessions import session_for_reply_channel
+
 from channels_kit.client_errors import ClientError
 from channels_kit.daphne.sockets import close_with
 from channels_kit.metrics import families as metrics
@@ -155,6 +157,7 @@ class OutageHolding:
                 self.flow.forget(socket)  # gone, and nothing of it left to deliver
                 continue
             try:
+                forget_session(reply_channel)
                 self.flow.layer.send("websocket.connect", socket.connect)
             except REDIS_DOWN:
                 return self.redis_down()  # the rest stay due for the next probe
@@ -212,3 +215,16 @@ class OutageHolding:
         self.flow.drop_pending(socket)
         close_with(socket.protocol, ClientError(
             "service-restart", "the server lost its connections; reconnect to rejoin"))
+
+
+def forget_session(reply_channel):
+    """Delete a socket's channel session before its connect is replayed.
+
+    A lone Redis that lost its groups lost the sessions with them. On a
+    Redis Cluster (or asgi_redis's shards) one master can lose the groups
+    while the session, in another slot, survives, and its
+    ``enforce_ordering`` counter, past the replayed connect's order 0, would
+    park that connect forever. Without the session, every replay is the
+    fresh connect it is everywhere else.
+    """
+    session_for_reply_channel(reply_channel).delete()

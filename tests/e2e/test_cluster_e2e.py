@@ -6,6 +6,7 @@ node timeout of 1 s; two daphnes and two workers reach them through
 REDIS_CLUSTER. A layer object of the test's own reads where the cluster
 keeps each shard, so the tests can aim at the masters that matter.
 """
+import itertools
 import json
 import threading
 import time
@@ -15,6 +16,7 @@ import redis
 import websocket
 
 from channels_kit.connections.cluster_slots import slot_of
+from channels_kit.daphne.redis_watch import RedisWatch
 from channels_kit.inspector.layer import InspectedRedisChannelLayer
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.presence.stores import RedisPresence
@@ -187,6 +189,46 @@ def test_a_rooms_slots_move_to_other_masters_while_it_talks(cluster, cluster_spl
           % (len(moved), moving_s, len(heard[0])))
     for sock in members:
         sock.close()
+
+
+def markers_probed_again(cluster):
+    """Return once every daphne has probed its per-shard markers since this call began (see RedisWatch)."""
+    markers = [(redis.StrictRedis(port=port), key) for port in cluster.masters()
+               for key in redis.StrictRedis(port=port).scan_iter(match="*" + RedisWatch.marker_prefix + "*")]
+    assert markers, "daphne keeps no marker in the cluster"
+    for _ in range(2):  # the first probe may have begun before this call
+        for client, key in markers:
+            client.expire(key, RedisWatch.marker_ttl * 10)
+        wait_for(lambda: all(client.ttl(key) <= RedisWatch.marker_ttl for client, key in markers),
+                 30, "the daphnes' next probe")
+
+
+def test_a_master_that_lost_its_keys_makes_the_daphnes_rejoin_their_sockets(
+        cluster, cluster_split, placement):
+    """One master flushed (a replica promoted before it had them, say): the room is heard again."""
+    room = "forgotten"
+    speaker, listener = connect(cluster_split, 0, "/chat/%s/" % room), connect(cluster_split, 1, "/chat/%s/" % room)
+    say(speaker, "before")
+    assert room_frames(listener, 1) == ["before"]
+    markers_probed_again(cluster)  # each daphne knows its sockets predate the flush
+    redis.StrictRedis(port=master_port(placement, placement._group_key("room-" + room))).flushall()
+    flushed = time.monotonic()
+    listener.settimeout(0.5)
+    for attempt in itertools.count():
+        assert time.monotonic() < flushed + FAILOVER_BOUND_S, "the listener stayed deaf"
+        try:
+            say(speaker, "after %d" % attempt)
+        except (websocket.WebSocketException, OSError):  # opened as the daphne noticed: 1012
+            speaker = connect(cluster_split, 0, "/chat/%s/" % room)
+        try:
+            if any(text.startswith("after") for text in room_frames(listener, 1)):
+                break
+        except websocket.WebSocketTimeoutException:
+            pass
+    print("\nthe room's master flushed: its listener heard it again %.1f s later"
+          % (time.monotonic() - flushed))
+    assert "Redis lost its groups and channel sessions" in "".join(
+        web.log() for web in cluster_split.webs)
 
 
 def test_a_master_killed_rooms_back_within_the_bound_and_held_frames_delivered(

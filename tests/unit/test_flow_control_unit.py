@@ -287,6 +287,27 @@ def test_an_outage_past_its_time_closes_every_socket_so_clients_reconnect(clock,
     assert protocol_of(layer, busy).close_code == 1013
 
 
+@pytest.fixture(autouse=True)
+def sessions_in_the_cache(settings):
+    """Channel sessions a replay deletes, kept where a unit test may touch them."""
+    settings.CHANNEL_SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+
+def test_a_replayed_connect_starts_without_the_session_it_had(clock, timers):
+    """A cluster master may lose the groups and keep the session, whose order count parks the replay."""
+    from channels.sessions import session_for_reply_channel
+
+    layer = limited(clock, timers)
+    socket = open_socket(layer, "daphne.response.x!kept")
+    session = session_for_reply_channel(socket)
+    session["__channels_next_order"] = 3
+    session.save(must_create=True)  # as channel_session makes it
+    drain(layer, "websocket.connect")
+    layer.outages.probed("lost")
+    assert [m["order"] for m in drain(layer, "websocket.connect")] == [0]
+    assert not session_for_reply_channel(socket).exists(session.session_key)
+
+
 def test_redis_back_empty_replays_connects_then_renumbers_frames(clock, timers):
     layer = limited(clock, timers)
     listener = open_socket(layer, "daphne.response.x!listener")
