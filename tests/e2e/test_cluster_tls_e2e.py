@@ -123,6 +123,25 @@ def test_a_room_with_members_on_both_daphnes_hears_each_member(tls_cluster_split
         sock.close()
 
 
+def test_a_rooms_group_moves_to_another_master_and_the_room_goes_on(cluster, tls_cluster_split,
+                                                                    placement):
+    room = "tls-moving"
+    alice = connect(tls_cluster_split, 0, "/chat/%s/" % room)
+    bob = connect(tls_cluster_split, 1, "/chat/%s/" % room)
+    say(alice, "before the move")
+    assert room_frames(bob, 1) == ["before the move"]
+    slot = slot_of(placement._group_key("room-" + room))
+    source = cluster.slot_owner(slot)
+    target = next(port for port in cluster.masters() if port != source)
+    cluster.migrate_slot(slot, source, target)  # MIGRATE over TLS, logged in as the admin
+    assert cluster.slot_owner(slot) == target
+    for n in range(5):
+        say(alice, "after the move %d" % n)
+    assert room_frames(bob, 5) == ["after the move %d" % n for n in range(5)]
+    alice.close()
+    bob.close()
+
+
 def test_health_and_layerstats_answer_without_the_password(tls_cluster_split):
     assert health(tls_cluster_split)[0] == 200
     assert PASSWORD not in json.dumps(health(tls_cluster_split)[1])
