@@ -5,8 +5,11 @@ project's own tooling with a node timeout of 1 s: TLS ports only, client
 certificates required, the cluster bus and replication on TLS, the default
 user off (tests/support/tls_cluster.py). Two daphnes and two workers reach
 them through REDIS_CLUSTER, one ``rediss://`` URL per node, as the kit's
-user, limited to the kit's keys. A wrong password gets a 503 naming Redis
-and a log line in daphne and in each worker, and no password is ever shown.
+user, limited to the kit's keys. A slot moves between masters while a room
+uses it (MIGRATE over TLS). A wrong password and a wrong CA each get a 503
+naming Redis and a log line in daphne and in each worker saying what is
+wrong; no password is ever shown. A master SIGKILLed: its replica takes
+over and the frames sent meanwhile reach the room.
 """
 import contextlib
 import json
@@ -51,8 +54,9 @@ def access(tls_cluster):
     return tls_cluster[1]
 
 
-def cluster_env(cluster, access, **login):
-    return {"REDIS_CLUSTER": ",".join(access.url(port, **login) for port in cluster.ports)}
+def cluster_env(cluster, access, **url_options):
+    """REDIS_CLUSTER naming every node, with ``url_options`` (password, ca) for TlsClusterAccess.url."""
+    return {"REDIS_CLUSTER": ",".join(access.url(port, **url_options) for port in cluster.ports)}
 
 
 @pytest.fixture(scope="module")
