@@ -45,14 +45,14 @@ class ClusterError(Exception):
 
 
 class Node:
-    """One server started by ``start_nodes``: its port, its process and its log."""
+    """One server started by ``start_nodes``: its port, its process, its log and the client for it."""
 
-    def __init__(self, port, process, log_path):
-        self.port, self.process, self.log_path = port, process, log_path
+    def __init__(self, port, process, log_path, client):
+        self.port, self.process, self.log_path, self.client = port, process, log_path, client
 
     @property
     def id(self):
-        return _text(self.port, "CLUSTER", "MYID")
+        return _text(self.client, self.port, "CLUSTER", "MYID")
 
     def alive(self):
         return self.process.poll() is None
@@ -67,14 +67,19 @@ Peer = namedtuple("Peer", "id port flags master_id slots")
 
 
 @functools.lru_cache(maxsize=None)
-def _client(port):
-    """One client per port, kept: the waits below ask every node many times over."""
+def plain_client(port):
+    """One client per port, kept: the waits below ask every node many times over.
+
+    Every function that talks to nodes takes ``client``, a function from a
+    port to a redis-py client, this one unless told: nodes that speak TLS
+    only or know no default user are reached with a client of the caller's.
+    """
     return redis.StrictRedis(host=HOST, port=port, socket_timeout=10, socket_connect_timeout=2)
 
 
-def _text(port, *command):
+def _text(client, port, *command):
     """A command's reply, decoded: the cluster commands answer in ASCII."""
-    reply = _client(port).execute_command(*command)
+    reply = client(port).execute_command(*command)
     return reply.decode() if isinstance(reply, bytes) else reply
 
 
@@ -102,22 +107,32 @@ def config_path(port, workdir):
     return os.path.join(workdir, "nodes-%d.conf" % port)
 
 
-def node_argv(port, workdir, node_timeout_ms):
-    return embedded_redis.argv(port) + [
+def node_argv(port, workdir, node_timeout_ms, binary=None, extra_args=None):
+    """The embedded server's command line for a node, or ``binary``'s, ``extra_args(port)`` last.
+
+    Later options win over earlier ones, so the extra arguments can also
+    replace the plain ones (``--port 0 --tls-port P`` for a TLS-only node).
+    """
+    argv = embedded_redis.argv(port)
+    if binary:
+        argv[0] = binary
+    return argv + [
         "--cluster-enabled", "yes",
         "--cluster-config-file", config_path(port, workdir),
         "--cluster-node-timeout", str(node_timeout_ms),
         "--dir", workdir,
-    ]
+    ] + list(extra_args(port) if extra_args else [])
 
 
-def start_nodes(ports, workdir, node_timeout_ms=5000, timeout=30):
+def start_nodes(ports, workdir, node_timeout_ms=5000, timeout=30, binary=None, extra_args=None,
+                client=plain_client):
     """Start one cluster-enabled server per port, each in its own session; return the Nodes.
 
     The servers know nothing of each other yet: ``create`` makes them a
     cluster. A config file an earlier cluster left in ``workdir`` is removed
     first, or the node would come back as that cluster's member. If one of
-    them does not come up, those that did are stopped.
+    them does not come up, those that did are stopped. ``binary`` and
+    ``extra_args`` go to ``node_argv``; ``client`` is how the nodes are asked.
     """
     os.makedirs(workdir, exist_ok=True)
     nodes = []
@@ -127,10 +142,11 @@ def start_nodes(ports, workdir, node_timeout_ms=5000, timeout=30):
                 os.remove(config_path(port, workdir))
             log_path = os.path.join(workdir, "node-%d.log" % port)
             with open(log_path, "wb") as log:
-                process = subprocess.Popen(node_argv(port, workdir, node_timeout_ms), cwd=workdir,
+                argv = node_argv(port, workdir, node_timeout_ms, binary, extra_args)
+                process = subprocess.Popen(argv, cwd=workdir,
                                            stdout=log, stderr=subprocess.STDOUT,
                                            stdin=subprocess.DEVNULL, start_new_session=True)
-            nodes.append(Node(port, process, log_path))
+            nodes.append(Node(port, process, log_path, client))
         for node in nodes:
             _until(lambda: _answers(node), timeout, "the node on port %d to answer" % node.port)
     except BaseException:
@@ -142,7 +158,7 @@ def start_nodes(ports, workdir, node_timeout_ms=5000, timeout=30):
 def _answers(node):
     if not node.alive():
         raise ClusterError("the node on port %d exited:\n%s" % (node.port, node.log()[-2000:]))
-    return _client(node.port).ping()
+    return node.client(node.port).ping()
 
 
 def stop_nodes(nodes, timeout=10):
@@ -158,7 +174,7 @@ def stop_nodes(nodes, timeout=10):
             node.process.wait(5)
 
 
-def create(ports, replicas=1, timeout=30):
+def create(ports, replicas=1, timeout=30, client=plain_client):
     """Make the started nodes one cluster: the first ports masters, the rest their replicas.
 
     The masters share the slots evenly; replica ``n`` follows master
@@ -169,18 +185,18 @@ def create(ports, replicas=1, timeout=30):
     masters, followers = ports[:masters_count], ports[masters_count:]
     for epoch, port in enumerate(ports, 1):
         # Distinct epochs from the start spare the nodes resolving collisions.
-        _text(port, "CLUSTER", "SET-CONFIG-EPOCH", epoch)
+        _text(client, port, "CLUSTER", "SET-CONFIG-EPOCH", epoch)
     for number, port in enumerate(masters):
         first, last = SLOTS * number // masters_count, SLOTS * (number + 1) // masters_count
-        _text(port, "CLUSTER", "ADDSLOTS", *range(first, last))
+        _text(client, port, "CLUSTER", "ADDSLOTS", *range(first, last))
     for port in ports[1:]:
-        _text(ports[0], "CLUSTER", "MEET", HOST, port)
-    _until(lambda: all(_knows_all(port, ports) for port in ports), timeout,
+        _text(client, ports[0], "CLUSTER", "MEET", HOST, port)
+    _until(lambda: all(_knows_all(port, ports, client) for port in ports), timeout,
            "every node to know the other %d" % (len(ports) - 1))
     for number, port in enumerate(followers):
-        master_id = _text(masters[number % masters_count], "CLUSTER", "MYID")
-        _text(port, "CLUSTER", "REPLICATE", master_id)
-    _until(lambda: all(_ready(port, len(ports)) for port in ports), timeout,
+        master_id = _text(client, masters[number % masters_count], "CLUSTER", "MYID")
+        _text(client, port, "CLUSTER", "REPLICATE", master_id)
+    _until(lambda: all(_ready(port, len(ports), client) for port in ports), timeout,
            "every node to report cluster_state:ok with all slots and replicas in sync")
 
 
@@ -192,32 +208,32 @@ def _masters_count(nodes_count, replicas):
     return masters_count
 
 
-def _knows_all(port, ports):
-    known = {peer.port: peer for peer in nodes(port)}
+def _knows_all(port, ports, client):
+    known = {peer.port: peer for peer in nodes(port, client)}
     return set(ports) <= set(known) and not any("handshake" in peer.flags for peer in known.values())
 
 
-def cluster_info(port):
-    return dict(line.split(":", 1) for line in _text(port, "CLUSTER", "INFO").split()
+def cluster_info(port, client=plain_client):
+    return dict(line.split(":", 1) for line in _text(client, port, "CLUSTER", "INFO").split()
                 if ":" in line)
 
 
-def _ready(port, nodes_count):
-    info = cluster_info(port)
+def _ready(port, nodes_count, client):
+    info = cluster_info(port, client)
     if info["cluster_state"] != "ok" or int(info["cluster_slots_ok"]) != SLOTS:
         raise ClusterError("the node on port %d says cluster_state:%s, cluster_slots_ok:%s"
                            % (port, info["cluster_state"], info["cluster_slots_ok"]))
     if int(info["cluster_known_nodes"]) != nodes_count:
         raise ClusterError("the node on port %d knows %s nodes" % (port, info["cluster_known_nodes"]))
-    replication = _client(port).info("replication")
+    replication = client(port).info("replication")
     if replication["role"] == REPLICA and replication.get("master_link_status") != "up":
         raise ClusterError("the replica on port %d is not in sync with its master" % port)
     return True
 
 
-def nodes(port_any):
+def nodes(port_any, client=plain_client):
     """Every node of the cluster as the node on ``port_any`` sees it, a Peer each."""
-    return [_peer(line) for line in _text(port_any, "CLUSTER", "NODES").splitlines() if line]
+    return [_peer(line) for line in _text(client, port_any, "CLUSTER", "NODES").splitlines() if line]
 
 
 def _peer(line):
@@ -238,20 +254,21 @@ def _up(peer):
     return not peer.flags & DOWN_FLAGS
 
 
-def masters(port_any):
+def masters(port_any, client=plain_client):
     """The ports of the masters that are up, as the node on ``port_any`` sees them."""
-    return sorted(peer.port for peer in nodes(port_any) if "master" in peer.flags and _up(peer))
+    return sorted(peer.port for peer in nodes(port_any, client) if "master" in peer.flags and _up(peer))
 
 
-def slot_owner(port_any, slot):
+def slot_owner(port_any, slot, client=plain_client):
     """The port of the master that serves ``slot``, as the node on ``port_any`` sees it."""
-    for peer in nodes(port_any):
+    for peer in nodes(port_any, client):
         if "master" in peer.flags and any(first <= slot <= last for first, last in peer.slots):
             return peer.port
     raise ClusterError("no master serves slot %d (asked the node on port %d)" % (slot, port_any))
 
 
-def migrate_slot(slot, source_port, target_port, batch=100, timeout_ms=5000):
+def migrate_slot(slot, source_port, target_port, batch=100, timeout_ms=5000, client=plain_client,
+                 auth=()):
     """Move one slot and its keys from one master to another, while clients use it.
 
     The standard live resharding: the target imports, the source migrates,
@@ -264,30 +281,34 @@ def migrate_slot(slot, source_port, target_port, batch=100, timeout_ms=5000):
     another master's config epoch before they have heard would make them
     keep the slot's old owner, and a replica promoted later would hand the
     slot back to a master that no longer has its keys.
+
+    ``auth`` is what MIGRATE logs in to the target with where it knows no
+    default user: ``("AUTH2", user, password)``.
     """
-    source_id = _text(source_port, "CLUSTER", "MYID")
-    target_id = _text(target_port, "CLUSTER", "MYID")
-    _text(target_port, "CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
-    _text(source_port, "CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
-    source = _client(source_port)
+    source_id = _text(client, source_port, "CLUSTER", "MYID")
+    target_id = _text(client, target_port, "CLUSTER", "MYID")
+    _text(client, target_port, "CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
+    _text(client, source_port, "CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
+    source = client(source_port)
     while True:
         keys = source.execute_command("CLUSTER", "GETKEYSINSLOT", slot, batch)
         if not keys:
             break
-        source.execute_command("MIGRATE", HOST, target_port, "", 0, timeout_ms, "KEYS", *keys)
-    others = [port for port in masters(target_port) if port not in (source_port, target_port)]
+        source.execute_command("MIGRATE", HOST, target_port, "", 0, timeout_ms, *auth, "KEYS", *keys)
+    others = [port for port in masters(target_port, client) if port not in (source_port, target_port)]
     for port in [target_port, source_port] + others:
-        _text(port, "CLUSTER", "SETSLOT", slot, "NODE", target_id)
-    _until(lambda: all(slot_owner(port, slot) == target_port for port in _up_ports(target_port)),
+        _text(client, port, "CLUSTER", "SETSLOT", slot, "NODE", target_id)
+    _until(lambda: all(slot_owner(port, slot, client) == target_port
+                       for port in _up_ports(target_port, client)),
            timeout_ms / 1000, "every node to name the node on port %d as slot %d's master"
            % (target_port, slot))
 
 
-def _up_ports(port_any):
-    return [peer.port for peer in nodes(port_any) if _up(peer)]
+def _up_ports(port_any, client):
+    return [peer.port for peer in nodes(port_any, client) if _up(peer)]
 
 
-def wait_failover(port_any, dead_port, timeout=30):
+def wait_failover(port_any, dead_port, timeout=30, client=plain_client):
     """Wait until a replica of the master on ``dead_port`` has taken over; return its port.
 
     Call it soon after the master stopped: its replicas are read from the
@@ -295,7 +316,7 @@ def wait_failover(port_any, dead_port, timeout=30):
     it was. The wait ends when that replica serves slots as a master and
     every node still up says the cluster is ok again.
     """
-    view = nodes(port_any)
+    view = nodes(port_any, client)
     dead = [peer for peer in view if peer.port == dead_port]
     replicas = {peer.port for peer in view if dead and peer.master_id == dead[0].id}
     if not replicas:
@@ -303,11 +324,11 @@ def wait_failover(port_any, dead_port, timeout=30):
                            % dead_port)
 
     def promoted():
-        current = nodes(port_any)
+        current = nodes(port_any, client)
         new = [peer.port for peer in current
                if peer.port in replicas and "master" in peer.flags and peer.slots]
         up = [peer.port for peer in current if _up(peer) and peer.port != dead_port]
-        if new and all(cluster_info(port)["cluster_state"] == "ok" for port in up):
+        if new and all(cluster_info(port, client)["cluster_state"] == "ok" for port in up):
             return new[0]
         return None
 

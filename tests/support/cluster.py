@@ -29,11 +29,16 @@ def free_cluster_ports(count, tries=200):
 
 
 class LocalCluster:
-    """The running nodes: the first ``masters`` ports were made masters, the rest replicas."""
+    """The running nodes: the first ``masters`` ports were made masters, the rest replicas.
 
-    def __init__(self, nodes):
+    ``client`` and ``migrate_auth`` are how the tooling reaches the nodes (see
+    embedded_cluster): its plain client unless the nodes want TLS or a login.
+    """
+
+    def __init__(self, nodes, client=embedded_cluster.plain_client, migrate_auth=()):
         self.nodes = {node.port: node for node in nodes}
         self.ports = [node.port for node in nodes]
+        self.client, self.migrate_auth = client, migrate_auth
 
     def env(self):
         return {"REDIS_CLUSTER": embedded_cluster.cluster_address(self.ports)}
@@ -48,27 +53,35 @@ class LocalCluster:
         self.nodes[port].process.wait(10)
 
     def masters(self):
-        return embedded_cluster.masters(self.any_port())
+        return embedded_cluster.masters(self.any_port(), self.client)
 
     def slot_owner(self, slot):
-        return embedded_cluster.slot_owner(self.any_port(), slot)
+        return embedded_cluster.slot_owner(self.any_port(), slot, self.client)
 
     def migrate_slot(self, slot, source_port, target_port, **options):
-        embedded_cluster.migrate_slot(slot, source_port, target_port, **options)
+        embedded_cluster.migrate_slot(slot, source_port, target_port, client=self.client,
+                                      auth=self.migrate_auth, **options)
 
     def wait_failover(self, dead_port, timeout=30):
-        return embedded_cluster.wait_failover(self.any_port(besides=[dead_port]), dead_port, timeout)
+        return embedded_cluster.wait_failover(self.any_port(besides=[dead_port]), dead_port, timeout,
+                                              self.client)
 
 
 @contextlib.contextmanager
-def running_cluster(masters=3, replicas=1, node_timeout_ms=1000, name="cluster"):
-    """Start and create a cluster on free ports; stop every node (by PID) afterwards."""
+def running_cluster(masters=3, replicas=1, node_timeout_ms=1000, name="cluster", binary=None,
+                    extra_args=None, client=embedded_cluster.plain_client, migrate_auth=()):
+    """Start and create a cluster on free ports; stop every node (by PID) afterwards.
+
+    ``binary``, ``extra_args``, ``client`` and ``migrate_auth``: for nodes
+    other than the embedded server's plain ones (see embedded_cluster).
+    """
     work_dir = os.path.join(ARTIFACTS, "logs", name)
     shutil.rmtree(work_dir, ignore_errors=True)
     ports = free_cluster_ports(masters * (replicas + 1))
-    nodes = embedded_cluster.start_nodes(ports, work_dir, node_timeout_ms)
+    nodes = embedded_cluster.start_nodes(ports, work_dir, node_timeout_ms, binary=binary,
+                                         extra_args=extra_args, client=client)
     try:
-        embedded_cluster.create(ports, replicas)
-        yield LocalCluster(nodes)
+        embedded_cluster.create(ports, replicas, client=client)
+        yield LocalCluster(nodes, client, migrate_auth)
     finally:
         embedded_cluster.stop_nodes(nodes)

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from channels_kit.operations.embedded_cluster import BUS_OFFSET, parse_ports
+from channels_kit.operations.embedded_cluster import BUS_OFFSET, node_argv, parse_ports
+from channels_kit.operations.embedded_redis import server_binary
 from tests.support.cluster import free_cluster_ports
 from tests.support.paths import ROOT
 
@@ -55,3 +56,14 @@ def test_address_checks_the_ports_and_starts_nothing():
     assert answer.returncode == 1 and answer.stdout == ""
     assert answer.stderr == ("embedded_cluster: port %d or its cluster bus port %d on 127.0.0.1 is "
                              "already in use; pick other ports\n" % (ports[1], ports[1] + BUS_OFFSET))
+
+
+def test_a_node_can_be_another_server_with_arguments_of_its_own(tmp_path):
+    def tls_only(port):
+        return ["--port", "0", "--tls-port", str(port)]
+    argv = node_argv(7000, str(tmp_path), 1000, binary="/usr/bin/redis-server", extra_args=tls_only)
+    assert argv[0] == "/usr/bin/redis-server"
+    assert argv[argv.index("--cluster-enabled") + 1] == "yes"
+    # Last, so they win over the plain port the embedded server's arguments give.
+    assert argv[-4:] == ["--port", "0", "--tls-port", "7000"]
+    assert node_argv(7000, str(tmp_path), 1000)[0] == server_binary()
