@@ -35,6 +35,8 @@ and 3 replicas that it starts and stops itself (``cluster+KEY=value`` with
 settings overridden, as for ``project``): its rows give Redis CPU per
 operation for the masters together (``redis``), the replicas, and each
 master on its own, master 1 being the one the workers' channels live on.
+``cluster-no-replicas`` is the same with the 3 masters alone: beside
+``cluster``, what feeding the replicas costs the masters.
 A scenario a server cannot run (``page`` on a server without an HTTP page)
 shows n/a in its column.
 """
@@ -117,6 +119,8 @@ def make_server(name, daphnes=1, workers=2):
         return ProjectServer(name, workers, daphnes, env=overrides(name))
     if name == "cluster" or name.startswith("cluster+"):
         return ClusterServer(name, workers, daphnes, env=overrides(name))
+    if name == "cluster-no-replicas":
+        return ClusterServer(name, workers, daphnes, replicas=0)
     if name == "reference":
         return ReferenceServer()
     if name == "stock":
@@ -132,7 +136,7 @@ def make_server(name, daphnes=1, workers=2):
     if name == "inspector-open":
         return WatchedProjectServer()
     raise SystemExit("unknown server %r (project, project-django22, stock, channels4, reference, "
-                     "no-inspector, inspector-open, cluster)" % name)
+                     "no-inspector, inspector-open, cluster, cluster-no-replicas)" % name)
 
 
 def raise_open_files():
@@ -241,7 +245,8 @@ def main(argv=None):
                              "idle10k")
     parser.add_argument("--servers", default="project,reference",
                         help="comma list of project, project-django22, stock, channels4, "
-                             "reference, no-inspector, inspector-open, cluster "
+                             "reference, no-inspector, inspector-open, cluster, "
+                             "cluster-no-replicas "
                              "(first is the ratio's numerator)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
     parser.add_argument("--daphnes", type=int, default=1,
