@@ -12,6 +12,7 @@
     python -m bench --servers project,project-django22,channels4 \
         --scenarios echo,broadcast,connect,page                  # Django 5.2 against 2.2
     python -m bench --servers project,no-inspector,inspector-open --scenarios echo
+    python -m bench --servers project,cluster --scenarios echo,broadcast
 
 Every server is started here on free 127.0.0.1 ports and stopped at the
 end. Scenarios run interleaved (project, reference, project, reference...)
@@ -29,6 +30,13 @@ reading every event: the cost of the feature closed, and of watching.
 ``project-django22`` is this checkout's split on the Django 2.2 pins
 (requirements-django22.txt, in .venv-django22, made by scripts/venv.sh on
 first use): the same code on the older Django, for the upgrade's cost.
+``cluster`` is the project's split on a local Redis Cluster of 3 masters
+and 3 replicas that it starts and stops itself (``cluster+KEY=value`` with
+settings overridden, as for ``project``): its rows give Redis CPU per
+operation for the masters together (``redis``), the replicas, and each
+master on its own, master 1 being the one the workers' channels live on.
+``cluster-no-replicas`` is the same with the 3 masters alone: beside
+``cluster``, what feeding the replicas costs the masters.
 A scenario a server cannot run (``page`` on a server without an HTTP page)
 shows n/a in its column.
 """
@@ -43,7 +51,8 @@ import sys
 import time
 
 from bench import crowds, django22_venv, scenarios
-from bench.servers import Channels4Server, ProjectServer, ReferenceServer, WatchedProjectServer
+from bench.servers import (Channels4Server, ClusterServer, ProjectServer, ReferenceServer,
+                           WatchedProjectServer)
 
 # The sizes of the table in the README; --quick shrinks them. A list is one
 # row per entry (bigroom: one row per room size).
@@ -91,9 +100,15 @@ HEADLINE = {"echo": "msg/s", "broadcast": "deliveries/s", "connect": "connects/s
 NOT_RUN = "n/a"
 
 
+def overrides(name):
+    """``project+KEY=value+KEY=value`` -> {KEY: value}."""
+    return dict(part.split("=", 1) for part in name.split("+")[1:])
+
+
 def make_server(name, daphnes=1, workers=2):
     """A server by name; ``project+KEY=value+KEY=value`` is the split with settings overridden,
-    ``project@PATH`` the split of another checkout (both for A/B runs).
+    ``project@PATH`` the split of another checkout (both for A/B runs); ``cluster`` and
+    ``cluster+KEY=value`` the split on a local Redis Cluster.
 
     ``daphnes``: the project's daphnes on one port, and as many Channels 4
     daphnes; ``workers``: the project's runworkers.
@@ -101,8 +116,11 @@ def make_server(name, daphnes=1, workers=2):
     if name.startswith("project@"):  # another checkout of the project, e.g. before a change
         return ProjectServer(name, workers, daphnes, root=name.split("@", 1)[1])
     if name.startswith("project+"):
-        return ProjectServer(name, workers, daphnes,
-                             env=dict(part.split("=", 1) for part in name.split("+")[1:]))
+        return ProjectServer(name, workers, daphnes, env=overrides(name))
+    if name == "cluster" or name.startswith("cluster+"):
+        return ClusterServer(name, workers, daphnes, env=overrides(name))
+    if name == "cluster-no-replicas":
+        return ClusterServer(name, workers, daphnes, replicas=0)
     if name == "reference":
         return ReferenceServer()
     if name == "stock":
@@ -118,7 +136,7 @@ def make_server(name, daphnes=1, workers=2):
     if name == "inspector-open":
         return WatchedProjectServer()
     raise SystemExit("unknown server %r (project, project-django22, stock, channels4, reference, "
-                     "no-inspector, inspector-open)" % name)
+                     "no-inspector, inspector-open, cluster, cluster-no-replicas)" % name)
 
 
 def raise_open_files():
@@ -131,6 +149,7 @@ def raise_open_files():
 
 def run_once(server, scenario, sizes, scenario_timeout):
     cpu_before, started = server.cpu_by_role(), time.perf_counter()
+    parts_before = server.cpu_by_part()
     coroutine = SCENARIOS[scenario](server, **sizes)
     result = asyncio.run(asyncio.wait_for(coroutine, scenario_timeout))
     if result is None:  # the server has nothing this scenario measures
@@ -138,9 +157,13 @@ def run_once(server, scenario, sizes, scenario_timeout):
     wall = time.perf_counter() - started
     by_role = {role: seconds - cpu_before.get(role, 0.0)
                for role, seconds in server.cpu_by_role().items()}
-    # A scenario may read the CPU around its measured phase only (not its set-up).
+    by_part = {part: seconds - parts_before.get(part, 0.0)
+               for part, seconds in server.cpu_by_part().items()}
+    # A scenario may read the CPU around its measured phase only (not its set-up):
+    # the parts, read around the whole run, would not add up to its roles then.
     if "cpu_by_role" in result:
         by_role, wall = result.pop("cpu_by_role"), result.pop("wall") or wall
+        by_part = {}
     cpu = sum(by_role.values())
     ops = result.pop("ops") or float("nan")  # nothing done: no CPU per operation to show
     # CPU per operation (round trip, delivery, handshake) is the figure the
@@ -149,6 +172,8 @@ def run_once(server, scenario, sizes, scenario_timeout):
     if len(by_role) > 1:
         for role, seconds in by_role.items():
             result["  %s CPU ms/op" % role] = 1000 * seconds / ops
+    for part, seconds in by_part.items():  # within a role: not in the total again
+        result["    %s CPU ms/op" % part] = 1000 * seconds / ops
     result["server CPU %"] = 100 * cpu / wall
     result["RSS MB"] = server.rss_mb()
     return result
@@ -192,15 +217,23 @@ def table(medians, names):
              "".join(" %s / %s |" % (first, other) for other in others),
              "|---|---|" + "---|" * (len(names) + len(others))]
     for scenario, per_server in medians.items():
-        metrics = []  # every server's metrics, in order of first appearance
-        for name in names:
-            metrics.extend(m for m in per_server[name] if m not in metrics)
-        for metric in metrics:
+        for metric in in_order(list(per_server[name]) for name in names):
             values = [per_server[name].get(metric, "") if per_server[name] else NOT_RUN
                       for name in names]
             cells = [fmt(v) for v in values] + [ratio(values[0], v) for v in values[1:]]
             lines.append("| %s | %s | %s |" % (scenario, metric, " | ".join(cells)))
     return "\n".join(lines)
+
+
+def in_order(lists):
+    """Every metric of the lists once: the first list's order, each later one's extra metrics
+    after the metric that precedes them there (a server's extra role beside the others')."""
+    merged = []
+    for metrics in lists:
+        for index, metric in enumerate(metrics):
+            if metric not in merged:
+                merged.insert(merged.index(metrics[index - 1]) + 1 if index else 0, metric)
+    return merged
 
 
 def main(argv=None):
@@ -212,7 +245,8 @@ def main(argv=None):
                              "idle10k")
     parser.add_argument("--servers", default="project,reference",
                         help="comma list of project, project-django22, stock, channels4, "
-                             "reference, no-inspector, inspector-open "
+                             "reference, no-inspector, inspector-open, cluster, "
+                             "cluster-no-replicas "
                              "(first is the ratio's numerator)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds per scenario run")
     parser.add_argument("--daphnes", type=int, default=1,

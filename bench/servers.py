@@ -3,6 +3,8 @@
 ``ProjectServer`` is the split as the run command starts it: the Procfile
 expanded by channels_kit.testing.split (daphne + 2 runworkers + embedded Redis),
 in the bench's own venv or another one (``python``: the Django 2.2 pins).
+``ClusterServer`` is the same split on a local Redis Cluster (3 masters, 3
+replicas) it starts and stops itself.
 ``ReferenceServer`` is bench/reference.py in its own process.
 ``Channels4Server`` is stock Channels 4 (bench/channels4) under one daphne 4
 with its own Redis, from .venv-channels4. All bind free 127.0.0.1 ports.
@@ -10,7 +12,9 @@ CPU is user + system time of every process of the server (children
 included: the embedded Redis), read with psutil before and after each
 scenario, so one figure covers daphne, the workers and Redis together; it
 is also shown per role (daphne, workers, redis), which says where a
-server's time per operation goes.
+server's time per operation goes. A server may also name parts, pieces of
+one role shown on their own and not added to the total again: the
+cluster's masters one by one.
 """
 import os
 import re
@@ -23,8 +27,11 @@ import psutil
 
 from bench import ROOT, channels4_venv
 from bench.inspector_watch import InspectorTab
-from channels_kit.operations import embedded_redis
+from channels_kit.connections.cluster_slots import slot_of
+from channels_kit.layer.placement import Placement, shard_tags
+from channels_kit.operations import embedded_cluster, embedded_redis
 from channels_kit.testing.split import Process, Split, free_port, port_open, wait_for
+from tests.support.cluster import free_cluster_ports
 
 
 def tree(pids):
@@ -81,9 +88,17 @@ class Server:
         """{role: [pid, ...]}: the parts whose CPU is also shown on its own."""
         return {"server": self.pids()}
 
+    def parts(self):
+        """{part: [pid, ...]}: processes within a role whose CPU is shown apart too (none here)."""
+        return {}
+
     def cpu_by_role(self):
         """CPU seconds (user + system, children included) of each role's processes."""
         return {role: total(tree(pids), cpu_seconds) for role, pids in self.roles().items()}
+
+    def cpu_by_part(self):
+        """CPU seconds of each part's processes: already counted in their roles'."""
+        return {part: total(tree(pids), cpu_seconds) for part, pids in self.parts().items()}
 
     def rss_mb(self):
         return total(tree(self.pids()), lambda process: process.memory_info().rss) / 2 ** 20
@@ -101,13 +116,15 @@ class ProjectServer(Server):
     # The index: a template page, served as every HTTP request is, through a worker.
     page = "/"
 
-    def __init__(self, name="project", workers=2, daphnes=1, env=None, root=None, python=None):
+    def __init__(self, name="project", workers=2, daphnes=1, env=None, root=None, python=None,
+                 shards=1):
         self.name = name
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-%s-" % re.sub(r"\W", "_", name))
         env = dict(env or {})
         env["DATABASE_PATH"] = os.path.join(self.tmp.name, "db.sqlite3")
         self.split = Split(workers=workers, webs=daphnes, shared_port=True, env=env, root=root,
-                           log_dir=os.path.join(self.tmp.name, "logs"), python=python)
+                           log_dir=os.path.join(self.tmp.name, "logs"), python=python,
+                           shards=shards)
 
     @property
     def port(self):
@@ -128,6 +145,63 @@ class ProjectServer(Server):
 
     def stop(self):
         self.split.stop()
+        self.tmp.cleanup()
+
+
+class ClusterServer(ProjectServer):
+    """The project's split on a Redis Cluster of ``masters`` masters, each with ``replicas`` replicas.
+
+    The nodes are the embedded server's (channels_kit.operations.embedded_cluster),
+    on free ports below the ephemeral range, started before the split and
+    stopped after it by PID; the split starts no Redis of its own. Role
+    ``redis`` is the masters, as it is the one server for ``project``, so
+    the two columns compare alike; ``replicas`` is the rest. Each master is
+    also a part (``redis-master-1`` ...), numbered by the slots it serves:
+    master 1 serves the first shard, where every worker-bound frame goes
+    (channels_kit/layer/placement.py).
+    """
+
+    def __init__(self, name="cluster", workers=2, daphnes=1, env=None, masters=3, replicas=1):
+        self.ports = free_cluster_ports(masters * (replicas + 1))
+        self.masters, self.replicas = masters, replicas
+        self.nodes = []
+        env = dict(env or {}, REDIS_CLUSTER=embedded_cluster.cluster_address(self.ports))
+        super().__init__(name, workers, daphnes, env=env, shards=0)
+
+    def start(self):
+        self.nodes = embedded_cluster.start_nodes(self.ports, os.path.join(self.tmp.name, "nodes"))
+        embedded_cluster.create(self.ports, self.replicas)
+        print("  %s: %s" % (self.name, self.layout()), flush=True)
+        return super().start()
+
+    def layout(self):
+        """Which master serves which of the layer's shards, in words."""
+        served = {port: [] for port in self.ports[:self.masters]}
+        for index, tag in enumerate(shard_tags(Placement.cluster_shards)):
+            served[embedded_cluster.slot_owner(self.ports[0], slot_of(tag))].append(index)
+        return "; ".join("redis-master-%d (port %d) serves shards %s" % (
+            number, port, ",".join(map(str, served[port])))
+            for number, port in enumerate(served, 1))
+
+    def _pids(self, nodes):
+        return [node.process.pid for node in nodes if node.alive()]
+
+    def roles(self):
+        roles = super().roles()
+        roles["redis"] = self._pids(self.nodes[:self.masters])
+        roles["replicas"] = self._pids(self.nodes[self.masters:])
+        return roles
+
+    def parts(self):
+        return {"redis-master-%d" % number: self._pids([node])
+                for number, node in enumerate(self.nodes[:self.masters], 1)}
+
+    def pids(self):
+        return super().pids() + self._pids(self.nodes)
+
+    def stop(self):
+        self.split.stop()
+        embedded_cluster.stop_nodes(self.nodes)  # before their directory goes
         self.tmp.cleanup()
 
 

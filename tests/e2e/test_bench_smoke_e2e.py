@@ -74,3 +74,25 @@ def test_quick_bench_of_the_split_on_django_22_beside_52():
     assert float(served[0]) > 0 and float(served[1]) > 0 and served[2] == "n/a"
     for role in ("daphne", "workers", "redis"):
         assert float(row(table, "page", "%s CPU ms/op" % role)[1]) > 0
+
+
+def test_quick_bench_of_the_split_on_a_local_cluster():
+    """The cluster column: a 3+3 cluster the bench starts itself, Redis CPU per master.
+
+    Master 1 serves the layer's first shard, where the workers' channels
+    live, so every echo passes through it and its row cannot read zero.
+    """
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--servers", "cluster",
+                          "--scenarios", "echo"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"^  cluster: redis-master-1 \(port \d+\) serves shards 0,", run.stdout, re.M), \
+        run.stdout
+    table = run.stdout[run.stdout.index("| scenario |"):]
+    assert table.splitlines()[0].split("|")[3:4] == [" cluster "]
+    assert float(row(table, "echo", "msg/s")[0]) > 0
+    assert row(table, "echo", "errors") == ["0"]
+    for role in ("daphne", "workers", "redis", "replicas"):
+        float(row(table, "echo", "%s CPU ms/op" % role)[0])  # a figure, for every role
+    masters = [float(row(table, "echo", "redis-master-%d CPU ms/op" % n)[0]) for n in (1, 2, 3)]
+    assert masters[0] > 0, table
