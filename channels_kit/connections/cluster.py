@@ -107,6 +107,8 @@ class Cluster:
         # One thread reads the map at a time; when one last began to (time.monotonic()).
         self.lock = threading.Lock()
         self.refreshed_at = float("-inf")
+        # Why the last reading of the map failed, None after one that worked.
+        self.refresh_error = None
         # A pool that never connects: the encoder and connection options clients report.
         self.template_pool = self._pool(self.seeds[0])
 
@@ -125,14 +127,23 @@ class Cluster:
 
     def master_of(self, slot):
         """``(host, port)`` of the master serving ``slot``, reading the map first if it is not known."""
-        if self.masters is None:
-            self.refresh()
-        return self.masters[slot]
+        return self._known_masters()[slot]
 
     def master_addresses(self):
+        return sorted(set(self._known_masters()) - {None})
+
+    def _known_masters(self):
+        """The map, read first if it is not known; no node is asked again within ``refresh_every``.
+
+        While no node answers (a wrong password, every node down) each call
+        would otherwise try every node, TLS handshakes included.
+        """
         if self.masters is None:
+            if self.refresh_error is not None and \
+                    time.monotonic() - self.refreshed_at < self.refresh_every:
+                raise self.refresh_error
             self.refresh()
-        return sorted(set(self.masters) - {None})
+        return self.masters
 
     def refresh(self):
         """Read the slot map from the first node that answers: known masters first, then the seeds."""
@@ -146,11 +157,12 @@ class Cluster:
                 except redis.exceptions.RedisError as failed:
                     error = failed
                     continue
-                self.masters = self._map(ranges, address)
+                self.masters, self.refresh_error = self._map(ranges, address), None
                 return
-            raise redis.exceptions.ConnectionError(
+            self.refresh_error = redis.exceptions.ConnectionError(
                 "no node of the Redis cluster answers (%s): %s"
                 % (", ".join("%s:%s" % address for address in tried), error))
+            raise self.refresh_error
 
     def master_addresses_known(self):
         return sorted(set(self.masters) - {None}) if self.masters else []

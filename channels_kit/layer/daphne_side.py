@@ -69,7 +69,7 @@ class DaphneSide(Reports):
         self._local_list_names = {}
         # On Redis Cluster: the master each connection was made to, by the key of _twisted_connections.
         self._twisted_addresses = {}
-        # (address, reason) of every refusal of daphne's connections logged so far.
+        # Every reason daphne could not reach Redis that it has logged so far.
         self._refusals_logged = set()
 
     ### Reports ###
@@ -246,7 +246,12 @@ class DaphneSide(Reports):
     @defer.inlineCallbacks
     def _receive_twisted_from_redis(self, indexes):
         for index, list_names in indexes.items():
-            connection = self._twisted_connection(index)
+            try:
+                connection = self._twisted_connection(index)
+            except redis.exceptions.ConnectionError as error:  # no node of the cluster gave its map
+                self._log_once("Daphne cannot read the Redis cluster's slot map: %s" % error)
+                yield self._pause(self.receive_retry_delay)
+                defer.returnValue((None, None))
             if self.cluster and not self._connected(connection):
                 # Its master is gone: a BLPOP would wait for it, unseen, after a
                 # replica has taken its place. Ask again once the map moves it.
@@ -334,9 +339,7 @@ class DaphneSide(Reports):
         handshake_failed = []
 
         def say(why):
-            if (address, why) not in self._refusals_logged:
-                self._refusals_logged.add((address, why))
-                logger.error("Redis at %s refused daphne's connection: %s", address, why)
+            self._log_once("Redis at %s refused daphne's connection: %s" % (address, why))
 
         def connection_error(why):
             if not handshake_failed:
@@ -399,6 +402,12 @@ class DaphneSide(Reports):
         except redis.exceptions.ConnectionError:
             if self.on_send_lost is not None:
                 self.on_send_lost(channel, message)
+
+    def _log_once(self, line):
+        """Log why daphne cannot reach Redis, once per reason: its connections retry every half second."""
+        if line not in self._refusals_logged:
+            self._refusals_logged.add(line)
+            logger.error(line)
 
     @staticmethod
     def _connected(twisted_connection):

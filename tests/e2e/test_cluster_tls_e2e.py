@@ -181,6 +181,9 @@ def broken_split_says(name, env, tmp_path, expected_line, password=PASSWORD):
         for process in split.workers + split.webs:
             wait_for(lambda: expected_line in process.log(), 30,
                      "%s to log %s" % (process.name, expected_line))
+        time.sleep(2)  # daphne retries every half second: it says it once all the same
+        for web in split.webs:
+            assert web.log().count(expected_line) == 1, web.log()
         assert password not in all_logs(split) + json.dumps(health(split)[1])
 
 
