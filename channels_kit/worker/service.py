@@ -117,8 +117,6 @@ class ChannelService:
         self.layer.blpop_timeout = self.beat_every
         if not self.wait_for_redis():
             return
-        self.end_orphans()
-        self.beat()
         logger.info("Listening on channels %s, %s (service id %s)",
                     self.open_channel, self.input_list, self.id)
         try:
@@ -133,11 +131,17 @@ class ChannelService:
             self.forget_heartbeat()
 
     def wait_for_redis(self):
-        """Wait until Redis answers (started together, it may not listen yet); False if stopped."""
+        """Wait until Redis serves, then take over from an earlier run; False if stopped.
+
+        Started together, Redis may not listen yet; a Redis Cluster still
+        forming answers PING but refuses every key, so the takeover itself
+        is what is retried.
+        """
         waiting = False
         while not self.stopping:
             try:
-                self.directory.redis.ping()
+                self.end_orphans()
+                self.beat()
                 return True
             except REDIS_DOWN as error:
                 if not waiting:

@@ -21,11 +21,11 @@ from channels_kit.inspector.layer import InspectedRedisChannelLayer
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.presence.stores import RedisPresence
 from channels_kit.testing.split import wait_for
-from tests.support.cluster import running_cluster
+from tests.support.cluster import frames_through_a_kill, master_port, room_pair, running_cluster
 from tests.support.figures import record
 from tests.support.layer_suite import SUITE_CONFIG, conformance
-from tests.support.splits import health, running_split
-from tests.support.wire import recv_json, say
+from tests.support.splits import connect_to, health, running_split
+from tests.support.wire import room_texts, say
 
 SUITE = conformance()
 
@@ -55,16 +55,6 @@ def placement(cluster):
                              cluster=True)
 
 
-def connect(split, daphne, path):
-    origin = "http://127.0.0.1:%d" % split.ports[daphne]  # each daphne serves its own page
-    return websocket.create_connection(split.ws_urls[daphne] + path, origin=origin, timeout=15)
-
-
-def master_port(placement, key):
-    placement.cluster.refresh()
-    return placement.cluster.master_of(slot_of(key))[1]
-
-
 def rooms_on_every_master(placement, masters):
     """One room name per master, each room's group (and history, presence) served by that master."""
     rooms = {}
@@ -74,16 +64,6 @@ def rooms_on_every_master(placement, masters):
         if len(rooms) == masters:
             return rooms
     raise AssertionError("no room names found on every master")
-
-
-def room_frames(sock, count):
-    """The next ``count`` room messages' texts, skipping other frames (history, presence)."""
-    texts = []
-    while len(texts) < count:
-        frame = recv_json(sock)
-        if "text" in frame and "room" in frame:
-            texts.append(frame["text"])
-    return texts
 
 
 def room_slots(placement, room):
@@ -99,15 +79,15 @@ def test_rooms_on_every_master_reach_members_on_both_daphnes(cluster, cluster_sp
     assert health(cluster_split)[0] == 200
     rooms = rooms_on_every_master(placement, len(cluster.masters()))
     for master, room in sorted(rooms.items()):
-        members = [connect(cluster_split, daphne, "/chat/%s/" % room) for daphne in (0, 1, 0, 1)]
+        members = [connect_to(cluster_split, daphne, "/chat/%s/" % room) for daphne in (0, 1, 0, 1)]
         for i, sock in enumerate(members):
             say(sock, "%s from %d" % (room, i))
         sent = sorted("%s from %d" % (room, i) for i in range(len(members)))
         for sock in members:  # nothing orders two senders against each other: every message, once
-            assert sorted(room_frames(sock, len(members))) == sent
+            assert sorted(room_texts(sock, len(members))) == sent
         for sock in members:
             sock.close()
-    echo = connect(cluster_split, 1, "/echo/")
+    echo = connect_to(cluster_split, 1, "/echo/")
     echo.send("ping")
     assert "ping" in echo.recv()
     owners = {key for port in cluster.masters() for key in
@@ -123,11 +103,11 @@ def test_rooms_on_every_master_reach_members_on_both_daphnes(cluster, cluster_sp
 def test_presence_and_the_inspector_keep_their_keys_in_their_shards(cluster_split, placement):
     """Presence is counted on the group's master; the inspector's stream reads on the first shard's."""
     room = "present"
-    guests = [connect(cluster_split, daphne, "/chat/%s/?presence" % room) for daphne in (0, 1)]
+    guests = [connect_to(cluster_split, daphne, "/chat/%s/?presence" % room) for daphne in (0, 1)]
     for sock in guests:
         say(sock, "hi")
     for sock in guests:
-        assert room_frames(sock, 2) == ["hi", "hi"]
+        assert room_texts(sock, 2) == ["hi", "hi"]
     store = RedisPresence(placement)
     assert len(store.present("room-" + room)[1]) == 2
     watcher = InspectedRedisChannelLayer(hosts=placement.hosts, cluster=True)
@@ -137,7 +117,7 @@ def test_presence_and_the_inspector_keep_their_keys_in_their_shards(cluster_spli
         frame = {"room": room, "user": "test", "text": "from the inspector test", "ts": ""}
         watcher.send_group("room-" + room, {"text": json.dumps(frame)})
         for sock in guests:
-            assert room_frames(sock, 1) == ["from the inspector test"]
+            assert room_texts(sock, 1) == ["from the inspector test"]
         wait_for(lambda: watcher.inspector.connection.execute_command(
             "XLEN", watcher.inspector.stream_key), 5, "the group send in the inspector's stream")
         assert slot_of(watcher.inspector.stream_key) == slot_of(placement.key_prefix(0))
@@ -149,10 +129,10 @@ def test_presence_and_the_inspector_keep_their_keys_in_their_shards(cluster_spli
 
 def test_a_rooms_slots_move_to_other_masters_while_it_talks(cluster, cluster_split, placement):
     room = "moving"
-    members = [connect(cluster_split, daphne, "/chat/%s/" % room) for daphne in (0, 1, 0, 1)]
+    members = [connect_to(cluster_split, daphne, "/chat/%s/" % room) for daphne in (0, 1, 0, 1)]
     say(members[0], "hello")
     for sock in members:
-        assert room_frames(sock, 1) == ["hello"]
+        assert room_texts(sock, 1) == ["hello"]
     slots = room_slots(placement, room)
     masters = cluster.masters()
 
@@ -175,7 +155,7 @@ def test_a_rooms_slots_move_to_other_masters_while_it_talks(cluster, cluster_spl
     for thread in talkers:
         thread.join()
 
-    heard = [room_frames(sock, per_sender * len(senders)) for sock in members]
+    heard = [room_texts(sock, per_sender * len(senders)) for sock in members]
     for texts in heard:
         assert sorted(texts) == sorted("%d:%d" % (i, n) for i in range(3) for n in range(per_sender))
         for i in range(3):  # each sender's messages in the order it sent them
@@ -207,9 +187,7 @@ def test_a_master_that_lost_its_keys_makes_the_daphnes_rejoin_their_sockets(
         cluster, cluster_split, placement):
     """One master flushed (a replica promoted before it had them, say): the room is heard again."""
     room = "forgotten"
-    speaker, listener = connect(cluster_split, 0, "/chat/%s/" % room), connect(cluster_split, 1, "/chat/%s/" % room)
-    say(speaker, "before")
-    assert room_frames(listener, 1) == ["before"]
+    speaker, listener = room_pair(cluster_split, room)
     markers_probed_again(cluster)  # each daphne knows its sockets predate the flush
     redis.StrictRedis(port=master_port(placement, placement._group_key("room-" + room))).flushall()
     flushed = time.monotonic()
@@ -219,9 +197,9 @@ def test_a_master_that_lost_its_keys_makes_the_daphnes_rejoin_their_sockets(
         try:
             say(speaker, "after %d" % attempt)
         except (websocket.WebSocketException, OSError):  # opened as the daphne noticed: 1012
-            speaker = connect(cluster_split, 0, "/chat/%s/" % room)
+            speaker = connect_to(cluster_split, 0, "/chat/%s/" % room)
         try:
-            if any(text.startswith("after") for text in room_frames(listener, 1)):
+            if any(text.startswith("after") for text in room_texts(listener, 1)):
                 break
         except websocket.WebSocketTimeoutException:
             pass
@@ -234,9 +212,7 @@ def test_a_master_that_lost_its_keys_makes_the_daphnes_rejoin_their_sockets(
 def test_a_master_killed_rooms_back_within_the_bound_and_held_frames_delivered(
         cluster, cluster_split, placement):
     room = "failover"
-    alice, bob = connect(cluster_split, 0, "/chat/%s/" % room), connect(cluster_split, 1, "/chat/%s/" % room)
-    say(alice, "before")
-    assert room_frames(bob, 1) == ["before"]
+    alice, bob = room_pair(cluster_split, room)
     # One master serves everything this room needs (the workers' channels,
     # the room's group, both daphnes' replies), each write on its replica.
     dead = master_port(placement, placement.key_prefix(0) + "websocket.receive")
@@ -246,19 +222,12 @@ def test_a_master_killed_rooms_back_within_the_bound_and_held_frames_delivered(
     for port in cluster.masters():
         redis.StrictRedis(port=port).execute_command("WAIT", 1, 5000)
 
-    cluster.kill(dead)
-    killed = time.monotonic()
-    for i in range(10):
-        say(alice, "during %d" % i)
-        time.sleep(0.2)
-    bob.settimeout(FAILOVER_BOUND_S)
-    assert room_frames(bob, 10) == ["during %d" % i for i in range(10)]
-    back_s = time.monotonic() - killed
+    back_s = frames_through_a_kill(cluster, dead, alice, bob, FAILOVER_BOUND_S)
     masters = cluster.masters()
     assert dead not in masters and len(masters) == 3  # its replica took its place
-    carol = connect(cluster_split, 0, "/chat/%s/" % room)
+    carol = connect_to(cluster_split, 0, "/chat/%s/" % room)
     say(carol, "newcomer")
-    assert room_frames(bob, 1) == ["newcomer"]
+    assert room_texts(bob, 1) == ["newcomer"]
     assert back_s < FAILOVER_BOUND_S
     wait_for(lambda: health(cluster_split)[0] == 200, 10, "health to be 200 again")
     record("cluster.json", "failover", {"back_s": round(back_s, 2), "bound_s": FAILOVER_BOUND_S})

@@ -11,26 +11,22 @@ naming Redis and a log line in daphne and in each worker saying what is
 wrong; no password is ever shown. A master SIGKILLed: its replica takes
 over and the frames sent meanwhile reach the room.
 """
-import contextlib
 import json
-import os
-import shutil
 import time
 
 import pytest
 import redis
-import websocket
 
 from channels_kit.connections import redis_urls
 from channels_kit.connections.cluster_slots import slot_of
 from channels_kit.layer import RedisChannelLayer
 from channels_kit.operations import embedded_cluster
-from channels_kit.testing.split import Split, wait_for
-from tests.support.paths import ARTIFACTS, ROOT
-from tests.support.splits import all_logs, health, running_split
+from channels_kit.testing.split import wait_for
+from tests.support.splits import all_logs, broken_split, connect_to, health, running_split
+from tests.support.cluster import frames_through_a_kill, master_port, room_pair
 from tests.support.tls_cluster import running_tls_cluster
 from tests.support.tls_redis import PASSWORD, stranger_ca
-from tests.support.wire import recv_json, say
+from tests.support.wire import room_texts, say
 
 # What a failover may take on a busy 2-core machine: the node timeout (1 s),
 # the replica's election over TLS, and the clients' next reading of the map.
@@ -72,26 +68,6 @@ def placement(cluster, access):
     return RedisChannelLayer(hosts=[access.url(port) for port in cluster.ports], cluster=True)
 
 
-def connect(split, daphne, path):
-    origin = "http://127.0.0.1:%d" % split.ports[daphne]  # each daphne serves its own page
-    return websocket.create_connection(split.ws_urls[daphne] + path, origin=origin, timeout=15)
-
-
-def master_port(placement, key):
-    placement.cluster.refresh()
-    return placement.cluster.master_of(slot_of(key))[1]
-
-
-def room_frames(sock, count):
-    """The next ``count`` room messages' texts, skipping other frames (history, presence)."""
-    texts = []
-    while len(texts) < count:
-        frame = recv_json(sock)
-        if "text" in frame and "room" in frame:
-            texts.append(frame["text"])
-    return texts
-
-
 def test_the_kits_user_reads_the_map_by_tls_ports_and_nothing_but_the_kits_keys(cluster, access,
                                                                                 placement):
     # Over TLS, CLUSTER SLOTS names each master by its TLS port: the one the split must use.
@@ -107,22 +83,22 @@ def test_the_kits_user_reads_the_map_by_tls_ports_and_nothing_but_the_kits_keys(
 
 def test_echo_on_both_daphnes(tls_cluster_split):
     for daphne in (0, 1):
-        sock = connect(tls_cluster_split, daphne, "/echo/")
+        sock = connect_to(tls_cluster_split, daphne, "/echo/")
         sock.send("over TLS to daphne %d" % daphne)
         assert sock.recv() == "over TLS to daphne %d" % daphne
         sock.close()
 
 
 def test_a_room_with_members_on_both_daphnes_hears_each_member(tls_cluster_split):
-    members = [connect(tls_cluster_split, daphne, "/chat/tls-cluster-room/") for daphne in (0, 1, 0, 1)]
+    members = [connect_to(tls_cluster_split, daphne, "/chat/tls-cluster-room/") for daphne in (0, 1, 0, 1)]
     for i, sock in enumerate(members):
         say(sock, "from %d" % i)
     sent = sorted("from %d" % i for i in range(len(members)))
     for sock in members:  # nothing orders two senders against each other: every message, once
-        assert sorted(room_frames(sock, len(members))) == sent
+        assert sorted(room_texts(sock, len(members))) == sent
     for n in range(10):
         say(members[0], "line %d" % n)
-    assert room_frames(members[1], 10) == ["line %d" % n for n in range(10)]
+    assert room_texts(members[1], 10) == ["line %d" % n for n in range(10)]
     for sock in members:
         sock.close()
 
@@ -130,10 +106,10 @@ def test_a_room_with_members_on_both_daphnes_hears_each_member(tls_cluster_split
 def test_a_rooms_group_moves_to_another_master_and_the_room_goes_on(cluster, tls_cluster_split,
                                                                     placement):
     room = "tls-moving"
-    alice = connect(tls_cluster_split, 0, "/chat/%s/" % room)
-    bob = connect(tls_cluster_split, 1, "/chat/%s/" % room)
+    alice = connect_to(tls_cluster_split, 0, "/chat/%s/" % room)
+    bob = connect_to(tls_cluster_split, 1, "/chat/%s/" % room)
     say(alice, "before the move")
-    assert room_frames(bob, 1) == ["before the move"]
+    assert room_texts(bob, 1) == ["before the move"]
     slot = slot_of(placement._group_key("room-" + room))
     source = cluster.slot_owner(slot)
     target = next(port for port in cluster.masters() if port != source)
@@ -141,7 +117,7 @@ def test_a_rooms_group_moves_to_another_master_and_the_room_goes_on(cluster, tls
     assert cluster.slot_owner(slot) == target
     for n in range(5):
         say(alice, "after the move %d" % n)
-    assert room_frames(bob, 5) == ["after the move %d" % n for n in range(5)]
+    assert room_texts(bob, 5) == ["after the move %d" % n for n in range(5)]
     alice.close()
     bob.close()
 
@@ -153,26 +129,6 @@ def test_health_and_layerstats_answer_without_the_password(tls_cluster_split):
     assert "rediss://chan:***@127.0.0.1" in shown
     assert PASSWORD not in shown
     assert PASSWORD not in all_logs(tls_cluster_split)
-
-
-@contextlib.contextmanager
-def broken_split(name, env, tmp_path):
-    """A split on ``env``'s Redis, once /health/ answers 503 naming Redis."""
-    shutil.rmtree(os.path.join(ARTIFACTS, "logs", name), ignore_errors=True)
-    # Started by hand: the workers never get to "Listening on channels" that Split.start awaits.
-    split = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", name), root=ROOT,
-                  env=dict(env, DATABASE_PATH=os.path.join(str(tmp_path), "db.sqlite3")))
-    try:
-        split.manage("migrate", "--noinput")
-        for worker in split.workers:
-            worker.start()
-        split.start_web()
-        wait_for(lambda: health(split)[0] == 503, 60, "a 503 from /health/")
-        status, body = health(split)
-        assert status == 503 and "redis" in body and body["redis"].startswith("error: ")
-        yield split
-    finally:
-        split.stop()
 
 
 def broken_split_says(name, env, tmp_path, expected_line, password=PASSWORD):
@@ -199,25 +155,14 @@ def test_a_server_certificate_from_another_ca_is_a_503_and_a_log_line(cluster, a
 
 
 def test_a_master_killed_the_room_hears_the_frames_sent_meanwhile(cluster, tls_cluster_split, placement):
-    room = "tls-failover"
-    alice = connect(tls_cluster_split, 0, "/chat/%s/" % room)
-    bob = connect(tls_cluster_split, 1, "/chat/%s/" % room)
-    say(alice, "before")
-    assert room_frames(bob, 1) == ["before"]
+    alice, bob = room_pair(tls_cluster_split, "tls-failover")
     # The master of the workers' channel: every frame of the room passes it.
     dead = master_port(placement, placement.key_prefix(0) + "websocket.receive")
     cluster.client(dead).execute_command("WAIT", 1, 5000)
     dead_id = cluster.nodes[dead].id
     replica = next(peer.port for peer in embedded_cluster.nodes(dead, cluster.client)
                    if peer.master_id == dead_id)
-    cluster.kill(dead)
-    killed = time.monotonic()
-    for i in range(10):
-        say(alice, "during %d" % i)
-        time.sleep(0.2)
-    bob.settimeout(FAILOVER_BOUND_S)
-    assert room_frames(bob, 10) == ["during %d" % i for i in range(10)]
-    assert time.monotonic() - killed < FAILOVER_BOUND_S
+    assert frames_through_a_kill(cluster, dead, alice, bob, FAILOVER_BOUND_S) < FAILOVER_BOUND_S
     wait_for(lambda: dead not in cluster.masters() and replica in cluster.masters(), 15,
              "the cluster to name the dead master's replica a master in its place")
     wait_for(lambda: health(tls_cluster_split)[0] == 200, 15, "health to be 200 again")

@@ -8,20 +8,18 @@ from ``./run``; the certificates are made by the test. A wrong password and
 a wrong CA each get a 503 naming Redis and a log line in daphne and in each
 worker saying what is wrong, and the password is never shown.
 """
-import contextlib
 import json
 import os
-import shutil
 import subprocess
 import time
 
 import pytest
 import websocket
 
-from channels_kit.testing.split import Split, free_port, wait_for
+from channels_kit.testing.split import free_port, wait_for
 from tests.support import runs
 from tests.support.paths import ARTIFACTS, ROOT
-from tests.support.splits import all_logs, health, running_split
+from tests.support.splits import all_logs, broken_split, health, running_split
 from tests.support.tls_redis import PASSWORD, TlsRedis, stranger_ca
 from tests.support.wire import recv_json, say
 
@@ -94,29 +92,9 @@ def test_frames_sent_while_the_tls_redis_restarts_reach_the_room_in_order(tls_sp
     bob.close()
 
 
-@contextlib.contextmanager
-def broken_split(name, url, tmp_path):
-    """A split on ``url``, once /health/ answers 503 naming Redis."""
-    shutil.rmtree(os.path.join(ARTIFACTS, "logs", name), ignore_errors=True)
-    # Started by hand: the workers never get to "Listening on channels" that Split.start awaits.
-    split = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", name), root=ROOT,
-                  env={"REDIS_URL": url, "DATABASE_PATH": os.path.join(str(tmp_path), "db.sqlite3")})
-    try:
-        split.manage("migrate", "--noinput")
-        for worker in split.workers:
-            worker.start()
-        split.start_web()
-        wait_for(lambda: health(split)[0] == 503, 60, "a 503 from /health/")
-        status, body = health(split)
-        assert status == 503 and "redis" in body and body["redis"].startswith("error: ")
-        yield split
-    finally:
-        split.stop()
-
-
 def broken_split_says(name, url, tmp_path, expected_line, password=PASSWORD):
     """A split on ``url`` answers /health/ with a 503 naming Redis; daphne and each worker say why."""
-    with broken_split(name, url, tmp_path) as split:
+    with broken_split(name, {"REDIS_URL": url}, tmp_path) as split:
         for process in split.workers + split.webs:
             wait_for(lambda: expected_line in process.log(), 30,
                      "%s to log %s" % (process.name, expected_line))
@@ -163,7 +141,8 @@ def test_run_serves_on_the_given_tls_redis_and_shows_no_password(tls_redis, tmp_
 
 def test_the_split_serves_once_the_password_it_was_given_becomes_right(tls_redis, tmp_path):
     later = "a-later-password-7b2a"
-    with broken_split("tls-password-fixed", tls_redis.url(password=later), tmp_path) as split:
+    with broken_split("tls-password-fixed", {"REDIS_URL": tls_redis.url(password=later)},
+                      tmp_path) as split:
         wait_for(lambda: "refused daphne's connection" in split.web.log(), 30, "daphne's refusal")
         tls_redis.admin().execute_command("ACL", "SETUSER", "chan", ">" + later)
         try:

@@ -12,10 +12,7 @@ serves without a restart. Last,
 the master is SIGKILLed: the Sentinels promote the replica, and frames sent
 meanwhile reach the room in order.
 """
-import contextlib
 import json
-import os
-import shutil
 import signal
 import time
 import uuid
@@ -23,10 +20,9 @@ import uuid
 import pytest
 import websocket
 
-from channels_kit.testing.split import Split, wait_for
+from channels_kit.testing.split import wait_for
 from tests.conftest import require_tool
-from tests.support.paths import ARTIFACTS, ROOT
-from tests.support.splits import all_logs, health, running_split
+from tests.support.splits import all_logs, broken_split, health, running_split
 from tests.support.sshd import TemporarySSHD, find_sshd
 from tests.support.terminal import Terminal, create_user, write, write_hosts
 from tests.support.tls_redis import ADMIN_PASSWORD, PASSWORD, USER
@@ -138,27 +134,6 @@ def test_health_and_layerstats_answer_without_a_password(tls_split):
     assert "sentinel=rediss://watcher:***@127.0.0.1" in shown
     assert "master=rediss://chan:***@/0" in shown
     assert not [secret for secret in SECRETS if secret in shown + all_logs(tls_split)]
-
-
-@contextlib.contextmanager
-def broken_split(name, env, tmp_path):
-    """A split on ``env``'s Sentinels, once /health/ answers 503 naming Redis.
-
-    Started by hand: its workers never get to the "Listening on channels"
-    that Split.start waits for.
-    """
-    shutil.rmtree(os.path.join(ARTIFACTS, "logs", name), ignore_errors=True)
-    split = Split(workers=2, log_dir=os.path.join(ARTIFACTS, "logs", name), root=ROOT,
-                  env=dict(env, DATABASE_PATH=os.path.join(str(tmp_path), "db.sqlite3")))
-    try:
-        split.manage("migrate", "--noinput")
-        for worker in split.workers:
-            worker.start()
-        split.start_web()
-        wait_for(lambda: health(split)[0] == 503, 60, "a 503 from /health/")
-        yield split
-    finally:
-        split.stop()
 
 
 def says_why(split, daphne_line, worker_line, wrong):

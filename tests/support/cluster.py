@@ -9,9 +9,13 @@ import contextlib
 import os
 import random
 import shutil
+import time
 
+from channels_kit.connections.cluster_slots import slot_of
 from channels_kit.operations import embedded_cluster
 from tests.support.paths import ARTIFACTS
+from tests.support.splits import connect_to
+from tests.support.wire import room_texts, say
 
 # Below Linux's ephemeral ports (32768 and up), bus ports (+10000) included,
 # so no outgoing connection can be holding one of them.
@@ -85,3 +89,30 @@ def running_cluster(masters=3, replicas=1, node_timeout_ms=1000, name="cluster",
         yield LocalCluster(nodes, client, migrate_auth)
     finally:
         embedded_cluster.stop_nodes(nodes)
+
+
+def master_port(layer, key):
+    """The port of the master serving ``key``, as a cluster layer's freshly read slot map says."""
+    layer.cluster.refresh()
+    return layer.cluster.master_of(slot_of(key))[1]
+
+
+def room_pair(split, room):
+    """Two members of ``room``, one on each of the split's first two daphnes, past a first message."""
+    speaker = connect_to(split, 0, "/chat/%s/" % room)
+    listener = connect_to(split, 1, "/chat/%s/" % room)
+    say(speaker, "before")
+    assert room_texts(listener, 1) == ["before"]
+    return speaker, listener
+
+
+def frames_through_a_kill(cluster, dead, speaker, listener, bound_s):
+    """SIGKILL the master on ``dead`` as ``speaker`` sends 10 frames; seconds until ``listener`` has them in order."""
+    cluster.kill(dead)
+    killed = time.monotonic()
+    for i in range(10):
+        say(speaker, "during %d" % i)
+        time.sleep(0.2)
+    listener.settimeout(bound_s)
+    assert room_texts(listener, 10) == ["during %d" % i for i in range(10)]
+    return time.monotonic() - killed

@@ -15,7 +15,9 @@ import shutil
 import urllib.error
 import urllib.request
 
-from channels_kit.testing.split import Split
+import websocket
+
+from channels_kit.testing.split import Split, wait_for
 from tests.support.paths import ARTIFACTS, ROOT
 
 
@@ -44,3 +46,33 @@ def health(split):
 def all_logs(split):
     """What every process of ``split`` has logged, one after another."""
     return "".join(process.log() for process in split.processes.values())
+
+
+@contextlib.contextmanager
+def broken_split(name, env, data_dir):
+    """A split on ``env``'s unreachable Redis (a wrong password, a wrong CA), once /health/ answers 503 naming Redis.
+
+    Started by hand: its workers never get to the "Listening on channels"
+    that Split.start waits for.
+    """
+    log_dir = os.path.join(ARTIFACTS, "logs", name)
+    shutil.rmtree(log_dir, ignore_errors=True)
+    split = Split(workers=2, log_dir=log_dir, root=ROOT,
+                  env=dict(env, DATABASE_PATH=os.path.join(str(data_dir), "db.sqlite3")))
+    try:
+        split.manage("migrate", "--noinput")
+        for worker in split.workers:
+            worker.start()
+        split.start_web()
+        wait_for(lambda: health(split)[0] == 503, 60, "a 503 from /health/")
+        status, body = health(split)
+        assert status == 503 and body["redis"].startswith("error: ")
+        yield split
+    finally:
+        split.stop()
+
+
+def connect_to(split, daphne, path):
+    """A WebSocket to daphne number ``daphne`` of a split with several, with that daphne's own Origin."""
+    origin = "http://127.0.0.1:%d" % split.ports[daphne]
+    return websocket.create_connection(split.ws_urls[daphne] + path, origin=origin, timeout=15)

@@ -30,3 +30,13 @@ def recv_close(sock):
                 pass  # it hung up already
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
             return code, data[2:].decode("utf-8", "replace")
+
+
+def room_texts(sock, count):
+    """The texts of the next ``count`` room messages, skipping other frames (history, presence)."""
+    texts = []
+    while len(texts) < count:
+        frame = recv_json(sock)
+        if "text" in frame and "room" in frame:
+            texts.append(frame["text"])
+    return texts
