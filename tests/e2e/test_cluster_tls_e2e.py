@@ -32,6 +32,10 @@ from tests.support.wire import room_texts, say
 # the replica's election over TLS, and the clients' next reading of the map.
 FAILOVER_BOUND_S = 20
 
+# Debian's redis-server and the cluster client are the same on every run;
+# the TLS of each interpreter is tested by test_tls_redis_e2e every time.
+pytestmark = pytest.mark.once
+
 
 @pytest.fixture(scope="module")
 def tls_cluster(tmp_path_factory):
