@@ -11,7 +11,9 @@ that stays true while the cluster changes under it:
   The command goes there once, after ``ASKING``.
 - ``TRYAGAIN``: a command over several keys (every script call) whose keys
   are split between the two ends of a slot being moved. It is sent again
-  after a short pause, until the move is done.
+  after a short pause, until the move is done; a move that takes longer
+  than ``settle_seconds`` fails the call with a ``ConnectionError``, an
+  outage to its caller.
 - A master that does not answer: the map is read again from any node that
   answers. If it names the replica promoted in its place, the command goes
   there; until then, and on ``CLUSTERDOWN``, the call fails with a
@@ -227,8 +229,11 @@ class Cluster:
     def _follow(self, error, deadline, pause):
         """Where to send next after ``error``: (address or None for the map's, ASKING first?, next pause)."""
         found = redirect(error)
-        if found is None or time.monotonic() > deadline:
+        if found is None:
             raise error
+        if time.monotonic() > deadline:  # a move that takes this long is an outage to its callers
+            raise redis.exceptions.ConnectionError("slot still moving after %gs: %s"
+                                                   % (self.settle_seconds, error))
         kind, slot, address = found
         if kind == "ASK":
             return address, True, pause

@@ -43,6 +43,10 @@ RANDOM_PARTS = re.compile(r"(?<=\.)[A-Za-z0-9]+(?=[!?])|(?<=[!?])[^.!?]+")
 # How enforce_ordering's wait channels begin (channels.sessions.wait_channel_name).
 WAIT_PREFIX = "__wait__."
 
+# What lua_pop_parked returns, followed by the content's key, in place of a
+# content that was not on the master holding its list.
+MOVED = b"\x00"
+
 
 @functools.lru_cache(maxsize=4096)  # few distinct names: one per channel, one per daphne
 def channel_pattern(channel):
@@ -120,7 +124,8 @@ class LayerCore(Placement, asgi_redis.RedisChannelLayer):
 
     # Pop up to ARGV[1] messages from the lists KEYS[first..], in order,
     # appending {list, content} pairs to `out`; skips messages whose content
-    # expired. Shared by the two scripts below.
+    # expired. Shared by the two scripts below. It reads message keys it does
+    # not declare, so a cluster layer never runs it (see worker_side.py).
     lua_pop_loop = """
         local limit = tonumber(ARGV[1])
         local got = 0
@@ -329,6 +334,24 @@ class LayerCore(Placement, asgi_redis.RedisChannelLayer):
         if self.crypter:
             message = self.crypter.decrypt(message, self.expiry + 10)
         return ormsgpack.unpackb(message)
+
+    def _fetched(self, found, connection):
+        """A pop's ``[list, content, ...]``, each moved content fetched where the cluster keeps it now.
+
+        One that expired meanwhile (nowhere to be found) is left out, as the
+        script leaves out the ones it sees expired.
+        """
+        if not self.cluster:
+            return found
+        pairs = []
+        for i in range(0, len(found), 2):
+            content = found[i + 1]
+            if content is not None and content[:1] == MOVED:
+                content = self.take(keys=[content[1:]], args=[0, ""], client=connection)[0]
+                if content is None:
+                    continue
+            pairs += [found[i], content]
+        return pairs
 
     def _unpack(self, list_name, content):
         if isinstance(list_name, bytes):

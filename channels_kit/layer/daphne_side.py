@@ -262,7 +262,8 @@ class DaphneSide(Reports):
             try:
                 popped = yield connection.blpop(list_names, timeout=self.blpop_timeout)
                 if popped:
-                    local = all("!" in name for name in list_names)
+                    # Batches read keys a script does not declare: not on a cluster (worker_side).
+                    local = all("!" in name for name in list_names) and not self.cluster
                     keys = [popped[1]] + (list_names if local else [])
                     args = [self.twisted_batch if local else 0]
                     found = yield connection.eval(self.lua_take, keys=keys, args=args)

@@ -18,15 +18,19 @@ class Parking:
     # Take the first message still stored from a wait channel and note the
     # progress; when the channel is empty, it leaves the parked set. Atomic,
     # so a message parked at any moment is either taken here or recorded.
-    # KEYS: wait list, parked set. ARGV: wait channel, now.
+    # KEYS: wait list, parked set. ARGV: wait channel, now, 'ask' on a
+    # cluster (a missing content handed back, as lua_pop_loop does).
     lua_pop_parked = """
         local key = redis.call('lpop', KEYS[1])
         while key do
-            local content = redis.call('get', key)
+            local content = redis.pcall('get', key)
+            if type(content) == 'table' then content = false end
             if content then
                 redis.call('del', key)
                 redis.call('zadd', KEYS[2], 'XX', ARGV[2], ARGV[1])
                 return {KEYS[1], content}
+            elseif ARGV[3] == 'ask' then
+                return {KEYS[1], '\\0' .. key}
             end
             key = redis.call('lpop', KEYS[1])
         end
@@ -89,8 +93,10 @@ class Parking:
 
     def _take_parked(self, wait_channel):
         index, key = self.list_key(wait_channel)
+        connection = self.connection(index)
         found = self.pop_parked(keys=[key, self.parked_keys[index]],
-                                args=[wait_channel, time.time()], client=self.connection(index))
+                                args=[wait_channel, time.time(), self.ask_moved], client=connection)
+        found = self._fetched(found, connection)
         return self._unpack(found[0], found[1]) if found else (None, None)
 
     def parked_orders(self, wait_channel):

@@ -62,6 +62,8 @@ class Placement:
         self.stats_prefixes = [self.stats_prefix + tag for tag in tags]
         # Where a channel's name begins in its list's key (every shard's prefix is as long).
         self.name_start = len(self.key_prefixes[0])
+        # lua_pop_parked's flag: on a cluster, hand back a content missing on its list's master.
+        self.ask_moved = "ask" if self.cluster else ""
 
     def key_prefix(self, index):
         return self.key_prefixes[index]

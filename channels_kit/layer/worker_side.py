@@ -124,7 +124,8 @@ class WorkerSide:
             for index, list_names in indexes.items():
                 random.shuffle(list_names)  # as asgi_redis: no channel starves the others
                 connection = self.connection(index)
-                found = self.pop_with_content(keys=list_names, args=[1], client=connection)
+                found = (self._pop_declared(list_names, connection) if self.cluster else
+                         self.pop_with_content(keys=list_names, args=[1], client=connection))
                 if found:
                     self._local.blocked = False
                     return self._unpack(found[0], found[1])
@@ -135,7 +136,8 @@ class WorkerSide:
             connection = self.connection(index)
             popped = connection.blpop(list_names, timeout=self.blpop_timeout)
             if popped:
-                content, left = self.take(keys=[popped[1], popped[0]], args=[0], client=connection)
+                keys = [popped[1]] if self.cluster else [popped[1], popped[0]]
+                content, left = self.take(keys=keys, args=[0], client=connection)
                 # A backlog behind it: the next receive pops without blocking.
                 self._local.blocked = not left
                 if content is not None:
@@ -162,6 +164,9 @@ class WorkerSide:
         the requeued ones again, over and over (docs/performance.md has the
         figures).
         """
+        if self.cluster:  # one message at a time: see _pop_declared
+            channel, message = self.receive(channels, block=True)
+            return [(channel, message)] if channel else []
         self._back_off_after_parking()
         if time.monotonic() - self._local.parked_at < self.unbatched_after_park:
             limit = 1
@@ -185,6 +190,25 @@ class WorkerSide:
                 self._local.blocked = not found[1]
                 pairs = [popped[0], found[0]] + found[2:] if found[0] is not None else found[2:]
                 return self._unpack_pairs(pairs)
+        return []
+
+    def _pop_declared(self, list_names, connection):
+        """On a cluster: ``[list, content]`` of the first message queued in ``list_names``, or [].
+
+        The pop scripts read message keys they do not declare; while a slot
+        moves key by key, a message's content may already be on the other
+        master, where no redirect can reach a script, and the message would
+        be lost. Here each pop and each read names its one key, so the
+        cluster's ASK takes it to wherever the key is.
+        """
+        for name in list_names:
+            while True:
+                key = connection.lpop(name)
+                if key is None:
+                    break
+                content = self.take(keys=[key], args=[0], client=connection)[0]
+                if content is not None:
+                    return [name, content]
         return []
 
     def start_consumer_run(self, channel, message):
