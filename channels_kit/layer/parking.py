@@ -19,7 +19,8 @@ class Parking:
     # progress; when the channel is empty, it leaves the parked set. Atomic,
     # so a message parked at any moment is either taken here or recorded.
     # KEYS: wait list, parked set. ARGV: wait channel, now, 'ask' on a
-    # cluster (a missing content handed back, as lua_pop_loop does).
+    # cluster: a content missing here may sit on the other end of a moving
+    # slot, so it is handed back as MOVED .. key for the layer to fetch.
     lua_pop_parked = """
         local key = redis.call('lpop', KEYS[1])
         while key do
